@@ -26,9 +26,9 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "language",
     "mt_residue",
     "provenance",
+    "entities",
     "citations",
     "quotes",
-    "entities",
 )
 
 _BUILTIN_MODULES = (
@@ -36,9 +36,9 @@ _BUILTIN_MODULES = (
     "narrascope.analyzers.language",
     "narrascope.analyzers.mt_residue",
     "narrascope.analyzers.provenance",
+    "narrascope.analyzers.entities",
     "narrascope.analyzers.citations",
     "narrascope.analyzers.quotes",
-    "narrascope.analyzers.entities",
 )
 _loaded_builtins = False
 

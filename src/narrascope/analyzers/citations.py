@@ -1,0 +1,226 @@
+"""Cited media and channels: which outlets, channels and accounts the article leans on.
+
+Finds, with their spans:
+- captions for embedded media: "(Screenshot from Telegram channel "X")", "[Photo: Reuters]";
+- named channels and outlets: 'the Telegram channel "X"', 'newspaper «Y»';
+- someone's own channel: "Kandelaki wrote in her Telegram channel" (owner resolved to the
+  nearest preceding person in the sentence);
+- attributions: "according to X", "the report from X", "as reported by X"; and later bare
+  mentions of an outlet already cited ("X has mentioned it") — only for names already known
+  as sources, so countries and people are not mistaken for media.
+
+Each finding is one span in layer ``citations`` (the whole cue phrase is the evidence, the name
+has its own offsets in ``attrs.name_span``); ``groups["cited_sources"]`` merges repeat citations
+of the same source ("Tsarigrad TV" and "Tsarigrad").
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex
+
+from ..model import Document, Group
+from ..pipeline import register_analyzer
+from ..resources import load_json, phrase_alternation
+from .base import Analyzer
+from .structure import body_ranges
+
+_QUOTED = r"""(?:"[^"\n]{1,80}"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|„[^“”\n]{1,80}[“”]|'[^'\n]{1,60}')"""
+_CAPWORD = r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*"
+# Case-sensitive even inside IGNORECASE patterns: a name starts with a capital letter.
+_CAPNAME = rf"(?-i:{_CAPWORD}(?:\s+(?:(?:of|the|and|for|de|del|von|van|al|el|&)\s+)?{_CAPWORD}){{0,5}})"
+_PRONOUNS = {"his", "her", "their", "its", "my", "our", "свой", "своём", "своем", "своей", "его", "её", "ее", "их"}
+
+
+@functools.cache
+def _patterns() -> dict[str, regex.Pattern]:
+    cues = load_json("provenance.json")
+    platform_words = [p for plat in cues["platforms"] for p in plat["patterns"]]
+    platform = rf"(?:{phrase_alternation(platform_words)})"
+    channel = rf"(?:{phrase_alternation(cues['channel_nouns'])})"
+    outlet = rf"(?:{phrase_alternation(cues['outlet_nouns'])})"
+    media = phrase_alternation(cues["media_placeholder_words"])
+    medium = rf"(?P<medium>(?P<platform>{platform})(?:[\s-]*{channel})?|{channel}|{outlet})"
+    name = rf"(?P<name>{_QUOTED}|{_CAPNAME})"
+    flags = regex.IGNORECASE | regex.VERSION1
+    return {
+        "caption": regex.compile(
+            rf"[(\[（【]\s*(?P<kind>{media})\b\s*(?:(?:from|by|via|of|courtesy of|credit|source|из|с|от|来自)\s*[:：]?\s*)?(?:the\s+)?"
+            rf"(?:{medium}\s*)?{name}?(?P<tail>[^()\[\]（）【】\n]{{0,120}})[)\]）】]",
+            flags,
+        ),
+        "named": regex.compile(rf"\b(?:the\s+)?{medium}\s+{name}", flags),
+        "named_after": regex.compile(rf"(?P<name>{_QUOTED})\s+{medium}\b", flags),
+        "own_channel": regex.compile(
+            rf"\b(?P<owner>his|her|their|its|свое[мй]?|своём|его|её|ее|их|{_CAPNAME}(?:'s|’s))\s+(?:own\s+)?(?P<medium>(?P<platform>{platform})(?:[\s-]*{channel})?|blog|{channel})\b",
+            flags,
+        ),
+        "attribution": regex.compile(
+            rf"\b(?P<cue>according to|as reported by|reported by|the report (?:from|by)|a report (?:from|by)|report (?:from|by)|cited by|quoted by|citing|по данным|по словам|как сообщает|как пишет|со ссылкой на)\s+(?:the\s+)?(?:{medium}\s+)?{name}",
+            flags,
+        ),
+    }
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if name.endswith(".") and len(name) > 2 and name[-2].islower():
+        name = name[:-1]  # sentence full stop, not part of the name ("U.S." keeps its dot)
+    if len(name) >= 2 and name[0] in "\"“«„'" and name[-1] in "\"”»“'":
+        name = name[1:-1]
+    return name.strip()
+
+
+def _key(name: str) -> str:
+    return " ".join(regex.findall(r"\w+", name.lower()))
+
+
+@register_analyzer("citations")
+class CitationAnalyzer(Analyzer):
+    name = "citations"
+    requires = ("structure",)
+    produces = ("citations",)
+    version = "1"
+
+    def __call__(self, doc: Document) -> Document:
+        pats = _patterns()
+        text = doc.text
+        found: list[dict] = []
+        persons = [s for s in doc.spans("entities") if s.label == "PERSON"]
+        sentences = doc.spans("sentences")
+
+        for start, end in body_ranges(doc, ("title", "heading", "paragraph", "media_placeholder")):
+            for m in pats["caption"].finditer(text, start, end):
+                found.append(self._finding(m, "caption", text, media=m.group("kind").lower()))
+            for kind in ("named", "named_after"):
+                for m in pats[kind].finditer(text, start, end):
+                    if kind == "named" and not m.group("name").startswith(tuple("\"“«„'")) and not m.group("platform"):
+                        continue  # 'newspaper Kommersant' needs quotes or a platform word to be sure
+                    found.append(self._finding(m, "channel", text))
+            for m in pats["attribution"].finditer(text, start, end):
+                f = self._finding(m, "attribution", text)
+                f["cue"] = m.group("cue")
+                found.append(f)
+            for m in pats["own_channel"].finditer(text, start, end):
+                owner_text = m.group("owner")
+                owner_span = [m.start("owner"), m.end("owner")]
+                if owner_text.lower() in _PRONOUNS:
+                    resolved = self._previous_person(m.start(), persons, sentences, text)
+                    if resolved is None:
+                        continue
+                    owner_span, owner_text = resolved
+                else:
+                    owner_text = regex.sub(r"['’]s$", "", owner_text)
+                    owner_span = [owner_span[0], owner_span[0] + len(owner_text)]
+                medium = m.group("medium")
+                found.append({
+                    "start": m.start(), "end": m.end(), "kind": "own_channel",
+                    "name": f"{owner_text}'s {medium}", "name_span": owner_span,
+                    "medium": medium, "platform": self._platform(m.group("platform")), "owner": owner_text,
+                })
+
+        found = self._dedupe(found)
+        # Later bare mentions of an outlet already cited: "Tsarigrad has mentioned it".
+        known = {_key(f["name"]) for f in found if f["kind"] != "own_channel"}
+        bases = known | {k.rsplit(" ", 1)[0] for k in known if " " in k}
+        if bases:
+            verbs = r"(?:has |had )?(?:mentioned|reported|wrote|writes|reports|said|says|noted|published|claims|claimed|stated)"
+            for start, end in body_ranges(doc):
+                for m in regex.finditer(rf"(?P<name>{_CAPNAME})\s+{verbs}\b", text[start:end]):
+                    if _key(m.group("name")) in bases:
+                        s, e = start + m.start(), start + m.end()
+                        if not any(f["start"] < e and s < f["end"] for f in found):
+                            found.append({"start": s, "end": e, "kind": "mention", "name": m.group("name"),
+                                          "name_span": [start + m.start("name"), start + m.end("name")],
+                                          "medium": "", "platform": "", "owner": ""})
+        found.sort(key=lambda f: f["start"])
+        self._emit(doc, found)
+        return doc
+
+    @staticmethod
+    def _platform(raw: str | None) -> str:
+        if not raw:
+            return ""
+        low = raw.lower()
+        for plat in load_json("provenance.json")["platforms"]:
+            if low in plat["patterns"]:
+                return plat["name"]
+        return raw
+
+    def _finding(self, m: regex.Match, kind: str, text: str, **extra) -> dict:
+        raw_name = m.group("name") or ""
+        name = _unquote(raw_name)
+        ns, ne = (m.start("name"), m.end("name")) if raw_name else (m.start(), m.start())
+        if raw_name and raw_name[0] in "\"“«„'":
+            ns, ne = ns + 1, ne - 1
+        elif raw_name.endswith(".") and name != raw_name:
+            ne -= 1
+        medium = (m.groupdict().get("medium") or "").strip()
+        tail = (m.groupdict().get("tail") or "").strip()
+        return {
+            "start": m.start(), "end": m.end(), "kind": kind, "name": name or tail, "name_span": [ns, ne],
+            "medium": medium, "platform": self._platform(m.groupdict().get("platform")), "owner": "",
+            **({"content": tail} if tail else {}), **extra,
+        }
+
+    @staticmethod
+    def _previous_person(pos: int, persons, sentences, text: str):
+        """The last person named before ``pos`` in the same sentence (or the one before)."""
+        sent_start = 0
+        for i, s in enumerate(sentences):
+            if s.start <= pos < s.end:
+                sent_start = sentences[i - 1].start if i > 0 else s.start
+                break
+        candidates = [p for p in persons if sent_start <= p.start and p.end <= pos]
+        if candidates:
+            p = candidates[-1]
+            return [p.start, p.end], text[p.start : p.end]
+        # No NER layer: the last capitalised name before the pronoun in the sentence.
+        names = list(regex.finditer(_CAPNAME, text[sent_start:pos]))
+        names = [n for n in names if n.start() > 0 or len(n.group(0).split()) > 1]
+        if names:
+            n = names[-1]
+            return [sent_start + n.start(), sent_start + n.end()], n.group(0)
+        return None
+
+    @staticmethod
+    def _dedupe(found: list[dict]) -> list[dict]:
+        """Overlapping findings: keep the most specific (caption > channel > own > attribution), then the longest."""
+        rank = {"caption": 0, "channel": 1, "own_channel": 2, "attribution": 3, "mention": 4}
+        kept: list[dict] = []
+        for f in sorted(found, key=lambda f: (rank[f["kind"]], -(f["end"] - f["start"]))):
+            if not f["name"]:
+                continue
+            if any(f["start"] < k["end"] and k["start"] < f["end"] for k in kept):
+                continue
+            kept.append(f)
+        return kept
+
+    def _emit(self, doc: Document, found: list[dict]) -> None:
+        groups: dict[str, Group] = {}
+        order: list[str] = []
+        for f in found:
+            attrs = {k: v for k, v in f.items() if k not in ("start", "end") and v not in ("", None)}
+            span = doc.add_span("citations", f["start"], f["end"], "cited_source", score=1.0 if f["kind"] != "mention" else 0.8,
+                                source=self.name, attrs=attrs)
+            key = _key(f["name"])
+            # "Tsarigrad" and "Tsarigrad TV" are one outlet: group by the shorter name when one extends the other.
+            target = next((k for k in order if key == k or key.startswith(k + " ") or k.startswith(key + " ")), None)
+            if target is None:
+                target = key
+                order.append(key)
+                groups[key] = Group(id=f"S{len(order)}", label=f["name"], kind=f["platform"] or f["medium"] or "source",
+                                    source=self.name, attrs={"platform": f["platform"], "medium": f["medium"], "owner": f["owner"], "names": []})
+            group = groups[target]
+            group.span_ids.append(span.id)
+            if f["name"] not in group.attrs["names"]:
+                group.attrs["names"].append(f["name"])
+            if not group.attrs["platform"] and f["platform"]:
+                group.attrs["platform"] = f["platform"]
+                group.kind = f["platform"]
+        for key in order:
+            g = groups[key]
+            g.attrs["citations"] = len(g.span_ids)
+            g.label = max(g.attrs["names"], key=len)  # "Tsarigrad TV" names the outlet better than "Tsarigrad"
+            doc.add_group("cited_sources", g)

@@ -1,0 +1,152 @@
+"""Machine-translation residue: traces a translation pipeline leaves in the text.
+
+- ``foreign_script``: letters of another script inside a paragraph (Chinese words left in an
+  English translation of a Chinese repost, Cyrillic words left in an English text). Judged by the
+  Unicode script of each letter against the paragraph's dominant script, so it works for any pair.
+- ``repeated_sentence``: a sentence said twice, exactly or almost (fuzzy ratio), as happens when a
+  pull quote or a translated subheading duplicates body text.
+- ``doubled_word``: "the the" — a word repeated back to back, minus grammatical doubles.
+
+Only signals that can be detected reliably are flagged; each span cites its evidence.
+"""
+
+from __future__ import annotations
+
+import regex
+from rapidfuzz import fuzz
+
+from ..model import Document
+from ..pipeline import register_analyzer
+from .base import Analyzer
+from .structure import URL_RE, body_ranges
+
+# Scripts we tell apart. Han/Kana/Hangul are grouped as CJK when judging the dominant script.
+_SCRIPTS = ("Latin", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Arabic", "Greek",
+            "Hebrew", "Devanagari", "Georgian", "Armenian", "Thai")
+_CJK = {"Han", "Hiragana", "Katakana", "Hangul"}
+_RUN = regex.compile("|".join(rf"(?P<{s}>\p{{Script={s}}}+(?:[\s·'’-]*\p{{Script={s}}}+)*)" for s in _SCRIPTS))
+_LANG_OF_SCRIPT = {"Han": "zh", "Hiragana": "ja", "Katakana": "ja", "Hangul": "ko", "Cyrillic": "ru/uk/bg",
+                   "Arabic": "ar/fa/ur", "Greek": "el", "Hebrew": "he", "Devanagari": "hi", "Georgian": "ka",
+                   "Armenian": "hy", "Thai": "th", "Latin": "latin"}
+
+_WORD = regex.compile(r"\b(\p{L}[\p{L}'’]*)\s+(\1)\b", regex.IGNORECASE)
+# English, Russian and Ukrainian doubles that are grammatical, not errors.
+_GRAMMATICAL_DOUBLES = frozenset(
+    "that had is was do bye so very many really far more ha no yes well now again long".split()
+    + "так очень все всё да нет ну еще ещё дa тук-тук пока".split()
+)
+
+MIN_REPEAT_WORDS = 6
+REPEAT_RATIO = 90.0  # rapidfuzz partial ratio; near-identical wording only
+MAX_SENTENCES_FUZZY = 600  # beyond this, exact repeats only (pairwise fuzzy is quadratic)
+
+
+def _script_group(name: str) -> str:
+    return "CJK" if name in _CJK else name
+
+
+def _normalise(sentence: str) -> str:
+    return " ".join(regex.findall(r"\w+", sentence.lower()))
+
+
+@register_analyzer("mt_residue")
+class MTResidueAnalyzer(Analyzer):
+    name = "mt_residue"
+    requires = ("structure",)
+    produces = ("mt_residue",)
+    version = "1"
+
+    def __call__(self, doc: Document) -> Document:
+        self._foreign_script(doc)
+        self._repeated_sentences(doc)
+        self._doubled_words(doc)
+        return doc
+
+    def _foreign_script(self, doc: Document) -> None:
+        text = doc.text
+        for start, end in body_ranges(doc):
+            urls = [(m.start(), m.end()) for m in URL_RE.finditer(text, start, end)]
+            runs = []
+            counts: dict[str, int] = {}
+            for m in _RUN.finditer(text, start, end):
+                script = m.lastgroup
+                if any(us <= m.start() < ue for us, ue in urls):
+                    continue
+                letters = sum(1 for c in m.group(0) if c.isalpha())
+                counts[_script_group(script)] = counts.get(_script_group(script), 0) + letters
+                runs.append((m.start(), m.end(), script, letters))
+            if not counts:
+                continue
+            dominant = max(counts, key=counts.get)
+            total = sum(counts.values())
+            for s, e, script, letters in runs:
+                group = _script_group(script)
+                if group == dominant:
+                    continue
+                # Latin inside Cyrillic or CJK text is usually a name, acronym or brand (NATO, iPhone):
+                # not residue. Everything else foreign to the paragraph's script is.
+                if script == "Latin" and dominant != "Latin":
+                    continue
+                score = 0.95 if group == "CJK" else 0.8
+                if letters < 2 and group != "CJK":
+                    continue
+                doc.add_span(
+                    "mt_residue", s, e, "foreign_script", score=score, source=self.name,
+                    attrs={
+                        "script": script,
+                        "language_guess": _LANG_OF_SCRIPT.get(script, ""),
+                        "paragraph_script": dominant,
+                        "paragraph_share": round(counts[dominant] / total, 3),
+                        "reason": f"{script} characters inside a {dominant}-script paragraph: likely left untranslated",
+                    },
+                )
+
+    def _repeated_sentences(self, doc: Document) -> None:
+        sents = [s for s in doc.spans("sentences")]
+        if not sents:
+            return
+        norm = [_normalise(doc.span_text(s)) for s in sents]
+        fuzzy = len(sents) <= MAX_SENTENCES_FUZZY
+        flagged: set[int] = set()
+        for j in range(1, len(sents)):
+            if len(norm[j].split()) < MIN_REPEAT_WORDS:
+                continue
+            for i in range(j):
+                if len(norm[i].split()) < MIN_REPEAT_WORDS or i in flagged:
+                    continue
+                if norm[i] == norm[j]:
+                    ratio = 100.0
+                elif fuzzy:
+                    shorter, longer = sorted((norm[i], norm[j]), key=len)
+                    if len(shorter) < 0.5 * len(longer) and len(shorter.split()) < 10:
+                        continue  # a short phrase inside a long sentence is a quotation, not a repeat
+                    ratio = fuzz.partial_ratio(shorter, longer)
+                else:
+                    continue
+                if ratio >= REPEAT_RATIO:
+                    first, again = sents[i], sents[j]
+                    doc.add_span(
+                        "mt_residue", again.start, again.end, "repeated_sentence",
+                        score=round(ratio / 100, 3), source=self.name,
+                        attrs={
+                            "first_occurrence": [first.start, first.end],
+                            "first_span_id": first.id,
+                            "similarity": round(ratio / 100, 3),
+                            "exact": ratio == 100.0 and norm[i] == norm[j],
+                            "reason": "repeats an earlier sentence" + ("" if norm[i] == norm[j] else " almost word for word"),
+                        },
+                    )
+                    flagged.add(j)
+                    break
+
+    def _doubled_words(self, doc: Document) -> None:
+        text = doc.text
+        for start, end in body_ranges(doc):
+            for m in _WORD.finditer(text, start, end):
+                word = m.group(1).lower()
+                if word in _GRAMMATICAL_DOUBLES or word.isdigit():
+                    continue
+                doc.add_span(
+                    "mt_residue", m.start(), m.end(), "doubled_word", score=0.7, source=self.name,
+                    attrs={"word": m.group(1), "reason": f"'{m.group(1)}' written twice in a row"},
+                )
