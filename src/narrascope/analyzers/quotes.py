@@ -1,0 +1,272 @@
+"""Direct quotes, reported speech and their speakers.
+
+Quotation marks are paired per paragraph (straight "…", curly “…”, guillemets «…», „…“, 「…」),
+then each quoted stretch is classified:
+
+- ``quote``: speech — attributed by a speech verb next to it ('"…," Kandelaki wrote',
+  'said Smith: "…"', 'X is convinced'), or long enough to be a statement;
+- ``scare_quote``: a short phrase in quotes with no speaker (irony, distancing: so-called "experts");
+- ``name``: a quoted proper name or title ("Kazakhstan National Atomic Energy Company", a nickname);
+- ``reported_speech``: a sentence closed by ', speculates military blogger X.' or opened by 'X said that'.
+
+Speakers get their own ``speaker`` span; a pronoun speaker ("she wrote") is resolved to the last
+person named before it. A quote standing alone as a pull quote inherits the speaker of the
+attributed quote that repeats its words. ``groups["speakers"]`` lists who said what.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..model import Document, Group, Span
+from ..pipeline import register_analyzer
+from .base import Analyzer
+from .structure import body_ranges
+
+_PAIRS = {"“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‹": "›"}
+_SPEECH_VERBS = (
+    "said says say stated states added adds noted notes told tells wrote writes claimed claims argued argues "
+    "explained explains stressed stresses emphasized emphasised declared declares announced announces insisted "
+    "insists asked asks replied replies commented comments tweeted posted posts warned warns admitted admits "
+    "recalled recalls concluded concludes believes believed thinks thought speculates speculated suggested "
+    "suggests observed observes remarked remarks responded responds continued continues confirmed confirms "
+    "denied denies acknowledged acknowledges reiterated reiterates explained points pointed shared shares "
+    "assured assures complained complains quipped joked"
+).split()
+_SPEECH_PHRASES = ["is convinced", "was convinced", "is sure", "was sure", "pointed out", "points out",
+                   "according to", "reminded", "wrote in", "said in", "told reporters", "said on", "spoke up"]
+_RU_SPEECH = "сказал сказала заявил заявила написал написала отметил отметила подчеркнул подчеркнула считает уверен уверена пишет сообщил сообщила".split()
+_VERB_ALT = "|".join(sorted(map(regex.escape, _SPEECH_VERBS + _SPEECH_PHRASES + _RU_SPEECH), key=len, reverse=True)).replace("\\ ", r"\s+")
+_PRONOUN = r"(?:he|she|they|он|она|они)"
+_CAPWORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
+_NICK = r"(?:\s+[\"“«][^\"”»\n]{1,30}[\"”»])?"
+_NAME = rf"{_CAPWORD}(?:{_NICK}\s+{_CAPWORD}){{0,3}}"
+# Descriptors that may stand between a verb and a name: "speculates military blogger Mikhail Zvintchuk".
+_DESCRIPTOR = r"(?:(?:the\s+)?(?:\p{Ll}[\p{L}-]*\s+){0,4})"
+
+# '"…," Name verb' / '"…" verb Name' / '"…" pronoun verb'
+_AFTER = regex.compile(
+    rf"""^[\s,.:;—–-]*(?:
+        (?P<name>{_NAME}|{_PRONOUN})\s+(?:(?:has|had|also|then|later)\s+)?(?P<verb>{_VERB_ALT})\b
+      | (?P<verb2>{_VERB_ALT})\s+{_DESCRIPTOR}(?P<name2>{_NAME})
+    )""",
+    regex.VERSION1 | regex.VERBOSE,
+)
+# 'Name verb: "…"' / 'Name verb that "…"' / 'according to Name, "…"'
+_BEFORE = regex.compile(
+    rf"""(?:
+        (?P<name>{_NAME}|{_PRONOUN})\s+(?:(?:has|had|also|then|later)\s+)?(?P<verb>{_VERB_ALT})\b[^"“«.!?]{{0,60}}?
+      | according\s+to\s+(?P<name2>{_NAME})\s*,?\s*
+    )[:,]?\s*(?:that\s+)?$""",
+    regex.VERSION1 | regex.VERBOSE,
+)
+# Reported speech closing a sentence: ', speculates military blogger Mikhail "Fisherman" Zvintchuk.'
+_REPORTED_TAIL = regex.compile(
+    rf",\s*(?P<verb>{_VERB_ALT})\s+{_DESCRIPTOR}(?P<name>{_NAME})\s*[.!]?$",
+    regex.VERSION1,
+)
+_REPORTED_HEAD = regex.compile(
+    rf"^(?P<name>{_NAME})\s+(?P<verb>{_VERB_ALT})\s+that\s+",
+    regex.VERSION1,
+)
+_SO_CALLED = regex.compile(r"(?:so-called|so called|supposed|alleged|так называем\w+|пресловут\w+)\s*$", regex.IGNORECASE)
+
+MIN_STATEMENT_WORDS = 8  # an unattributed quote this long is still speech, not a scare quote
+
+
+def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(open, close) index pairs of quotation marks inside [start, end)."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    straight_open: int | None = None
+    for i in range(start, end):
+        c = text[i]
+        if c == '"':
+            if straight_open is None:
+                straight_open = i
+            else:
+                pairs.append((straight_open, i))
+                straight_open = None
+        elif c in _PAIRS and not (c == "“" and stack and stack[-1][0] == "„"):
+            stack.append((c, i))
+        elif stack and c == _PAIRS[stack[-1][0]]:
+            _, o = stack.pop()
+            pairs.append((o, i))
+    return sorted(pairs)
+
+
+def _words(s: str) -> int:
+    return len(s.split())
+
+
+def _looks_like_name(s: str) -> bool:
+    words = regex.findall(r"[\p{L}\p{N}'’-]+", s)
+    if not words or len(words) > 8:
+        return False
+    small = {"of", "the", "and", "for", "de", "in", "on", "at"}
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in small for w in words) and s.strip()[-1:] not in ".!?,"
+
+
+@register_analyzer("quotes")
+class QuoteAnalyzer(Analyzer):
+    name = "quotes"
+    requires = ("structure",)
+    produces = ("quotes",)
+    version = "1"
+
+    def __call__(self, doc: Document) -> Document:
+        text = doc.text
+        persons = [s for s in doc.spans("entities") if s.label == "PERSON"]
+        citations = doc.spans("citations")
+        quotes: list[dict] = []
+        for start, end in body_ranges(doc):
+            for o, c in _pair_quotes(text, start, end):
+                inner_s, inner_e = o + 1, c
+                inner = text[inner_s:inner_e]
+                if not inner.strip():
+                    continue
+                q = {"start": o, "end": c + 1, "inner": [inner_s, inner_e], "para": [start, end]}
+                before = text[start:o]
+                after = text[c + 1 : end]
+                q.update(self._attribute(before, after, o, c + 1, text, start))
+                quoted_name = any(cs.start <= o and c < cs.end for cs in citations)
+                nickname = bool(regex.search(rf"{_CAPWORD}\s*$", before)) and bool(regex.match(r"\s+\p{Lu}", after)) and _words(inner) <= 3
+                if nickname:
+                    q["kind"] = "name"
+                    q["role"] = "nickname"
+                elif q.get("speaker"):
+                    q["kind"] = "quote"
+                elif quoted_name or (_looks_like_name(inner) and not _SO_CALLED.search(before)):
+                    q["kind"] = "name"
+                elif _SO_CALLED.search(before) or _words(inner) < MIN_STATEMENT_WORDS:
+                    q["kind"] = "scare_quote"
+                else:
+                    q["kind"] = "quote"
+                quotes.append(q)
+
+        self._inherit_pull_quote_speakers(quotes, text)
+        self._resolve_pronouns(quotes, persons, text)
+        reported = self._reported_speech(doc, quotes)
+        self._emit(doc, quotes + reported)
+        return doc
+
+    def _attribute(self, before: str, after: str, qs: int, qe: int, text: str, para_start: int) -> dict:
+        """Speaker of a quote from the words right after or right before it."""
+        m = _AFTER.match(after)
+        if m:
+            group = "name" if m.group("name") else "name2"
+            verb = m.group("verb") or m.group("verb2")
+            return {"speaker": m.group(group), "speaker_span": [qe + m.start(group), qe + m.end(group)], "cue": verb, "attribution": "after"}
+        tail = before[-160:]
+        offset = qs - len(tail)
+        m = _BEFORE.search(tail)
+        if m:
+            group = "name" if m.group("name") else "name2"
+            verb = m.group("verb") or "according to"
+            return {"speaker": m.group(group), "speaker_span": [offset + m.start(group), offset + m.end(group)], "cue": verb, "attribution": "before"}
+        # 'Subject … verb-phrase: "…"' — the sentence's subject says it ("X dissects the details: '…'")
+        if tail.rstrip().endswith(":"):
+            sent_start = max(tail.rfind(". "), tail.rfind("! "), tail.rfind("? "))
+            subject = tail[sent_start + 2 if sent_start >= 0 else 0 :]
+            sm = regex.match(rf"\s*((?:{_CAPWORD}(?:['’]s)?\s+)?(?:[\"“«][^\"”»]{{1,40}}[\"”»]|{_NAME}))", subject)
+            if sm and _words(tail) > 2:
+                base = offset + (sent_start + 2 if sent_start >= 0 else 0)
+                return {"speaker": sm.group(1), "speaker_span": [base + sm.start(1), base + sm.end(1)],
+                        "cue": ":", "attribution": "colon", "speaker_score": 0.6}
+        return {}
+
+    @staticmethod
+    def _inherit_pull_quote_speakers(quotes: list[dict], text: str) -> None:
+        """A quote with no speaker whose words occur inside an attributed quote is a pull quote of it."""
+        def norm(q):
+            s, e = q["inner"]
+            return " ".join(regex.findall(r"\w+", text[s:e].lower()))
+
+        attributed = [q for q in quotes if q.get("speaker") and q["kind"] == "quote"]
+        for q in quotes:
+            if q.get("speaker") or q["kind"] == "name":
+                continue
+            words = norm(q)
+            if len(words.split()) < 4:
+                continue
+            for src in attributed:
+                if src is not q and words in norm(src):
+                    q.update(kind="quote", speaker=src["speaker"], speaker_span=src["speaker_span"],
+                             cue=src.get("cue", ""), attribution="pull_quote", pull_quote_of=[src["start"], src["end"]],
+                             speaker_score=0.8)
+                    break
+
+    @staticmethod
+    def _resolve_pronouns(quotes: list[dict], persons: list[Span], text: str) -> None:
+        for q in quotes:
+            sp = q.get("speaker")
+            if not sp or not regex.fullmatch(_PRONOUN, sp, regex.IGNORECASE):
+                continue
+            prior = [p for p in persons if p.end <= q["start"]]
+            if prior:
+                p = prior[-1]
+                q.update(speaker=text[p.start : p.end], speaker_span=[p.start, p.end], pronoun=sp,
+                         speaker_score=0.6, attribution=q["attribution"] + "+pronoun")
+            else:
+                q.pop("speaker")
+                q.pop("speaker_span")
+
+    @staticmethod
+    def _reported_speech(doc: Document, quotes: list[dict]) -> list[dict]:
+        out = []
+        text = doc.text
+        for sent in doc.spans("sentences"):
+            s_text = text[sent.start : sent.end]
+            m = _REPORTED_TAIL.search(s_text)
+            head = None if m else _REPORTED_HEAD.match(s_text)
+            if not (m or head):
+                continue
+            mm = m or head
+            # a quote already covering this sentence is handled as a direct quote
+            if any(q["start"] <= sent.start and sent.end <= q["end"] for q in quotes):
+                continue
+            content_end = sent.start + (m.start() if m else len(s_text))
+            content_start = sent.start + (head.end() if head else 0)
+            out.append({
+                "start": content_start, "end": content_end, "inner": [content_start, content_end],
+                "kind": "reported_speech", "speaker": mm.group("name"),
+                "speaker_span": [sent.start + mm.start("name"), sent.start + mm.end("name")],
+                "cue": mm.group("verb"), "attribution": "reported", "speaker_score": 0.8,
+            })
+        return out
+
+    def _emit(self, doc: Document, quotes: list[dict]) -> None:
+        speakers: dict[str, Group] = {}
+        entity_of = {}
+        for g in doc.groups.get("entities", []):
+            for sid in g.span_ids:
+                entity_of[sid] = g
+        entity_spans = {s.id: s for s in doc.spans("entities")}
+        for q in sorted(quotes, key=lambda q: q["start"]):
+            attrs = {k: v for k, v in q.items() if k in ("kind", "role", "speaker", "cue", "attribution", "pronoun", "pull_quote_of")}
+            attrs["content_span"] = q["inner"]
+            speaker_span = None
+            if q.get("speaker"):
+                ss, se = q["speaker_span"]
+                # Link the speaker to an entity group when one covers the speaker's words.
+                group = next((entity_of[sid] for sid, es in entity_spans.items() if es.start < se and ss < es.end and sid in entity_of), None)
+                if group is not None:
+                    attrs["speaker_entity"] = group.id
+                    attrs["speaker_name"] = group.label
+            label = q["kind"]
+            span = doc.add_span("quotes", q["start"], q["end"], label, score=q.get("speaker_score", 1.0) if q.get("speaker") else 0.7,
+                                source=self.name, attrs=attrs)
+            if q.get("speaker"):
+                ss, se = q["speaker_span"]
+                speaker_span = doc.add_span("quotes", ss, se, "speaker", score=q.get("speaker_score", 1.0), source=self.name,
+                                            attrs={"quote_id": span.id, "name": q["speaker"]})
+                span.attrs["speaker_span_id"] = speaker_span.id
+                key = attrs.get("speaker_entity") or " ".join(q["speaker"].lower().split())
+                grp = speakers.get(key)
+                if grp is None:
+                    grp = speakers[key] = Group(id=f"Q{len(speakers) + 1}", label=attrs.get("speaker_name", q["speaker"]), kind="speaker",
+                                                source=self.name, attrs={"entity": attrs.get("speaker_entity", ""), "quotes": 0})
+                grp.span_ids += [span.id, speaker_span.id]
+                grp.attrs["quotes"] += 1
+        for grp in speakers.values():
+            doc.add_group("speakers", grp)

@@ -1,0 +1,175 @@
+"""Rich terminal report: one section per layer, each finding with its quoted evidence and offsets.
+
+Article text is hostile: it is only ever put into ``rich.text.Text`` objects, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+from rich.console import Console, Group as RichGroup
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..model import Document, Span
+
+EVIDENCE_CHARS = 110
+
+# Sections with a dedicated view; any other layer gets the generic table.
+_TITLES = {
+    "provenance": "Provenance",
+    "mt_residue": "Machine-translation residue",
+    "citations": "Cited sources",
+    "quotes": "Quotes and speakers",
+    "entities": "Entities",
+    "language": "Language",
+}
+_HIDDEN = {"structure", "sentences"}
+
+
+def _clip(s: str, limit: int = EVIDENCE_CHARS) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def evidence(doc: Document, span: Span, limit: int = EVIDENCE_CHARS) -> Text:
+    out = Text()
+    out.append("“" + _clip(doc.span_text(span), limit) + "”", style="italic")
+    out.append(f" [{span.start}:{span.end}]", style="dim")
+    return out
+
+
+def _header(doc: Document) -> Panel:
+    meta = doc.metadata
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for key, label in (("title", "Title"), ("author", "Author"), ("published", "Published"), ("source_url", "Original source"),
+                       ("url", "URL"), ("source", "Read from"), ("language", "Language")):
+        value = meta.get(key)
+        if value:
+            table.add_row(label, Text(str(value)))
+    prov = meta.get("provenance", {})
+    if prov.get("aggregator"):
+        table.add_row("Aggregator", Text(prov["aggregator"]))
+    table.add_row("Document id", Text(doc.id))
+    counts = ", ".join(f"{k} {len(v)}" for k, v in doc.layers.items() if k not in _HIDDEN)
+    table.add_row("Layers", Text(counts or "none"))
+    return Panel(table, title="narrascope", title_align="left", border_style="cyan")
+
+
+def _section_provenance(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("finding", no_wrap=True)
+    t.add_column("evidence")
+    t.add_column("note", style="dim")
+    for s in doc.spans("provenance"):
+        t.add_row(s.label.replace("_", " "), evidence(doc, s), Text(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", "")))
+    return t
+
+
+def _section_mt(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("residue", no_wrap=True)
+    t.add_column("evidence")
+    t.add_column("why", style="dim")
+    for s in doc.spans("mt_residue"):
+        why = s.attrs.get("reason", "")
+        if s.label == "repeated_sentence":
+            fs, fe = s.attrs["first_occurrence"]
+            why += f" [{fs}:{fe}]"
+        t.add_row(s.label.replace("_", " "), evidence(doc, s), Text(why))
+    return t
+
+
+def _section_citations(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("source", no_wrap=True)
+    t.add_column("platform", no_wrap=True)
+    t.add_column("cited as")
+    by_id = {s.id: s for s in doc.spans("citations")}
+    for g in doc.groups.get("cited_sources", []):
+        ev = Text("\n").join(evidence(doc, by_id[i]) for i in g.span_ids if i in by_id)
+        t.add_row(Text(g.label, style="bold"), Text(g.attrs.get("platform") or g.attrs.get("medium") or ""), ev)
+    return t
+
+
+def _section_quotes(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("speaker", no_wrap=True)
+    t.add_column("kind", no_wrap=True)
+    t.add_column("quote")
+    scare = Counter()
+    for s in doc.spans("quotes"):
+        if s.label == "speaker":
+            continue
+        if s.label in ("scare_quote", "name"):
+            scare[s.label] += 1
+            continue
+        speaker = s.attrs.get("speaker_name") or s.attrs.get("speaker") or "—"
+        cue = s.attrs.get("cue")
+        t.add_row(Text(speaker, style="bold"), Text(s.label.replace("_", " ") + (f" ({cue})" if cue else "")), evidence(doc, s))
+    if scare:
+        phrases = [_clip(doc.span_text(s), 40) for s in doc.spans("quotes") if s.label == "scare_quote"]
+        t.add_row(Text("—"), Text(f"{scare['scare_quote']} scare quotes"), Text(", ".join(phrases), style="italic"))
+    return t
+
+
+def _section_entities(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("entity", no_wrap=True)
+    t.add_column("type", no_wrap=True)
+    t.add_column("n", justify="right")
+    t.add_column("as written (first mentions)")
+    by_id = {s.id: s for s in doc.spans("entities")}
+    groups = sorted(doc.groups.get("entities", []), key=lambda g: -len(g.span_ids))
+    for g in groups:
+        spans = [by_id[i] for i in g.span_ids if i in by_id]
+        variants = ", ".join(g.attrs.get("variants", [])) or ""
+        first = Text(variants + "  ", style="")
+        for s in spans[:3]:
+            first.append(f"[{s.start}:{s.end}] ", style="dim")
+        t.add_row(Text(g.label, style="bold"), Text(g.kind), str(len(spans)), first)
+    return t
+
+
+def _section_language(doc: Document) -> Text:
+    counts = Counter(s.label for s in doc.spans("language") if not s.attrs.get("inherited"))
+    text = Text(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
+    text.append(", ".join(f"{k} {v}" for k, v in counts.most_common()) or "none long enough to tell")
+    return text
+
+
+def _section_generic(doc: Document, layer: str) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("label", no_wrap=True)
+    t.add_column("score", justify="right", no_wrap=True)
+    t.add_column("evidence")
+    for s in doc.spans(layer):
+        t.add_row(Text(s.label), f"{s.score:.2f}", evidence(doc, s))
+    return t
+
+
+_SECTIONS: dict[str, Callable[[Document], object]] = {
+    "provenance": _section_provenance,
+    "mt_residue": _section_mt,
+    "citations": _section_citations,
+    "quotes": _section_quotes,
+    "entities": _section_entities,
+    "language": _section_language,
+}
+
+
+def render_terminal(doc: Document, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(_header(doc))
+    order = ["provenance", "language", "mt_residue", "citations", "quotes", "entities"]
+    order += [name for name in doc.layers if name not in order and name not in _HIDDEN]
+    for name in order:
+        if name not in doc.layers or not doc.layers[name]:
+            continue
+        body = _SECTIONS.get(name, lambda d, n=name: _section_generic(d, n))(doc)
+        title = _TITLES.get(name, name.replace("_", " ").capitalize())
+        console.print(Panel(RichGroup(body), title=f"{title} ({len(doc.layers[name])})", title_align="left", border_style="blue"))
