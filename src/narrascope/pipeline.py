@@ -20,7 +20,7 @@ from .model import Document
 
 _FACTORIES: dict[str, Callable[[], Analyzer]] = {}
 
-# The default order; every name must be registered by a module in _BUILTIN_MODULES.
+# The default order; each name is registered by narrascope.analyzers.<name>.
 DEFAULT_COMPONENTS: tuple[str, ...] = (
     "structure",
     "language",
@@ -31,16 +31,10 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "quotes",
 )
 
-_BUILTIN_MODULES = (
-    "narrascope.analyzers.structure",
-    "narrascope.analyzers.language",
-    "narrascope.analyzers.mt_residue",
-    "narrascope.analyzers.provenance",
-    "narrascope.analyzers.entities",
-    "narrascope.analyzers.citations",
-    "narrascope.analyzers.quotes",
-)
-_loaded_builtins = False
+# Built-in analyzers by name -> module that registers them. A module is imported only when its
+# analyzer is asked for, so a pipeline without "entities" never loads spaCy.
+_BUILTIN_MODULES = {name: f"narrascope.analyzers.{name}" for name in DEFAULT_COMPONENTS}
+_loaded_all = False
 
 
 def register_analyzer(name: str) -> Callable[[Callable[[], Analyzer]], Callable[[], Analyzer]]:
@@ -53,15 +47,21 @@ def register_analyzer(name: str) -> Callable[[Callable[[], Analyzer]], Callable[
     return wrap
 
 
-def _load_factories() -> None:
-    global _loaded_builtins
-    if _loaded_builtins:
+def _load_factories(name: str | None = None) -> None:
+    """Import the module that registers ``name``; with None, every built-in and plug-in."""
+    global _loaded_all
+    if name is not None and name in _FACTORIES:
         return
-    for module in _BUILTIN_MODULES:
+    if name is not None and name in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[name])
+        return
+    if _loaded_all:
+        return
+    for module in _BUILTIN_MODULES.values():
         importlib.import_module(module)
     for ep in entry_points(group="narrascope.analyzers"):
         _FACTORIES.setdefault(ep.name, ep.load())
-    _loaded_builtins = True
+    _loaded_all = True
 
 
 def available_analyzers() -> list[str]:
@@ -70,7 +70,9 @@ def available_analyzers() -> list[str]:
 
 
 def create_analyzer(name: str) -> Analyzer:
-    _load_factories()
+    _load_factories(name)
+    if name not in _FACTORIES:
+        _load_factories()
     try:
         factory = _FACTORIES[name]
     except KeyError:

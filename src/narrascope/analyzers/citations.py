@@ -46,7 +46,7 @@ def _patterns() -> dict[str, regex.Pattern]:
     flags = regex.IGNORECASE | regex.VERSION1
     return {
         "caption": regex.compile(
-            rf"[(\[（【]\s*(?P<kind>{media})\b\s*(?:(?:from|by|via|of|courtesy of|credit|source|из|с|от|来自)\s*[:：]?\s*)?(?:the\s+)?"
+            rf"[(\[（【]\s*(?P<kind>{media})\b\s*(?:[:：—–-]\s*)?(?:(?:from|by|via|of|courtesy of|credit|source|из|с|от|来自)\s*[:：]?\s*)?(?:the\s+)?"
             rf"(?:{medium}\s*)?{name}?(?P<tail>[^()\[\]（）【】\n]{{0,120}})[)\]）】]",
             flags,
         ),
@@ -178,7 +178,8 @@ class CitationAnalyzer(Analyzer):
             return [p.start, p.end], text[p.start : p.end]
         # No NER layer: the last capitalised name before the pronoun in the sentence.
         names = list(regex.finditer(_CAPNAME, text[sent_start:pos]))
-        names = [n for n in names if n.start() > 0 or len(n.group(0).split()) > 1]
+        function_words = set(load_json("provenance.json")["function_words"])
+        names = [n for n in names if n.group(0).split()[0].lower() not in function_words]
         if names:
             n = names[-1]
             return [sent_start + n.start(), sent_start + n.end()], n.group(0)

@@ -35,6 +35,26 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
+@functools.cache
+def _detector_without(excluded: str):
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in LANGUAGES if hasattr(Language, name) and name != excluded]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+# lingua's unique-character rule sends Cyrillic text with "і" but no "ї/є/ґ" to Kazakh with
+# certainty (seen on plain Ukrainian sentences). Real Kazakh almost always has its own letters.
+_KAZAKH_LETTERS = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
+
+
+def _second_opinion(text: str, values):
+    top = values[0].language.name if values else ""
+    if top == "KAZAKH" and not _KAZAKH_LETTERS.intersection(text):
+        return _detector_without("KAZAKH").compute_language_confidence_values(text)
+    return values
+
+
 def iso_code(language) -> str:
     return language.iso_code_639_1.name.lower()
 
@@ -62,6 +82,7 @@ class LanguageAnalyzer(Analyzer):
         if long_idx:
             confidences = detector.compute_language_confidence_values_in_parallel([texts[i] for i in long_idx])
             for i, values in zip(long_idx, confidences):
+                values = _second_opinion(texts[i], values)
                 if values and values[0].value > 0:
                     results[i] = (iso_code(values[0].language), round(values[0].value, 4))
 

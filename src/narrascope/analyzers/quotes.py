@@ -20,6 +20,7 @@ import regex
 
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
+from ..resources import load_json
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -47,6 +48,7 @@ _DESCRIPTOR = r"(?:(?:the\s+)?(?:\p{Ll}[\p{L}-]*\s+){0,4})"
 # '"…," Name verb' / '"…" verb Name' / '"…" pronoun verb'
 _AFTER = regex.compile(
     rf"""^[\s,.:;—–-]*(?:
+        (?:(?:{_CAPWORD}['’]s\s+)?(?:\p{{Ll}}[\p{{L}}-]*\s+){{0,3}}(?=\p{{Lu}}))?  # "Vatamanu's predecessor", "military blogger"
         (?P<name>{_NAME}|{_PRONOUN})\s+(?:(?:has|had|also|then|later)\s+)?(?P<verb>{_VERB_ALT})\b
       | (?P<verb2>{_VERB_ALT})\s+{_DESCRIPTOR}(?P<name2>{_NAME})
     )""",
@@ -93,6 +95,20 @@ def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
             _, o = stack.pop()
             pairs.append((o, i))
     return sorted(pairs)
+
+
+def strip_title(name: str, start: int) -> tuple[str, int]:
+    """'Mayor Tom Brandt' -> ('Tom Brandt', start + 6): honorifics are not part of the name."""
+    titles = load_json("provenance.json")["person_titles"]
+    changed = True
+    while changed:
+        changed = False
+        for title in sorted(titles, key=len, reverse=True):
+            m = regex.match(rf"{regex.escape(title)}\.?\s+(?=\p{{Lu}})", name, regex.IGNORECASE)
+            if m and len(name) > m.end():
+                name, start, changed = name[m.end():], start + m.end(), True
+                break
+    return name, start
 
 
 def _words(s: str) -> int:
@@ -156,14 +172,16 @@ class QuoteAnalyzer(Analyzer):
         if m:
             group = "name" if m.group("name") else "name2"
             verb = m.group("verb") or m.group("verb2")
-            return {"speaker": m.group(group), "speaker_span": [qe + m.start(group), qe + m.end(group)], "cue": verb, "attribution": "after"}
+            name, s = strip_title(m.group(group), qe + m.start(group))
+            return {"speaker": name, "speaker_span": [s, s + len(name)], "cue": verb, "attribution": "after"}
         tail = before[-160:]
         offset = qs - len(tail)
         m = _BEFORE.search(tail)
         if m:
             group = "name" if m.group("name") else "name2"
             verb = m.group("verb") or "according to"
-            return {"speaker": m.group(group), "speaker_span": [offset + m.start(group), offset + m.end(group)], "cue": verb, "attribution": "before"}
+            name, s = strip_title(m.group(group), offset + m.start(group))
+            return {"speaker": name, "speaker_span": [s, s + len(name)], "cue": verb, "attribution": "before"}
         # 'Subject … verb-phrase: "…"' — the sentence's subject says it ("X dissects the details: '…'")
         if tail.rstrip().endswith(":"):
             sent_start = max(tail.rfind(". "), tail.rfind("! "), tail.rfind("? "))
@@ -222,6 +240,7 @@ class QuoteAnalyzer(Analyzer):
             if not (m or head):
                 continue
             mm = m or head
+            name, name_start = strip_title(mm.group("name"), sent.start + mm.start("name"))
             # a quote already covering this sentence is handled as a direct quote
             if any(q["start"] <= sent.start and sent.end <= q["end"] for q in quotes):
                 continue
@@ -229,14 +248,15 @@ class QuoteAnalyzer(Analyzer):
             content_start = sent.start + (head.end() if head else 0)
             out.append({
                 "start": content_start, "end": content_end, "inner": [content_start, content_end],
-                "kind": "reported_speech", "speaker": mm.group("name"),
-                "speaker_span": [sent.start + mm.start("name"), sent.start + mm.end("name")],
+                "kind": "reported_speech", "speaker": name,
+                "speaker_span": [name_start, name_start + len(name)],
                 "cue": mm.group("verb"), "attribution": "reported", "speaker_score": 0.8,
             })
         return out
 
     def _emit(self, doc: Document, quotes: list[dict]) -> None:
         speakers: dict[str, Group] = {}
+        speaker_spans: dict[tuple[int, int], Span] = {}
         entity_of = {}
         for g in doc.groups.get("entities", []):
             for sid in g.span_ids:
@@ -258,15 +278,19 @@ class QuoteAnalyzer(Analyzer):
                                 source=self.name, attrs=attrs)
             if q.get("speaker"):
                 ss, se = q["speaker_span"]
-                speaker_span = doc.add_span("quotes", ss, se, "speaker", score=q.get("speaker_score", 1.0), source=self.name,
-                                            attrs={"quote_id": span.id, "name": q["speaker"]})
+                speaker_span = speaker_spans.get((ss, se))
+                if speaker_span is None:  # one speaker span per place in the text, shared by its quotes
+                    speaker_span = speaker_spans[(ss, se)] = doc.add_span(
+                        "quotes", ss, se, "speaker", score=q.get("speaker_score", 1.0), source=self.name,
+                        attrs={"quote_ids": [], "name": q["speaker"]})
+                speaker_span.attrs["quote_ids"].append(span.id)
                 span.attrs["speaker_span_id"] = speaker_span.id
                 key = attrs.get("speaker_entity") or " ".join(q["speaker"].lower().split())
                 grp = speakers.get(key)
                 if grp is None:
                     grp = speakers[key] = Group(id=f"Q{len(speakers) + 1}", label=attrs.get("speaker_name", q["speaker"]), kind="speaker",
                                                 source=self.name, attrs={"entity": attrs.get("speaker_entity", ""), "quotes": 0})
-                grp.span_ids += [span.id, speaker_span.id]
+                grp.span_ids += [span.id] + ([speaker_span.id] if speaker_span.id not in grp.span_ids else [])
                 grp.attrs["quotes"] += 1
         for grp in speakers.values():
             doc.add_group("speakers", grp)
