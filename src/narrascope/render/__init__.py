@@ -1,0 +1,1 @@
+"""Renderers: turn analysed Documents into something a person reads (HTML report, terminal)."""
