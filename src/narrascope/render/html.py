@@ -91,7 +91,7 @@ DEFAULT_HIDDEN: tuple[str, ...] = ("structure/paragraph", "language", "sentences
 # Layers drawn as typography (bold title, muted boilerplate...) rather than colour.
 SUBTLE_LAYERS = frozenset({"structure"})
 STRUCTURE_STYLES = frozenset(
-    {"title", "author", "heading", "paragraph", "disclaimer", "source_link", "boilerplate", "media_placeholder"}
+    {"title", "author", "byline", "heading", "paragraph", "disclaimer", "source_link", "boilerplate", "media_placeholder"}
 )
 
 # Metadata keys shown in the article header.
@@ -458,7 +458,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
         "layers": layers_view,
         "groups": groups_view,
     }
-    data = {"id": doc.id, "spans": spans, "groups": groups}
+    data = {"id": doc.id, "chars": n, "spans": spans, "groups": groups}
     return view, data
 
 
