@@ -18,14 +18,26 @@ if [ ${#need[@]} -eq 0 ]; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install_browser: missing ${need[*]}; run as root (or: sudo apt-get install -y --no-install-recommends ${need[*]})" >&2
-    exit 1
-fi
+# Without root or apt-get we cannot install: the browser tests then skip, except
+# under CI=true, where they must run, so that is an error.
+cannot_install() {
+    echo "install_browser: $1" >&2
+    if [ -x "$CHROMIUM" ]; then
+        echo "install_browser: continuing without fonts-dejavu-core (screenshots may use another font)" >&2
+        exit 0
+    fi
+    if [ "${CI:-}" = "true" ]; then
+        exit 1
+    fi
+    echo "install_browser: continuing; the browser tests will be skipped" >&2
+    exit 0
+}
 
+if [ "$(id -u)" -ne 0 ]; then
+    cannot_install "missing ${need[*]}; run as root (or: sudo apt-get install -y --no-install-recommends ${need[*]})"
+fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install_browser: apt-get not found; install chromium at $CHROMIUM by hand" >&2
-    exit 1
+    cannot_install "apt-get not found; install chromium at $CHROMIUM by hand"
 fi
 
 export DEBIAN_FRONTEND=noninteractive

@@ -274,6 +274,17 @@ def test_json_escapes_line_separators_and_surrogates():
     assert "&#xD800;" in html
 
 
+def test_lone_surrogates_anywhere_still_encode():
+    doc = Document("x\udc80y", metadata={"title": "t\ud800", "k\udfff": "v\ud801"})
+    doc.add_span("lay\ud800", 0, 2, "lab\udc00", source="s\ud800", attrs={"a\ud800": "b\udc00"})
+    doc.add_group("g\ud800", Group("id\ud800", "G\ud800", "k", [doc.spans("lay\ud800")[0].id]))
+    html = render_html([doc])
+    html.encode("utf-8")
+    p = parse(html)
+    assert "".join(t for _, t in p.texts["text-0"]) == "x\ufffdy"  # what an HTML parser makes of it
+    assert payload(p)["docs"][0]["spans"][0]["label"] == "lab\udc00"  # exact in the JSON
+
+
 def test_self_contained_and_strict_csp():
     doc = overlapping_doc()
     doc.metadata["image"] = "https://cdn.example.com/x.png"

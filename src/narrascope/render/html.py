@@ -146,6 +146,7 @@ def escape_text(value: Any) -> Markup:
     return Markup(_TEXT_SPECIAL.sub(lambda m: _TEXT_REPL.get(m.group()) or f"&#x{ord(m.group()):X};", text))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_SPECIAL = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
@@ -532,7 +533,7 @@ def render_html(docs: Document | Sequence[Document], *, title: str | None = None
         "docs": data_docs,
     }
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    html = template.render(
         title=title,
         docs=views,
         layers=[{"name": name, **info} for name, info in layer_info.items()],
@@ -540,6 +541,10 @@ def render_html(docs: Document | Sequence[Document], *, title: str | None = None
         version=_version(),
         static_hidden=sorted(hidden_sets[0]),
     )
+    # Lone surrogates (allowed in Document text and labels) cannot be written as UTF-8;
+    # as character references they decode to U+FFFD in text and attribute values alike.
+    # The JSON block has already escaped its own, and the hashed CSS/JS contain none.
+    return _SURROGATE.sub(lambda m: f"&#x{ord(m.group()):X};", html)
 
 
 def write_html(docs: Document | Sequence[Document], path: str | Path, *, title: str | None = None, hidden: Iterable[str] | None = None) -> Path:
