@@ -527,3 +527,47 @@ def test_seed_offsets(seed000, seed002):
             assert surface and surface == surface.strip()
             g = group_of(doc, s)
             assert " ".join(surface.split()) in g.attrs["variants"]
+
+
+# -- more rules and odd input -------------------------------------------------------------------------------
+
+
+def test_government_nouns_and_eu_seat(analyzer):
+    doc = run(
+        analyzer,
+        "Officials said that the Kiev regime had shelled Donetsk. Moscow would respond. "
+        "The European Union has imposed sanctions, and Brussels insists that they work. "
+        "EU ministers met in Brussels.",
+    )
+    kiev = mention_at(doc, "Kiev")
+    assert group_of(doc, kiev).label == "Ukraine" and kiev.attrs["metonymy_cue"] == "government-noun"
+    assert group_of(doc, mention_at(doc, "Moscow")).label == "Russia"
+    assert same_group(doc, "European Union", "EU")
+    gov = mention_at(doc, "Brussels")
+    assert group_of(doc, gov).label == "European Union" and gov.attrs["mention_kind"] == "capital_metonym"
+    loc = mention_at(doc, "Brussels", after="met in ")
+    assert group_of(doc, loc).label == "Brussels"
+
+
+def test_institution_qualified_by_following_country(analyzer):
+    doc = run(
+        analyzer,
+        "The Ministry of Defence of the United Kingdom confirmed it. The UK Ministry of Defense denied nothing.",
+    )
+    ms = [s for s in doc.spans("entities") if doc.text[s.start : s.end].startswith("Ministry of Def")]
+    assert len(ms) == 2
+    assert {doc.text[m.start : m.end] for m in ms} == {"Ministry of Defence", "Ministry of Defense"}
+    assert ms[0].attrs["entity_id"] == ms[1].attrs["entity_id"]
+    assert group_of(doc, ms[0]).label.endswith("(United Kingdom)")
+
+
+def test_odd_input_does_not_break(analyzer):
+    doc = run(analyzer, "Putin\ud800 met Xi in Beijing.\r\nThe U.S. and the U.K. said NO.")
+    assert group_of(doc, mention_at(doc, "U.S.")).label == "United States"
+    assert group_of(doc, mention_at(doc, "U.K.")).label == "United Kingdom"
+    # the English model's labels on Cyrillic are noise: dropped
+    doc = run(analyzer, "Москва заявила, что Лавров прибыл в Минск.")
+    assert doc.spans("entities") == []
+    doc = run(analyzer, "“Moscow’s” «Kiev» — Washington’s line")
+    for s in doc.spans("entities"):
+        assert doc.text[s.start : s.end] in ("Moscow", "Kiev", "Washington")

@@ -46,7 +46,7 @@ match or it stands in parentheses after it; a generic institution ("Ministry of 
 **Capitals: place or state?** A capital merges into its country's group (mention_kind
 "capital_metonym") only on a lexical cue that it acts: a possessive not followed by a
 place noun ("Baku's decision", not "London's streets"); "by X" ("sent by Baku"); or a verb
-right after it: a reporting/action verb from a list, a lowercase -ed form, or an
+right after it: a government noun ("the Kiev regime", "Washington officials"), a reporting/action verb from a list, a lowercase -ed form, or an
 auxiliary/modal followed by a participle or -ing form ("Moscow is still tallying", "London
 finalized", "Washington has decided"), but not a passive ("Kiev was shelled"). A preposition
 before it ("to London", "in Astana", "from Astana"), a determiner before it, or a
@@ -306,6 +306,13 @@ class Gazetteer:
             for a in o.get("aliases", ()):
                 self.org_folded.setdefault(text_key(a), (org, "alias"))
 
+        # "Brussels decided" is the EU, not Belgium
+        by_name = {o.name: o for o, _ in list(self.org_folded.values()) + list(self.org_exact.values())}
+        self.metonym_org: dict[str, Org] = {}
+        for city, org_name in places.get("metonym_overrides", {}).items():
+            if org_name in by_name and normalize_surface(city) in self.exact:
+                self.metonym_org[self.exact[normalize_surface(city)][0].id] = by_name[org_name]
+
         # Forms the scan over tokens may add without the NER: not ambiguous, capitalised,
         # not starting with "the".
         self.scan: dict[str, tuple[Place, str]] = {}
@@ -407,7 +414,7 @@ LOC_PREPS = frozenset(
     about off out visit visited visiting visits reached reach leave left leaving entered enter
     toured""".split()
 )
-DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "their", "its", "his", "her"})
+DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those", "our", "their", "its", "his", "her"})
 AUX_BE = frozenset({"is", "was", "are", "were", "be", "been", "being", "'s", "’s"})
 AUX_HAVE = frozenset({"has", "have", "had"})
 MODALS = frozenset({"will", "would", "can", "could", "may", "might", "must", "should", "shall", "does", "did", "do", "wo", "ca"})
@@ -453,10 +460,17 @@ PLACE_NOUNS = frozenset(
     parks park river bridge bridges hotels hotel restaurants people schools mosque mosques
     churches cathedral old buildings""".split()
 )
+GOV_NOUNS = frozenset(
+    """regime regimes authorities government leadership junta administration elites
+    establishment officials politicians diplomats policymakers""".split()
+)
 ED_NOUNS = frozenset({"red", "bed", "need", "speed", "seed", "feed", "creed", "shed", "hundred", "bred", "sled", "breed", "greed", "steed", "weed", "reed", "bled", "fled"})
 _PERSONABLE = frozenset({"ORG", "WORK_OF_ART", "GPE", "NORP", "FAC", "PRODUCT", "LOC"})
 ALIAS_HOLDERS = frozenset({"ORG", "EVENT", "PRODUCT", "FAC", "LAW", "WORK_OF_ART"})
 STOP_LOWER = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "al", "&", "to", "at"})
+_TRAILING_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_LATIN = re.compile("[\u0370-\u1dbf\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff]")
 _CLOSING = frozenset({'"', "”", "'", "’", "»", ")"})
 _SENT_BREAK = re.compile(r"^[.!?…:;\"“”«»()\[\]]+$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,7}$")
@@ -579,7 +593,9 @@ class EntityAnalyzer(Analyzer):
         toks = _Tokens(text)
         ents: list[tuple[str, int, int]] = []
         chunks = _chunks(text, CHUNK_CHARS)
-        for (offset, _end), sdoc in zip(chunks, self.nlp.pipe(text[s:e] for s, e in chunks)):
+        # spaCy cannot hash lone surrogates; one replacement character each keeps the offsets
+        clean = _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+        for (offset, _end), sdoc in zip(chunks, self.nlp.pipe(clean[s:e] for s, e in chunks)):
             base = toks.extend(sdoc, offset)
             ents.extend((e.label_, base + e.start, base + e.end) for e in sdoc.ents)
         skip = self._skip_regions(doc)
@@ -646,7 +662,7 @@ class EntityAnalyzer(Analyzer):
                 break
         while t1 > t0:
             w = tx[t1 - 1]
-            if w.isspace() or w in ("'s", "’s", "'", "’", '"', "“", "”", ".", ",", ";", ":", "-", "–", "—", ")", "]", "!", "?", "»", "«"):
+            if (w in _TRAILING_FUNCTION_WORDS and t1 - 1 > t0) or w.isspace() or w in ("'s", "’s", "'", "’", '"', "“", "”", ".", ",", ";", ":", "-", "–", "—", ")", "]", "!", "?", "»", "«"):
                 # keep the dot of "U.S." style tokens (those are one token, so only lone dots go)
                 t1 -= 1
             else:
@@ -657,6 +673,11 @@ class EntityAnalyzer(Analyzer):
         surface = text[start:end]
         if not any(c.isalpha() for c in surface):
             return []
+        if _NON_LATIN.search(surface):
+            # the English model's labels on Cyrillic, CJK or Arabic script are noise
+            letters = [c for c in surface if c.isalpha()]
+            if sum(1 for c in letters if _NON_LATIN.match(c)) * 2 > len(letters):
+                return []
         m = Mention(start, end, label, t0, t1)
         m.prefix = prefix
         m.norm = normalize_surface(surface)
@@ -737,7 +758,30 @@ class EntityAnalyzer(Analyzer):
 
     def _split_one(self, m: Mention, toks: _Tokens, text: str) -> tuple[Mention, Mention] | None:
         """A country word followed only by generic institution words becomes two mentions:
-        the country (GPE/NORP) and the institution (ORG, qualified later)."""
+        the country (GPE/NORP) and the institution (ORG, qualified later); so does an
+        institution followed by "of (the) <country>"."""
+        words = toks.text
+        for i in range(m.t1 - 2, m.t0, -1):
+            if words[i] != "of":
+                continue
+            j = toks.next_index(i + 1)
+            if words[j].lower() == "the":
+                j = toks.next_index(j + 1)
+            if j >= m.t1:
+                break
+            hit = self.gaz.place(text[toks.start[j] : m.end])
+            head_words = [w.lower() for w in words[m.t0 : i] if not w.isspace()]
+            if hit is None or not _can_qualify(hit[0]) or not _is_state_institution(head_words):
+                break
+            place, form = hit
+            h_end = toks.prev_index(i) + 1
+            r = Mention(m.start, toks.end[h_end - 1], "ORG", m.t0, h_end)
+            r.norm = normalize_surface(text[r.start : r.end])
+            q = Mention(toks.start[j], m.end, "NORP" if form == "demonym" else place.type, j, m.t1)
+            q.ner_label, q.score = m.label, SCORE_GAZETTEER
+            q.place, q.strong, q.norm = place, True, normalize_surface(text[q.start : q.end])
+            q.kind = "demonym" if form == "demonym" else ("alias" if form == "alias" else "name")
+            return r, q
         for k in range(min(4, m.t1 - m.t0 - 1), 0, -1):
             head_end = m.t0 + k
             head = text[m.start : toks.end[head_end - 1]]
@@ -961,6 +1005,7 @@ class EntityAnalyzer(Analyzer):
     # .. qualifiers for generic institutions ........................................................
     def _qualify(self, mentions: list[Mention], toks: _Tokens, text: str) -> None:
         by_end = {m.end: m for m in mentions}
+        by_start = {m.start: m for m in mentions}
         for m in mentions:
             if m.label != "ORG" or m.org is not None:
                 continue
@@ -971,9 +1016,17 @@ class EntityAnalyzer(Analyzer):
                 i = toks.prev_index(i)
             if toks.at(i) in ("'s", "’s", "'", "’"):
                 i = toks.prev_index(i)
-            if i < 0:
-                continue
-            q = by_end.get(toks.end[i])
+            q = by_end.get(toks.end[i]) if i >= 0 else None
+            if q is None or q.place is None:
+                # "Ministry of Defence of the United Kingdom"
+                j = toks.next_index(m.t1)
+                if toks.at(j) == "of":
+                    j = toks.next_index(j + 1)
+                    if toks.at(j).lower() == "the":
+                        j = toks.next_index(j + 1)
+                    after = by_start.get(toks.start[j]) if j < toks.n else None
+                    if after is not None and after.place is not None:
+                        q = after
             if q is None or q is m:
                 continue
             if q.place is not None:
@@ -1011,6 +1064,12 @@ class EntityAnalyzer(Analyzer):
                         m.kind = "capital_metonym"
                         m.score = min(m.score, SCORE_CONTEXT)
                         key = ("place", f"country:{place.country}")
+                        org = self.gaz.metonym_org.get(place.id)
+                        if org is not None:
+                            m.place, m.org, m.key = None, org, ("org", org.name)
+                            m.relabel("ORG", SCORE_CONTEXT)
+                            join_key(i, m.key)
+                            continue
                 elif place.kind == "seat":
                     if not _locative_before(m, toks):
                         m.cue = "seat"
@@ -1347,6 +1406,8 @@ def _government_cue(m: Mention, toks: _Tokens, text: str) -> str | None:
     before = tx[p].lower() if p >= 0 else ""
     if before == "by":
         return "by-agent"
+    if after.lower() in GOV_NOUNS:
+        return "government-noun"  # "the Kiev regime", "Washington officials"
     if before in LOC_PREPS or before in DETERMINERS:
         return None
     if after and _is_cap(after) and after.isalpha():

@@ -211,7 +211,7 @@ Uganda|UG|Republic of Uganda|Ugandan;Ugandans|Kampala
 Ukraine|UA|the Ukraine;Ukrayina;Ukraina;Ukrainian SSR|Ukrainian;Ukrainians|Kyiv=Kiev=Kyyiv=Kiyv=Kiew=Kijev
 United Arab Emirates|AE|UAE;U.A.E.;Emirates;the Emirates|Emirati;Emiratis|Abu Dhabi
 United Kingdom|GB|UK;U.K.;Britain;Great Britain;United Kingdom of Great Britain and Northern Ireland;Gt. Britain|British;Briton;Britons;Brit;Brits;Britisher;Britishers|London
-United States|US|United States of America;USA;U.S.A.;U.S.;US;America;the States;United States of America (USA)|American;Americans|Washington=Washington, D.C.=Washington DC=Washington D.C.
+United States|US|United States of America;USA;U.S.A.;U.S.;US;America;the States|American;Americans|Washington=Washington, D.C.=Washington DC=Washington D.C.
 Uruguay|UY|Oriental Republic of Uruguay|Uruguayan;Uruguayans|Montevideo
 Uzbekistan|UZ|Uzbekstan;Ozbekiston;Uzbek SSR|Uzbek;Uzbeks;Uzbekistani;Uzbekistanis|Tashkent=Toshkent
 Vanuatu|VU|New Hebrides|Ni-Vanuatu;Vanuatuan|Port Vila=Port-Vila
@@ -534,6 +534,10 @@ AMBIGUOUS = [
 ]
 
 
+# Capitals whose metonymic use names an organisation rather than their country.
+METONYM_OVERRIDES = {"Brussels": "European Union"}
+
+
 def _split(field: str) -> list[str]:
     return [x.strip() for x in field.split(";") if x.strip()]
 
@@ -602,6 +606,7 @@ def build() -> dict:
         "cities": cities,
         "seats": seats,
         "ambiguous": sorted(set(AMBIGUOUS)),
+        "metonym_overrides": METONYM_OVERRIDES,
     }
 
 
