@@ -571,3 +571,28 @@ def test_odd_input_does_not_break(analyzer):
     doc = run(analyzer, "“Moscow’s” «Kiev» — Washington’s line")
     for s in doc.spans("entities"):
         assert doc.text[s.start : s.end] in ("Moscow", "Kiev", "Washington")
+
+
+def test_byline_author_becomes_person(analyzer):
+    text = "Author:\n\nOleg Petrovsky\n\nPetrovsky writes that Minsk is calm."
+    start = text.index("Oleg")
+    doc = run(analyzer, text, [(start, start + len("Oleg Petrovsky"), "author")])
+    author = mention_at(doc, "Oleg Petrovsky")
+    assert author.label == "PERSON" and author.attrs.get("added_by", "structure") == "structure"
+    assert same_group(doc, "Oleg Petrovsky", "Petrovsky")
+
+
+@pytest.mark.seeds
+def test_seed000_byline_author(analyzer):
+    if not SEED_000.exists():
+        pytest.skip("seed article 000 not available")
+    text = SEED_000.read_text(encoding="utf-8")
+    # the line after "Author:" as the structure analyzer marks it
+    start = text.index("Author:") + len("Author:")
+    while text[start].isspace():
+        start += 1
+    end = text.index("\n", start)
+    doc = run(analyzer, text, [(start, end, "author")])
+    author = [s for s in doc.spans("entities") if (s.start, s.end) == (start, end)]
+    assert len(author) == 1 and author[0].label == "PERSON"
+    assert group_of(doc, author[0]).kind == "PERSON"

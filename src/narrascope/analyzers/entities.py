@@ -63,7 +63,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -542,10 +542,6 @@ class _Tokens:
     def at(self, i: int) -> str:
         return self.text[i] if 0 <= i < self.n else ""
 
-    def word(self, i: int) -> str:
-        """The token at i, skipping whitespace tokens."""
-        return self.at(i)
-
     def prev_index(self, i: int) -> int:
         j = i - 1
         while j >= 0 and self.text[j].isspace():
@@ -612,6 +608,7 @@ class EntityAnalyzer(Analyzer):
         for m in mentions:
             self._type(m, toks, text)
         mentions = [m for m in mentions if m.label != "_DROP"]
+        self._authors(doc, mentions, toks)
         mentions = self._split_qualified_orgs(mentions, toks, text)
         mentions = self._scan_places(mentions, toks, text, skip)
         self._surnames(mentions, toks, text, skip)
@@ -747,6 +744,31 @@ class EntityAnalyzer(Analyzer):
         m.norm = " ".join(words)
         if not m.given:
             m.kind = "surname"
+
+    # .. bylines ...................................................................................
+    def _authors(self, doc: Document, mentions: list[Mention], toks: _Tokens) -> None:
+        """An "author" span of the structure layer that looks like a name and that the NER
+        missed becomes a PERSON mention."""
+        authors = [s for s in doc.spans("structure") if s.label == "author"]
+        if not authors:
+            return
+        taken = _Occupancy(mentions)
+        for a in authors:
+            surface = doc.text[a.start : a.end]
+            words = surface.split()
+            if not 2 <= len(words) <= 4 or taken.overlaps(a.start, a.end):
+                continue
+            if not all(w[:1].isupper() and w.replace("-", "").replace(".", "").replace("'", "").isalpha() for w in words):
+                continue
+            t0 = bisect_left(toks.start, a.start)
+            t1 = bisect_left(toks.start, a.end)
+            if t0 >= toks.n or toks.start[t0] != a.start or toks.end[t1 - 1] != a.end:
+                continue
+            m = Mention(a.start, a.end, "PERSON", t0, t1, score=SCORE_ADDED, source="structure")
+            m.norm, m.strong = normalize_surface(surface), True
+            self._parse_person(m)
+            mentions.append(m)
+        mentions.sort(key=lambda m: m.start)
 
     # .. "UK Ministry of Defense", "Russian Ministry of Defense" ....................................
     def _split_qualified_orgs(self, mentions: list[Mention], toks: _Tokens, text: str) -> list[Mention]:
@@ -1266,7 +1288,7 @@ class EntityAnalyzer(Analyzer):
         if quals:
             q = quals[0].qualifier_name
             attrs["qualifier"] = q
-            label = f"{_org_display(best.norm)} ({q})"
+            label = f"{best.norm} ({q})"
         return kind, label, attrs
 
 
@@ -1379,10 +1401,6 @@ def _org_base(key: str) -> str:
     if key == "ministry of internal affairs" or key == "interior ministry":
         return "ministry of internal affairs"
     return key
-
-
-def _org_display(norm: str) -> str:
-    return norm
 
 
 def _locative_before(m: Mention, toks: _Tokens) -> bool:
