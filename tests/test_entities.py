@@ -596,3 +596,12 @@ def test_seed000_byline_author(analyzer):
     author = [s for s in doc.spans("entities") if (s.start, s.end) == (start, end)]
     assert len(author) == 1 and author[0].label == "PERSON"
     assert group_of(doc, author[0]).kind == "PERSON"
+
+
+def test_first_name_and_word_like_surnames(analyzer):
+    doc = run(analyzer, "Jack Will met Tina Kandelaki. Will Russia respond? Tina said it will. Will later left.")
+    tina = mention_at(doc, "Tina", after="respond? ")
+    assert tina.attrs["mention_kind"] == "first_name"
+    assert same_group(doc, "Tina Kandelaki", "Tina")
+    # "Will" is an English word here (the text writes "will"): no person mention is added for it
+    assert not [s for s in doc.spans("entities") if doc.text[s.start : s.end] == "Will" and s.attrs.get("added_by")]

@@ -778,7 +778,7 @@ class EntityAnalyzer(Analyzer):
             out.extend(parts or (m,))
         return out
 
-    def _split_one(self, m: Mention, toks: _Tokens, text: str) -> tuple[Mention, Mention] | None:
+    def _split_one(self, m: Mention, toks: _Tokens, text: str) -> tuple[Mention, ...] | None:
         """A country word followed only by generic institution words becomes two mentions:
         the country (GPE/NORP) and the institution (ORG, qualified later); so does an
         institution followed by "of (the) <country>"."""
@@ -824,6 +824,8 @@ class EntityAnalyzer(Analyzer):
             q.kind = "demonym" if form == "demonym" else ("alias" if form == "alias" else "name")
             r = Mention(toks.start[rest], m.end, "ORG", rest, m.t1)
             r.norm = normalize_surface(text[r.start : r.end])
+            if r.norm.islower():
+                return (q,)  # "the Kazakh government": the country, no named organisation
             return q, r
         return None
 
@@ -920,7 +922,12 @@ class EntityAnalyzer(Analyzer):
         keys = {name_key(s) for s in surnames}
         taken = _Occupancy(mentions)
         tx = toks.text
+        # a surname that is also an English word ("Will", "Rose") is added only if the text
+        # never writes that word in lower case
+        lower_words = {w for w in tx if w.islower()}
         for i, w in enumerate(tx):
+            if w.lower() in lower_words:
+                continue
             if w not in surnames:
                 if len(w) < 3 or not w.isalpha() or not w[0].isupper() or name_key(w) not in keys:
                     continue
@@ -1190,6 +1197,12 @@ class EntityAnalyzer(Analyzer):
                 if m.kind == "name":
                     m.kind = "surname"
                 continue
+            # a lone given name of exactly one person ("Tina" after "Tina Kandelaki")
+            by_given = [c for c in clusters if any(mentions[j].given and mentions[j].given[0] == m.surname for j in c)]
+            if len(by_given) == 1:
+                uf.union(by_given[0][0], i)
+                m.kind = "first_name"
+                continue
             for c in lone_clusters:
                 if surnames_match(m.surname, mentions[c[0]].surname):
                     c.append(i)
@@ -1276,6 +1289,12 @@ class EntityAnalyzer(Analyzer):
             return "ORG", orgs[0].name, attrs
         if kind == "PERSON":
             full = [m for m in ms if m.given]
+            if not full:
+                # lone surnames only: the most frequent spelling
+                counts: dict[str, int] = {}
+                for m in ms:  # insertion order = first occurrence, which wins ties
+                    counts[m.norm] = counts.get(m.norm, 0) + 1
+                return "PERSON", max(counts, key=counts.__getitem__), attrs
             best = max(full or ms, key=lambda m: (len(m.given), len(m.norm)))
             return "PERSON", best.norm, attrs
         acr = [m for m in ms if _ACRONYM.match(m.norm) and m.kind in ("acronym", "alias")]
