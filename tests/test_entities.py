@@ -605,3 +605,10 @@ def test_first_name_and_word_like_surnames(analyzer):
     assert same_group(doc, "Tina Kandelaki", "Tina")
     # "Will" is an English word here (the text writes "will"): no person mention is added for it
     assert not [s for s in doc.spans("entities") if doc.text[s.start : s.end] == "Will" and s.attrs.get("added_by")]
+
+
+def test_place_lists_are_split(analyzer):
+    doc = run(analyzer, "He was born in Kiev, Ukraine, and moved to Donetsk and Luhansk.")
+    for surface, label in (("Kiev", "Kyiv"), ("Ukraine", "Ukraine"), ("Donetsk", "Donetsk"), ("Luhansk", "Luhansk")):
+        m = mention_at(doc, surface)
+        assert group_of(doc, m).label == label

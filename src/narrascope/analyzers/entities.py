@@ -675,10 +675,39 @@ class EntityAnalyzer(Analyzer):
             letters = [c for c in surface if c.isalpha()]
             if sum(1 for c in letters if _NON_LATIN.match(c)) * 2 > len(letters):
                 return []
+        if label in ("GPE", "LOC", "ORG", "PERSON", "NORP") and ("," in tx[t0:t1] or "and" in tx[t0:t1]):
+            parts = self._split_list(t0, t1, toks, text)
+            if parts:
+                return parts
         m = Mention(start, end, label, t0, t1)
         m.prefix = prefix
         m.norm = normalize_surface(surface)
         return [m]
+
+    def _split_list(self, t0: int, t1: int, toks: _Tokens, text: str) -> list[Mention] | None:
+        """"Kiev, Ukraine" or "Donetsk and Luhansk" as one NER span: one mention per place,
+        when every part is in the gazetteer."""
+        parts: list[tuple[int, int]] = []
+        start = t0
+        for i in range(t0, t1 + 1):
+            if i == t1 or toks.text[i] in (",", "and"):
+                j = i
+                while j > start and toks.text[j - 1].isspace():
+                    j -= 1
+                if j > start:
+                    parts.append((start, j))
+                start = toks.next_index(i + 1)
+        if len(parts) < 2:
+            return None
+        out = []
+        for a, b in parts:
+            surface = text[toks.start[a] : toks.end[b - 1]]
+            if self.gaz.place(surface) is None:
+                return None
+            m = Mention(toks.start[a], toks.end[b - 1], "GPE", a, b)
+            m.norm = normalize_surface(surface)
+            out.append(m)
+        return out
 
     # .. typing ......................................................................................
     def _type(self, m: Mention, toks: _Tokens, text: str) -> None:
