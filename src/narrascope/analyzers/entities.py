@@ -44,18 +44,32 @@ match or it stands in parentheses after it; a generic institution ("Ministry of 
 ("Kazakhstan's", "UK", "Russian"), so different countries' ministries stay apart.
 
 **Capitals: place or state?** A capital merges into its country's group (mention_kind
-"capital_metonym") only on a lexical cue that it acts: a possessive not followed by a
-place noun ("Baku's decision", not "London's streets"); "by X" ("sent by Baku"); or a verb
-right after it: a government noun ("the Kiev regime", "Washington officials"), a reporting/action verb from a list, a lowercase -ed form, or an
-auxiliary/modal followed by a participle or -ing form ("Moscow is still tallying", "London
-finalized", "Washington has decided"), but not a passive ("Kiev was shelled"). A preposition
-before it ("to London", "in Astana", "from Astana"), a determiner before it, or a
-capitalised word after it means location, and anything unclear stays a location: its own GPE
-group with ``capital_of``. Seats of government ("the Kremlin") are read as the government
+"capital_metonym", ``attrs["metonymy_cue"]`` says why) only on a lexical cue that it acts:
+a possessive not followed by a place noun ("Baku's decision", not "London's streets"); "by X"
+("sent by Baku"); a government noun after it ("the Kiev regime", "Washington officials"); or
+a verb right after it (past a coordinated "and Beijing"): a reporting/action verb from a
+list, a lowercase -ed form, or an auxiliary/modal followed by a participle, -ing form or
+base verb ("Moscow is still tallying", "London finalized", "Washington has decided", "Moscow
+would respond"), but not a passive or copula ("Kiev was shelled", "Minsk is a big city"). A
+preposition before it ("to London", "in Astana", "from Astana"), a determiner before it, a
+capitalised word or a hyphen after it ("London Bridge", "London-based") mean location, and
+anything unclear stays a location: its own GPE group with ``capital_of``. "Brussels" read as
+an actor joins the European Union (``metonym_overrides`` in places.json). Seats of government
+("the Kremlin", "Downing Street") are read as the government (mention_kind "seat_metonym")
 unless a locative preposition precedes them.
 
+**Span edges.** A mention covers the name only: no leading "the"/quotes, no possessive 's, no
+trailing " - both"-style tail; "pro-Russian" is a "Russian" mention with ``attrs["prefix"]``.
+An NER span listing gazetteer places ("Kiev, Ukraine") gives one mention per place; "UK
+Ministry of Defense" / "Ministry of Defence of the United Kingdom" give a country mention and
+a qualified ORG mention. Lone generic words ("Defense" of "Defense Minister") and -ization
+coinages are dropped, and so are labels on mostly non-Latin script (the English model's
+output there is noise). A byline "author" span of the structure layer that the NER missed
+becomes a PERSON mention (score 0.7).
+
 Boilerplate: text inside "structure" spans labelled disclaimer, source_link or boilerplate is
-ignored (NER runs on the whole text once; mentions there are dropped).
+ignored (NER runs on the whole text once, in 100k-character pieces for very long texts;
+mentions there are dropped).
 """
 
 from __future__ import annotations
