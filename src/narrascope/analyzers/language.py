@@ -80,7 +80,8 @@ class LanguageAnalyzer(Analyzer):
         long_idx = [i for i, t in enumerate(texts) if _long_enough(t)]
         results: dict[int, tuple[str, float]] = {}
         if long_idx:
-            confidences = detector.compute_language_confidence_values_in_parallel([texts[i] for i in long_idx])
+            # serial: lingua's thread pool only adds contention when the pipeline already runs one process per core
+            confidences = [detector.compute_language_confidence_values(texts[i]) for i in long_idx]
             for i, values in zip(long_idx, confidences):
                 values = _second_opinion(texts[i], values)
                 if values and values[0].value > 0:

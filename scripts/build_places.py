@@ -611,7 +611,7 @@ def build() -> dict:
 
 
 if __name__ == "__main__":
-    out = Path(__file__).with_name("places.json")
+    out = Path(__file__).resolve().parents[1] / "src" / "narrascope" / "data" / "places.json"
     data = build()
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}: {len(data['countries'])} countries, {len(data['regions'])} regions, "
