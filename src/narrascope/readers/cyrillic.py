@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import regex
 
-__all__ = ["CODECS", "Guess", "best_cyrillic", "score"]
+__all__ = ["CODECS", "Guess", "Score", "best_cyrillic", "score"]
 
 # Order matters only for ties: the more common code page wins.
 CODECS = ("cp1251", "koi8-r", "koi8-u", "cp866", "mac-cyrillic")
@@ -42,8 +42,9 @@ _PUNCT_COST = -8.0  # about one letter pair's worth, so turning letters into mar
 _GLUED_COST = -20.0  # a mark inside a word: "операци€", "’отеть", "—еловек"
 _FOREIGN_LETTER_COST = -20.0  # a letter, but not Russian/Ukrainian (Serbian ђ, Latin é, ...)
 _JUNK_COST = -30.0  # box drawing, math symbols, controls
-_KNOWN_WORD_BONUS = 3.0  # per letter of a word found in the word list
-_CASE_FLIP_COST = -6.0  # lowercase followed by uppercase inside a word: "рТЙЧЕФ"
+_KNOWN_WORD_BONUS = 3.0
+_YO_COST = -3.0  # the word lists write ё as е; ё itself is rare (and "Ёксперты" is a misread "Эксперты")  # per letter of a word found in the word list
+_CASE_FLIP_COST = -10.0  # lowercase followed by uppercase inside a word: "рТЙЧЕФ"
 _MIXED_SCRIPT_COST = -8.0  # Latin and Cyrillic in one word
 # One-letter words (я, и, в, с, к, у, о, а) are capitalised only at a sentence start or as an
 # initial ("А. С."): a lone "Я" after a lowercase word is mac-cyrillic "я" read as cp1251.
@@ -148,31 +149,41 @@ def _word_score(word: str, known: frozenset[str], logp: dict[str, float], floor:
     low = word.lower().replace("ё", "е")  # word lists mostly write ё as е
     padded = f"^{low}$"
     total = sum(logp.get(padded[i : i + 2], floor) for i in range(len(padded) - 1))
-    if low in known:
+    if low in known and (len(low) > 1 or low == word.lower()):  # "ё" alone is no word
         total += _KNOWN_WORD_BONUS * len(low)
     return total
 
 
-def score(text: str, prior: float = 0.0) -> tuple[float, float, float]:
-    """(score per non-ASCII character, share of those that are Russian/Ukrainian letters,
-    share of Cyrillic words that break the case or script pattern). Higher is better."""
+class Score(NamedTuple):
+    per_char: float  # total per non-ASCII character; higher is better
+    letter_share: float  # share of non-ASCII characters that are Russian/Ukrainian letters
+    bad_words: float  # share of Cyrillic words that break the case or script pattern
+    clean: bool  # every non-ASCII character is such a letter or well-placed punctuation
+
+
+def score(text: str, prior: float = 0.0) -> Score:
+    """How much ``text`` looks like Russian or Ukrainian (see the module docstring)."""
     known, logp, floor = _lexicon()
     total = prior
     high = letters = 0
+    clean = True
     for i, ch in enumerate(text):
         if ord(ch) < 0x80:
             continue
         high += 1
         if ch.lower() in ALPHABET:
             letters += 1  # scored with its word below
+            if ch in "ёЁ":
+                total += _YO_COST
         elif ch in _PUNCT_OK:
-            total += _punct_cost(text, i)
-        elif ch.isalpha():
-            total += _FOREIGN_LETTER_COST
+            cost = _punct_cost(text, i)
+            total += cost
+            clean = clean and cost == _PUNCT_COST
         else:
-            total += _JUNK_COST
+            total += _FOREIGN_LETTER_COST if ch.isalpha() else _JUNK_COST
+            clean = False
     if not high:
-        return 0.0, 0.0, 0.0
+        return Score(0.0, 0.0, 0.0, True)
     # Quotes come in pairs: «…», “…”, „…“. A lone one is a capital letter of another code page.
     total += abs(text.count("«") - text.count("»")) * _UNPAIRED_QUOTE_COST
     total += (sum(text.count(q) for q in "“”„") % 2) * _UNPAIRED_QUOTE_COST
@@ -193,7 +204,7 @@ def score(text: str, prior: float = 0.0) -> tuple[float, float, float]:
         if len(word) == 1 and word.isupper() and _after_lowercase_word(text, m.start()) and not _initial(text, m.end()):
             total += _LONE_CAPITAL_COST
         bad_words += bool(flips) or len(word) > _MAX_WORD
-    return total / high, letters / high, bad_words / words if words else 1.0
+    return Score(total / high, letters / high, bad_words / words if words else 1.0, clean)
 
 
 class Guess(NamedTuple):
@@ -204,20 +215,20 @@ class Guess(NamedTuple):
 
 def best_cyrillic(data: bytes) -> Guess | None:
     """The best-scoring Russian/Ukrainian code page for ``data`` and how sure that is."""
-    best: tuple[float, str, float, float] | None = None
+    best: tuple[Score, str] | None = None
     for codec in CODECS:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        per_char, letter_share, bad_words = score(text, _PRIOR[codec])
-        if best is None or per_char > best[0]:
-            best = (per_char, codec, letter_share, bad_words)
+        result = score(text, _PRIOR[codec])
+        if best is None or result.per_char > best[0].per_char:
+            best = (result, codec)
     if best is None:
         return None
-    per_char, codec, letter_share, bad_words = best
+    result, codec = best
     return Guess(
         codec,
-        convincing=letter_share >= 0.8 and bad_words <= 0.15 and per_char > _CONVINCING,
-        plausible=letter_share >= 0.9 and bad_words == 0,
+        convincing=result.letter_share >= 0.8 and result.bad_words <= 0.15 and result.per_char > _CONVINCING,
+        plausible=result.clean and result.letter_share > 0 and result.bad_words == 0,
     )

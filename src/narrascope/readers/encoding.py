@@ -241,7 +241,7 @@ def _multibyte_reading(data: bytes, codec: str) -> bool:
     if codec not in _MULTIBYTE:
         return False
     try:
-        return len(data.decode(codec, "replace")) < len(data) * 0.9
+        return len(data.decode(codec, "replace")) < len(data) * 0.75
     except LookupError:
         return False
 

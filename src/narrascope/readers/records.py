@@ -155,6 +155,12 @@ def _scalar_fields(record: dict[str, Any], skip: str) -> dict[str, Any]:
     return out
 
 
+def _printable(name: str, limit: int = 40) -> str:
+    """A field name fit for a one-line message: control characters escaped, long names cut."""
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 class _Fields:
     """Chooses the text field once per input, from the first record that has one, so
     every record of a dump is read the same way; remembers the field names it saw."""
@@ -178,9 +184,9 @@ class _Fields:
         return self.text_key
 
     def missing_message(self, source: str) -> str:
-        seen = ", ".join(list(self.seen)[:30]) or "none"
+        seen = ", ".join(_printable(name) for name in list(self.seen)[:30]) or "none"
         if self.opts.text_field:
-            return f"{source}: no field {self.opts.text_field!r} in the records (fields seen: {seen})"
+            return f"{source}: no field {_printable(self.opts.text_field)!r} in the records (fields seen: {seen})"
         return (
             f"{source}: no text field found (looked for {', '.join(TEXT_KEYS)}; fields seen: {seen}); "
             "name the field with text_field"
