@@ -9,6 +9,7 @@ Text is never altered after decoding, because analyzers' offsets index it.
 from __future__ import annotations
 
 import codecs
+import http.client
 import io
 import os
 import stat
@@ -54,7 +55,8 @@ __all__ = [
     "read_url",
 ]
 
-_USER_AGENT = "Mozilla/5.0 (compatible; narrascope/0.1; +https://github.com/narrascope)"
+_USER_AGENT = "Mozilla/5.0 (compatible; narrascope/0.1)"
+_ACCEPT = "text/html,application/xhtml+xml,application/json,text/plain;q=0.9,*/*;q=0.5"
 
 
 def is_url(s: str) -> bool:
@@ -164,16 +166,16 @@ def read_url(
         raise InputError(f"{url}: not an http(s) URL")
     url = url.strip()
     opts = Options(text_field, title_field, id_field, max_bytes)
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/json,text/plain;q=0.9,*/*;q=0.5"})
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT, "Accept": _ACCEPT})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - is_url allows http(s) only
     except urllib.error.HTTPError as exc:
         raise InputError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
-        reason = exc.reason if isinstance(exc.reason, str) else getattr(exc.reason, "strerror", None) or type(exc.reason).__name__
+        reason = exc.reason if isinstance(exc.reason, str) else _reason(exc.reason)
         raise InputError(f"{url}: could not fetch ({reason})") from None
-    except (TimeoutError, OSError) as exc:
-        raise InputError(f"{url}: could not fetch ({'timed out' if isinstance(exc, TimeoutError) else exc.strerror or type(exc).__name__})") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise InputError(f"{url}: could not fetch ({_reason(exc)})") from None
     except ValueError:
         raise InputError(f"{url}: not a URL that can be fetched") from None
     with response:
@@ -192,8 +194,17 @@ def read_url(
                 response, url, size=size, fmt=fmt, opts=opts, hint=charset if isinstance(charset, str) else None,
                 url=final_url, tsv=mime == "text/tab-separated-values" or _is_tsv(format),
             )
-        except (TimeoutError, OSError) as exc:
-            raise InputError(f"{url}: the download failed ({'timed out' if isinstance(exc, TimeoutError) else exc.strerror or type(exc).__name__})") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise InputError(f"{url}: the download failed ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """A few words for a network failure, not the exception's full text."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
 
 
 _MIME_FORMATS = {

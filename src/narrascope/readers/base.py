@@ -32,6 +32,7 @@ EXTENSIONS = {
     ".txt": "text",
     ".text": "text",
     ".md": "text",
+    ".markdown": "text",
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",

@@ -11,6 +11,8 @@ from ..model import Document
 
 __all__ = ["declared_charset", "html_document", "looks_like_html"]
 
+SNIFF_CHARS = 64 * 1024  # markup sniffing and <html lang> look no further
+
 # <meta charset="windows-1251">, <meta http-equiv="Content-Type" content="text/html; charset=koi8-r">,
 # <?xml version="1.0" encoding="...">. Browsers look only at the first 1024 bytes; be a little kinder.
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
@@ -42,9 +44,6 @@ def looks_like_html(sample: str) -> bool:
     if len(tags) >= 20:
         return True
     return len(tags) >= 5 and sample.lstrip().startswith("<")
-
-
-SNIFF_CHARS = 64 * 1024
 
 
 def _stated_language(html: str) -> str | None:

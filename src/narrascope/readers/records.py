@@ -264,11 +264,10 @@ def _collect(
     source_format: str,
     encoding: str | None,
     opts: Options,
-    problems: list[ReadProblem] | None = None,
 ) -> ReadResult:
-    """Turn (index, line, record) triples into a ReadResult; fail only when nothing is usable."""
+    """Turn (index, line, record-or-problem) triples into a ReadResult; fail only when nothing is usable."""
     fields = _Fields(opts)
-    result = ReadResult(problems=problems if problems is not None else [])
+    result = ReadResult()
     no_field = 0
     for index, line, record in records:
         if isinstance(record, ReadProblem):
@@ -384,7 +383,7 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             author = msg.get("author") if is_channel else msg.get("author") or msg.get("from")
             if isinstance(author, str) and author.strip():
                 meta["author"] = author.strip()
-            meta["record"] = _scalar_fields({k: v for k, v in msg.items() if k != "text"}, "text_entities")
+            meta["record"] = _scalar_fields(msg, "text")
             meta["record_index"] = index
             result.documents.append(Document(text, metadata=meta))
     if not result.documents:
