@@ -52,11 +52,11 @@ def _root(
 
 
 def _error(message: str) -> None:
-    err.print(Text(f"narrascope: error: {message}", style="red"))
+    err.print(Text(f"narrascope: error: {message}", style="red"), soft_wrap=True)  # one line, never wrapped
 
 
 def _warn(message: str) -> None:
-    err.print(Text(f"narrascope: warning: {message}", style="yellow"))
+    err.print(Text(f"narrascope: warning: {message}", style="yellow"), soft_wrap=True)
 
 
 def write_atomic(path: Path, content: str) -> None:
@@ -219,8 +219,9 @@ def schema() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps every failure to a one-line message and an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        # Without standalone mode click returns the code of a typer.Exit instead of raising it.
+        code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except NarrascopeError as exc:
@@ -233,12 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         _error("interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - the promise is: no tracebacks for users
-        import click
-
-        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
-            typer.echo(exc.ctx.get_help() if exc.ctx else "")
+        # Typer vendors its own click, so usage errors are recognised by shape, not by class.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            ctx = getattr(exc, "ctx", None)
+            typer.echo(ctx.get_help() if ctx else "")
             return 0
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             return exc.exit_code
         if _debug or os.environ.get("NARRASCOPE_DEBUG"):
