@@ -16,6 +16,8 @@ attributed quote that repeats its words. ``groups["speakers"]`` lists who said w
 
 from __future__ import annotations
 
+import functools
+
 import regex
 
 from ..model import Document, Group, Span
@@ -73,6 +75,8 @@ _REPORTED_HEAD = regex.compile(
 )
 _SO_CALLED = regex.compile(r"(?:so-called|so called|supposed|alleged|так называем\w+|пресловут\w+)\s*$", regex.IGNORECASE)
 
+_ENDS_WITH_NAME = regex.compile(rf"{_CAPWORD}\s*$")
+_STARTS_WITH_NAME = regex.compile(r"\s+\p{Lu}")
 MIN_STATEMENT_WORDS = 8  # an unattributed quote this long is still speech, not a scare quote
 
 
@@ -97,17 +101,16 @@ def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+@functools.cache
+def _title_prefix() -> regex.Pattern:
+    titles = sorted(load_json("provenance.json")["person_titles"], key=len, reverse=True)
+    return regex.compile(rf"(?:{'|'.join(map(regex.escape, titles))})\.?\s+(?=\p{{Lu}})", regex.IGNORECASE)
+
+
 def strip_title(name: str, start: int) -> tuple[str, int]:
     """'Mayor Tom Brandt' -> ('Tom Brandt', start + 6): honorifics are not part of the name."""
-    titles = load_json("provenance.json")["person_titles"]
-    changed = True
-    while changed:
-        changed = False
-        for title in sorted(titles, key=len, reverse=True):
-            m = regex.match(rf"{regex.escape(title)}\.?\s+(?=\p{{Lu}})", name, regex.IGNORECASE)
-            if m and len(name) > m.end():
-                name, start, changed = name[m.end():], start + m.end(), True
-                break
+    while (m := _title_prefix().match(name)) and len(name) > m.end():
+        name, start = name[m.end():], start + m.end()
     return name, start
 
 
@@ -146,7 +149,7 @@ class QuoteAnalyzer(Analyzer):
                 after = text[c + 1 : end]
                 q.update(self._attribute(before, after, o, c + 1, text, start))
                 quoted_name = any(cs.start <= o and c < cs.end for cs in citations)
-                nickname = bool(regex.search(rf"{_CAPWORD}\s*$", before)) and bool(regex.match(r"\s+\p{Lu}", after)) and _words(inner) <= 3
+                nickname = bool(_ENDS_WITH_NAME.search(before)) and bool(_STARTS_WITH_NAME.match(after)) and _words(inner) <= 3
                 if nickname:
                     q["kind"] = "name"
                     q["role"] = "nickname"
