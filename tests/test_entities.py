@@ -19,7 +19,7 @@ from narrascope.analyzers.entities import (
 )
 from narrascope.model import Document
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from conftest import SEEDS  # one place that knows where ../shared is
 SEED_000 = SEEDS / "000_02ddfb0a882da84a.txt"
 SEED_002 = SEEDS / "002_eb4b0d94654f9f9f.txt"
 

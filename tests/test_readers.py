@@ -28,7 +28,7 @@ from narrascope.readers import (
 )
 from narrascope.readers.encoding import decode
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from conftest import SEEDS  # one place that knows where ../shared is
 
 RU_SHORT = "Москва заявила, что переговоры с Киевом зашли в тупик."
 RU_LONG = (
