@@ -110,3 +110,10 @@ def test_repeated_sentences_in_second_seed(analysed_seeds):
     for s in reps:
         fs, fe = s.attrs["first_occurrence"]
         assert fe <= s.start
+
+
+def test_descriptive_speaker_is_not_linked_to_a_country(analysed_seeds):
+    doc = analysed_seeds["000"]
+    q = next(s for s in doc.spans("quotes") if s.label == "quote" and doc.span_text(s) == '"Professionals are at work."')
+    assert q.attrs["speaker"] == 'Kazakhstan\'s "number one enemy"'
+    assert "speaker_entity" not in q.attrs

@@ -271,8 +271,11 @@ class QuoteAnalyzer(Analyzer):
             speaker_span = None
             if q.get("speaker"):
                 ss, se = q["speaker_span"]
-                # Link the speaker to an entity group when one covers the speaker's words.
-                group = next((entity_of[sid] for sid, es in entity_spans.items() if es.start < se and ss < es.end and sid in entity_of), None)
+                # Link the speaker to a person or organisation that IS the speaker's words, not one merely
+                # inside them ('Kazakhstan's "number one enemy"' is not Kazakhstan).
+                group = next((entity_of[sid] for sid, es in entity_spans.items()
+                              if sid in entity_of and es.label in ("PERSON", "ORG")
+                              and es.start < se and ss < es.end and (min(se, es.end) - max(ss, es.start)) >= 0.6 * (se - ss)), None)
                 if group is not None:
                     attrs["speaker_entity"] = group.id
                     attrs["speaker_name"] = group.label
