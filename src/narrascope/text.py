@@ -8,6 +8,14 @@ from __future__ import annotations
 import re
 import statistics
 
+_WORDS = re.compile(r"\w+")
+
+
+def word_key(s: str) -> str:
+    """Lower-cased words joined by single spaces: a key that ignores case, punctuation and spacing."""
+    return " ".join(_WORDS.findall(s.lower()))
+
+
 # A line break, possibly Windows or old-Mac style.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 

@@ -23,6 +23,7 @@ import regex
 from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
+from ..text import word_key
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -30,6 +31,10 @@ _QUOTED = r"""(?:"[^"\n]{1,80}"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|„[^“�
 _CAPWORD = r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*"
 # Case-sensitive even inside IGNORECASE patterns: a name starts with a capital letter.
 _CAPNAME = rf"(?-i:{_CAPWORD}(?:\s+(?:(?:of|the|and|for|de|del|von|van|al|el|&)\s+)?{_CAPWORD}){{0,5}})"
+# A name followed by a reporting verb: counts as a citation only for names already cited.
+_SOURCE_VERB = regex.compile(
+    rf"(?P<name>{_CAPNAME})\s+(?:has |had )?(?:mentioned|reported|wrote|writes|reports|said|says|noted|published|claims|claimed|stated)\b"
+)
 _PRONOUNS = {"his", "her", "their", "its", "my", "our", "свой", "своём", "своем", "своей", "его", "её", "ее", "их"}
 
 
@@ -70,10 +75,6 @@ def _unquote(name: str) -> str:
     if len(name) >= 2 and name[0] in "\"“«„'" and name[-1] in "\"”»“'":
         name = name[1:-1]
     return name.strip()
-
-
-def _key(name: str) -> str:
-    return " ".join(regex.findall(r"\w+", name.lower()))
 
 
 @register_analyzer("citations")
@@ -122,13 +123,12 @@ class CitationAnalyzer(Analyzer):
 
         found = self._dedupe(found)
         # Later bare mentions of an outlet already cited: "Tsarigrad has mentioned it".
-        known = {_key(f["name"]) for f in found if f["kind"] != "own_channel"}
+        known = {word_key(f["name"]) for f in found if f["kind"] != "own_channel"}
         bases = known | {k.rsplit(" ", 1)[0] for k in known if " " in k}
         if bases:
-            verbs = r"(?:has |had )?(?:mentioned|reported|wrote|writes|reports|said|says|noted|published|claims|claimed|stated)"
             for start, end in body_ranges(doc):
-                for m in regex.finditer(rf"(?P<name>{_CAPNAME})\s+{verbs}\b", text[start:end]):
-                    if _key(m.group("name")) in bases:
+                for m in _SOURCE_VERB.finditer(text[start:end]):
+                    if word_key(m.group("name")) in bases:
                         s, e = start + m.start(), start + m.end()
                         if not any(f["start"] < e and s < f["end"] for f in found):
                             found.append({"start": s, "end": e, "kind": "mention", "name": m.group("name"),
@@ -205,7 +205,7 @@ class CitationAnalyzer(Analyzer):
             attrs = {k: v for k, v in f.items() if k not in ("start", "end") and v not in ("", None)}
             span = doc.add_span("citations", f["start"], f["end"], "cited_source", score=1.0 if f["kind"] != "mention" else 0.8,
                                 source=self.name, attrs=attrs)
-            key = _key(f["name"])
+            key = word_key(f["name"])
             # "Tsarigrad" and "Tsarigrad TV" are one outlet: group by the shorter name when one extends the other.
             target = next((k for k in order if key == k or key.startswith(k + " ") or k.startswith(key + " ")), None)
             if target is None:

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from ..model import Document
 from ..pipeline import register_analyzer
+from ..text import word_key
 from .base import Analyzer
 from .structure import URL_RE, body_ranges
 
@@ -43,10 +44,6 @@ MAX_SENTENCES_FUZZY = 600  # beyond this, exact repeats only (pairwise fuzzy is 
 
 def _script_group(name: str) -> str:
     return "CJK" if name in _CJK else name
-
-
-def _normalise(sentence: str) -> str:
-    return " ".join(regex.findall(r"\w+", sentence.lower()))
 
 
 @register_analyzer("mt_residue")
@@ -105,7 +102,7 @@ class MTResidueAnalyzer(Analyzer):
         sents = [s for s in doc.spans("sentences")]
         if not sents:
             return
-        norm = [_normalise(doc.span_text(s)) for s in sents]
+        norm = [word_key(doc.span_text(s)) for s in sents]
         fuzzy = len(sents) <= MAX_SENTENCES_FUZZY
         flagged: set[int] = set()
         for j in range(1, len(sents)):

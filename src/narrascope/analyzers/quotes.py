@@ -23,6 +23,7 @@ import regex
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
 from ..resources import load_json
+from ..text import word_key
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -201,7 +202,7 @@ class QuoteAnalyzer(Analyzer):
         """A quote with no speaker whose words occur inside an attributed quote is a pull quote of it."""
         def norm(q):
             s, e = q["inner"]
-            return " ".join(regex.findall(r"\w+", text[s:e].lower()))
+            return word_key(text[s:e])
 
         attributed = [q for q in quotes if q.get("speaker") and q["kind"] == "quote"]
         for q in quotes:
