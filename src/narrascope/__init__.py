@@ -43,7 +43,16 @@ def default_pipeline() -> Pipeline:
 
 
 def _looks_like_path(value: str) -> bool:
-    return len(value) < 4096 and "\n" not in value and (os.path.sep in value or os.path.exists(value))
+    """An existing file, or a single token shaped like a path (so a missing file is reported as
+    missing instead of being analysed as a one-word article)."""
+    if len(value) >= 4096 or "\n" in value:
+        return False
+    if os.path.exists(value):
+        return True
+    return not any(c.isspace() for c in value) and (os.path.sep in value or Path(value).suffix.lower() in _PATH_SUFFIXES)
+
+
+_PATH_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
 
 
 def _read(source: str | os.PathLike[str] | bytes, **reader_options) -> list[Document]:
