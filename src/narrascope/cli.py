@@ -104,8 +104,10 @@ def _read_sources(sources: list[str], options: dict) -> tuple[list[Document], in
 
 def _summary_table(docs: list[Document]) -> Table:
     table = Table(title=f"{len(docs)} documents", header_style="bold")
-    for col in ("id", "title", "lang", "entities", "quotes", "cited", "residue"):
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True, min_width=8, max_width=16)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=48)
+    for col in ("lang", "entities", "quotes", "cited", "residue"):
+        table.add_column(col, no_wrap=True, justify="right", min_width=len(col))
     for d in docs:
         table.add_row(
             d.id,
