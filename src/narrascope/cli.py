@@ -108,14 +108,14 @@ def _clip_title(title: str, limit: int) -> str:
 
 def _summary_table(docs: list[Document]) -> Table:
     table = Table(title=f"{len(docs)} documents", header_style="bold")
-    table.add_column("id", no_wrap=True, min_width=8, max_width=16)
+    table.add_column("id", no_wrap=True)
     table.add_column("title", no_wrap=True)
     for col in ("lang", "ents", "quotes", "cited", "mt"):
         table.add_column(col, no_wrap=True, justify="right", min_width=len(col))
     for d in docs:
         table.add_row(
-            d.id,
-            Text(_clip_title(d.metadata.get("title") or "", 36)),
+            d.id[:10],
+            Text(_clip_title(d.metadata.get("title") or "", 30)),
             d.metadata.get("language", ""),
             str(len(d.groups.get("entities", []))),
             str(sum(1 for s in d.spans("quotes") if s.label in ("quote", "reported_speech"))),
