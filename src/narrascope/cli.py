@@ -115,7 +115,7 @@ def _summary_table(docs: list[Document]) -> Table:
     for d in docs:
         table.add_row(
             d.id[:10],
-            Text(_clip_title(d.metadata.get("title") or "", 30)),
+            Text(_clip_title(d.metadata.get("title") or "", 24)),
             d.metadata.get("language", ""),
             str(len(d.groups.get("entities", []))),
             str(sum(1 for s in d.spans("quotes") if s.label in ("quote", "reported_speech"))),
