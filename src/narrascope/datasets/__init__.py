@@ -1,0 +1,1 @@
+"""Loaders for external research data sets (never bundled with the package)."""

@@ -1,0 +1,1 @@
+"""Metrics and prediction-file formats for shared tasks."""
