@@ -130,7 +130,7 @@ def analyze(
     sources: List[str] = typer.Argument(..., metavar="PATH|URL|-", help="Article files (txt, html, json, jsonl, csv, Telegram export), URLs, or - for stdin."),
     json_out: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help="Write the analysed Document as JSON (several: a JSON array, or JSON Lines if FILE ends in .jsonl)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write one self-contained HTML report."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the article text in JSON/CSV records."),
     title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="Field holding the record id in JSON/CSV records."),
@@ -146,8 +146,8 @@ def analyze(
 
     options = {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
                                   "max_bytes": max_bytes}.items() if v is not None}
-    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram"):
-        raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv or telegram")
+    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed"):
+        raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv, telegram or feed")
     try:
         pipeline = Pipeline.default()
         pipeline.disable(*disable)

@@ -1,8 +1,9 @@
 """Readers: files, bytes, pasted text, URLs and stdin to Documents.
 
 Every failure is an InputError with one line that names the input; nothing else
-escapes for bad input. Formats: plain text, HTML, JSON, JSONL, CSV/TSV and Telegram
-Desktop exports, chosen by ``format``, else by extension, else by sniffing the content.
+escapes for bad input. Formats: plain text, HTML, JSON, JSONL, CSV/TSV, Telegram
+Desktop exports and RSS/Atom/RDF feeds, chosen by ``format``, else by extension, else by
+sniffing the content.
 Text is never altered after decoding, because analyzers' offsets index it.
 """
 
@@ -38,6 +39,7 @@ from .base import (
     replay,
 )
 from .encoding import DAMAGED_UTF8, decode, detect_encoding
+from .feeds import looks_like_feed, read_feed
 from .html import declared_charset, html_document, looks_like_html
 from .records import looks_like_jsonl, parse_json, read_csv, read_json, read_jsonl
 
@@ -217,6 +219,9 @@ _MIME_FORMATS = {
     "text/csv": "csv",
     "text/tab-separated-values": "csv",
     "text/markdown": "text",
+    "application/rss+xml": "feed",
+    "application/atom+xml": "feed",
+    "application/rdf+xml": "feed",
 }
 
 
@@ -261,7 +266,9 @@ def _read_stream(
     auto = fmt is None
     if auto:
         stripped = sample_text.lstrip("\ufeff \t\r\n")
-        if looks_like_html(stripped):
+        if looks_like_feed(stripped):  # before HTML: <title> and <link> look like HTML tags
+            fmt = "feed"
+        elif looks_like_html(stripped):
             fmt = "html"
         elif looks_like_jsonl(stripped, complete=not partial):
             fmt = "jsonl"
@@ -278,8 +285,8 @@ def _read_stream(
             return read_jsonl(rest, source=name, encoding=encoding, opts=opts)
         return read_csv(rest, source=name, encoding=encoding, sample=sample_text, opts=opts, tsv=tsv)
 
-    # JSON is parsed whole, so it gets its own (larger) ceiling; records are checked one by one.
-    limit = max(opts.max_bytes, MAX_JSON_BYTES) if fmt in ("json", "telegram") else opts.max_bytes
+    # JSON and feeds are parsed whole, so they get their own (larger) ceiling; records are checked one by one.
+    limit = max(opts.max_bytes, MAX_JSON_BYTES) if fmt in ("json", "telegram", "feed") else opts.max_bytes
     if size is not None and size > limit:
         raise _too_large(name, size, limit)
     try:
@@ -292,6 +299,8 @@ def _read_stream(
 
 
 def _read_whole(data: bytes, name: str, fmt: str, opts: Options, *, hint: str | None, url: str | None, auto: bool) -> ReadResult:
+    if fmt == "feed":
+        return read_feed(data, source=url or name, name=name, opts=opts, hint=hint)
     if fmt == "html":
         text, encoding = decode(data, name, hint=hint or declared_charset(data))
         _require_text(text, name)

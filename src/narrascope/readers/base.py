@@ -13,7 +13,7 @@ MAX_JSON_BYTES = 256 * 1024 * 1024  # a JSON file is parsed whole, so it needs a
 MAX_DUMP_BYTES = 2 * 1024 * 1024 * 1024  # JSONL/CSV are streamed; this only stops runaway inputs
 SNIFF_BYTES = 64 * 1024
 
-FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram")
+FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed")
 
 _ALIASES = {
     "txt": "text",
@@ -26,6 +26,9 @@ _ALIASES = {
     "json-lines": "jsonl",
     "jsonlines": "jsonl",
     "tsv": "csv",
+    "rss": "feed",
+    "atom": "feed",
+    "rdf": "feed",
 }
 
 EXTENSIONS = {
@@ -41,6 +44,9 @@ EXTENSIONS = {
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".tsv": "csv",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".xml": "feed",  # the feed reader says so when an .xml file is some other XML
 }
 
 
