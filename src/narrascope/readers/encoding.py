@@ -241,9 +241,14 @@ def _multibyte_reading(data: bytes, codec: str) -> bool:
     if codec not in _MULTIBYTE:
         return False
     try:
-        return len(data.decode(codec, "replace")) < len(data) * 0.75
+        text = data.decode(codec, "replace")
     except LookupError:
         return False
+    if len(text) >= len(data) * 0.75:
+        return False
+    # Real CJK text does not mix its ideographs or syllables with Cyrillic or Greek letters
+    # inside words; a reading that does ("풴 퐖ж") is single-byte Cyrillic misread.
+    return not any("\u0370" <= ch <= "\u04ff" for ch in text)
 
 
 def _canonical(codec: str) -> str:
