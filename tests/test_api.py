@@ -34,3 +34,21 @@ def test_analyze_all_reads_every_record(tmp_path: Path):
     assert [d.text[:6] for d in docs] == ["First ", "Second"]
     with pytest.raises(narrascope.InputError, match="analyze_all"):
         narrascope.analyze(path, pipeline=narrascope.Pipeline(["structure"]))
+
+
+def test_full_pipeline_output_is_schema_valid_and_round_trips(pipeline):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    doc = narrascope.analyze(EXAMPLE, pipeline=pipeline)
+    schema = json.loads(resources.files("narrascope").joinpath("schema", "document.schema.json").read_text())
+    jsonschema.validate(json.loads(doc.to_json()), schema)
+    assert narrascope.Document.from_json(doc.to_json()) == doc
+    span_ids = {s.id for _, s in doc.iter_spans()}
+    for groups in doc.groups.values():
+        for g in groups:
+            assert set(g.span_ids) <= span_ids, g.label
+    for _, s in doc.iter_spans():
+        assert 0 <= s.start <= s.end <= len(doc.text)
