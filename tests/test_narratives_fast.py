@@ -174,3 +174,14 @@ def test_real_data_smoke():
                                                                        [(s.narratives, s.subnarratives) for s in data])
     for narr, subs in clf.predict([s.text for s in data[:10]]):
         assert narr and subs
+
+
+def test_other_gate_round_trip(tmp_path):
+    texts, labels = _corpus(120)
+    clf = NarrativeClassifierFast(n_features=2**14, other_gate=True).fit(texts, labels)
+    assert clf.classes_[-1] == "Other" and "Other" not in clf.subnarrative_classes_
+    probe, gold = _corpus(30, seed=5)
+    pred = clf.predict(probe)
+    assert sum(p == (["Other"], ["Other"]) for p in pred) == sum(g[0] == ["Other"] for g in gold)
+    clf.save(tmp_path / "m.joblib")
+    assert NarrativeClassifierFast.load(tmp_path / "m.joblib").predict(probe) == pred

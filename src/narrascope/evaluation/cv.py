@@ -138,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--languages", default="EN,BG,HI,PT,RU")
+    ap.add_argument("--other-gate", action="store_true", help="also train a 'no narrative' classifier (other_gate=True)")
     ap.add_argument("--json", help="write the full result here")
     args = ap.parse_args(argv)
     data = load_semeval2025(args.root, "train", languages=tuple(args.languages.split(",")))
-    result = cross_validate_narratives(data, folds=args.folds, seed=args.seed)
+    result = cross_validate_narratives(data, folds=args.folds, seed=args.seed, other_gate=args.other_gate)
     print(format_report(result))
     t = result["timing"]
     print(f"\n{result['documents']} documents, {result['text_groups']} distinct texts, fold sizes {result['fold_sizes']}")

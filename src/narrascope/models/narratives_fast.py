@@ -11,6 +11,8 @@ narratives and the subnarratives alike ("Other" is not a trained label: it is wh
 nothing fires). Each label's decision threshold is the one maximising that label's F1 on out-of-fold
 probabilities from an inner cross-validation over the *training* documents only (identical texts kept in
 one fold), never below ``min_threshold``; labels with too few positives keep ``default_threshold``.
+With ``other_gate=True`` a further classifier learns "this document conveys no narrative"; when it fires by a
+larger margin over its threshold than every narrative, the document is ``Other`` / ``Other``.
 
 Decoding keeps the hierarchy consistent: a predicted subnarrative implies its narrative; a narrative without
 a predicted subnarrative gets ``"<narrative>: Other"``; a document where nothing fires is ``Other`` / ``Other``.
@@ -83,7 +85,7 @@ class NarrativeClassifierFast:
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_narratives", n_features: int = 2**20, C: float = 1.0,
                  min_df: int = 2, inner_folds: int = 3, min_threshold: float = 0.2, default_threshold: float = 0.5,
-                 min_positives: int = 2, min_positives_tune: int = 4, seed: int = 0):
+                 min_positives: int = 2, min_positives_tune: int = 4, other_gate: bool = False, seed: int = 0):
         self.taxonomy = taxonomy
         self.n_features = n_features
         self.C = C
@@ -93,6 +95,7 @@ class NarrativeClassifierFast:
         self.default_threshold = default_threshold
         self.min_positives = min_positives
         self.min_positives_tune = min_positives_tune
+        self.other_gate = other_gate
         self.seed = seed
 
     # ---- features -------------------------------------------------------------------------------------
@@ -189,7 +192,7 @@ class NarrativeClassifierFast:
             except KeyError:
                 parents[s] = s.rsplit(": ", 1)[0]
         narr = sorted(set(narr) | set(parents.values()))
-        classes = narr + subs
+        classes = narr + subs + ([OTHER] if self.other_gate else [])
         Y = np.zeros((X.shape[0], len(classes)), dtype=np.int8)
         index = {("n", c): j for j, c in enumerate(narr)} | {("s", c): len(narr) + j for j, c in enumerate(subs)}
         for i, (ns, ss) in enumerate(label_sets):
@@ -200,6 +203,8 @@ class NarrativeClassifierFast:
                 if s != OTHER:
                     Y[i, index[("s", s)]] = 1
                     Y[i, index[("n", parents[s])]] = 1
+        if self.other_gate:  # last column: the document conveys no narrative
+            Y[:, -1] = Y[:, :len(narr)].sum(1) == 0
 
         groups = list(groups) if groups is not None else [str(i) for i in range(X.shape[0])]
         strata = list(languages) if languages is not None else None
@@ -228,18 +233,22 @@ class NarrativeClassifierFast:
         return self._proba_core(X, self.params_)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, shape ``(len(texts), len(classes_))``; columns: narratives then subnarratives."""
+        """Probabilities, shape ``(len(texts), len(classes_))``; columns: narratives, subnarratives, then (with
+        ``other_gate``) the "no narrative" classifier."""
         return self.predict_proba_counts(self.hash_counts(list(texts)))
 
     def decode(self, P: np.ndarray) -> list[tuple[list[str], list[str]]]:
         """Thresholded, hierarchy-consistent label sets from a probability matrix."""
-        n_narr = len(self.narrative_classes_)
+        n_narr, n_sub = len(self.narrative_classes_), len(self.subnarrative_classes_)
         out = []
-        for row in P >= self.thresholds_:
+        margin = P - self.thresholds_
+        for row, m in zip(P >= self.thresholds_, margin):
             narr = {self.classes_[j] for j in np.flatnonzero(row[:n_narr])}
-            subs = {self.classes_[j] for j in n_narr + np.flatnonzero(row[n_narr:])}
+            subs = {self.classes_[j] for j in n_narr + np.flatnonzero(row[n_narr:n_narr + n_sub])}
             narr |= {self.parents_[s] for s in subs}
-            if not narr:
+            # other_gate: the "no narrative" classifier wins when it fires by a larger margin than any narrative
+            gated = self.other_gate and row[-1] and m[-1] >= m[:n_narr].max(initial=-1.0)
+            if not narr or gated:
                 out.append(([OTHER], [OTHER]))
                 continue
             covered = {self.parents_[s] for s in subs}
@@ -256,7 +265,7 @@ class NarrativeClassifierFast:
 
     # ---- persistence ----------------------------------------------------------------------------------
     _PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_threshold", "default_threshold", "min_positives",
-               "min_positives_tune", "seed")
+               "min_positives_tune", "other_gate", "seed")
 
     def save(self, path: str | Path) -> None:
         """joblib file with numbers and label names only (no vocabulary, no text)."""
@@ -285,7 +294,8 @@ class NarrativeClassifierFast:
         self = cls(taxonomy=state["taxonomy"], **state["params"])
         n = state["n_narratives"]
         self.classes_ = list(state["classes"])
-        self.narrative_classes_, self.subnarrative_classes_ = self.classes_[:n], self.classes_[n:]
+        self.narrative_classes_ = self.classes_[:n]
+        self.subnarrative_classes_ = self.classes_[n:len(self.classes_) - bool(self.other_gate)]
         self.parents_ = dict(state["parents"])
         self.positives_ = state["positives"]
         self.thresholds_ = state["thresholds"]
