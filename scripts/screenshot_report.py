@@ -27,16 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from narrascope.model import Document  # noqa: E402
 from narrascope.render.html import demo_document, render_html  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from narrascope.render.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 MAX_BYTES = 500_000
 
 

@@ -17,16 +17,7 @@ from narrascope.render.html import demo_document, render_html
 sys.path.insert(0, str(Path(__file__).parent))
 from test_html_report import HOSTILE_IMG, HOSTILE_SCRIPT, hostile_doc, overlapping_doc  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from narrascope.render.browser import CHROMIUM, CHROMIUM_ARGS
 IN_CI = os.environ.get("CI") == "true"
 
 pytestmark = pytest.mark.browser
