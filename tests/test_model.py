@@ -67,3 +67,15 @@ def test_round_trip_property(text, spans):
     back = Document.from_json(doc.to_json())
     assert back == doc
     assert [back.span_text(s) for s in back.spans("layer")] == [doc.span_text(s) for s in doc.spans("layer")]
+
+
+def test_span_ids_stay_unique_after_edits_and_duplicates_are_refused():
+    doc = Document("abcdef")
+    for i in range(3):
+        doc.add_span("x", i, i + 1, "c")
+    doc.layers["x"].pop(0)  # an analyzer filtered its layer directly
+    new = doc.add_span("x", 4, 5, "c")
+    ids = [s.id for s in doc.spans("x")]
+    assert len(set(ids)) == len(ids) and new.id not in ("x:1", "x:2")
+    with pytest.raises(ValueError, match="already used"):
+        doc.add_span("x", Span(0, 1, "c", id=new.id))

@@ -139,6 +139,7 @@ class Document:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.layers: dict[str, list[Span]] = {}
         self.groups: dict[str, list[Group]] = {}
+        self._span_ids: dict[str, set[str]] = {}  # per layer, so add_span stays O(1)
         for name, spans in (layers or {}).items():
             self.layers[name] = []
             for span in spans:
@@ -176,10 +177,18 @@ class Document:
         if not math.isfinite(span.score):
             raise ValueError(f"span {span.label!r} has a non-finite score")
         spans = self.layers.setdefault(layer, [])
+        used = self._span_ids.setdefault(layer, set())
+        if len(used) != len(spans):  # the list was edited directly: re-index
+            used.clear()
+            used.update(s.id for s in spans)
         if not span.id:
-            span.id = f"{layer}:{len(spans)}"
-            while any(s.id == span.id for s in spans):  # ids stay unique after removals
-                span.id = f"{layer}:{len(spans)}_{id(span) % 10_000}"
+            n = len(spans)
+            while f"{layer}:{n}" in used:  # ids stay unique after removals
+                n += 1
+            span.id = f"{layer}:{n}"
+        elif span.id in used:
+            raise ValueError(f"span id {span.id!r} is already used in layer {layer!r}")
+        used.add(span.id)
         spans.append(span)
         return span
 
