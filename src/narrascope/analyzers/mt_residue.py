@@ -99,42 +99,48 @@ class MTResidueAnalyzer(Analyzer):
                 )
 
     def _repeated_sentences(self, doc: Document) -> None:
-        sents = [s for s in doc.spans("sentences")]
-        if not sents:
-            return
+        sents = doc.spans("sentences")
         norm = [word_key(doc.span_text(s)) for s in sents]
-        fuzzy = len(sents) <= MAX_SENTENCES_FUZZY
-        flagged: set[int] = set()
-        for j in range(1, len(sents)):
-            if len(norm[j].split()) < MIN_REPEAT_WORDS:
+        long_enough = [len(n.split()) >= MIN_REPEAT_WORDS for n in norm]
+        # Exact repeats: one pass with a dict, so a huge document stays linear.
+        first_seen: dict[str, int] = {}
+        match: dict[int, tuple[int, float]] = {}
+        for j, key in enumerate(norm):
+            if not long_enough[j]:
                 continue
-            for i in range(j):
-                if len(norm[i].split()) < MIN_REPEAT_WORDS or i in flagged:
+            if key in first_seen:
+                match[j] = (first_seen[key], 100.0)
+            else:
+                first_seen[key] = j
+        # Near repeats: pairwise fuzzy matching, quadratic, so only for article-sized documents.
+        if len(sents) <= MAX_SENTENCES_FUZZY:
+            for j in range(1, len(sents)):
+                if not long_enough[j] or j in match:
                     continue
-                if norm[i] == norm[j]:
-                    ratio = 100.0
-                elif fuzzy:
+                for i in range(j):
+                    if not long_enough[i] or i in match:
+                        continue
                     shorter, longer = sorted((norm[i], norm[j]), key=len)
                     if len(shorter) < 0.5 * len(longer) and len(shorter.split()) < 10:
                         continue  # a short phrase inside a long sentence is a quotation, not a repeat
                     ratio = fuzz.partial_ratio(shorter, longer)
-                else:
-                    continue
-                if ratio >= REPEAT_RATIO:
-                    first, again = sents[i], sents[j]
-                    doc.add_span(
-                        "mt_residue", again.start, again.end, "repeated_sentence",
-                        score=round(ratio / 100, 3), source=self.name,
-                        attrs={
-                            "first_occurrence": [first.start, first.end],
-                            "first_span_id": first.id,
-                            "similarity": round(ratio / 100, 3),
-                            "exact": ratio == 100.0 and norm[i] == norm[j],
-                            "reason": "repeats an earlier sentence" + ("" if norm[i] == norm[j] else " almost word for word"),
-                        },
-                    )
-                    flagged.add(j)
-                    break
+                    if ratio >= REPEAT_RATIO:
+                        match[j] = (i, ratio)
+                        break
+        for j, (i, ratio) in sorted(match.items()):
+            first, again = sents[i], sents[j]
+            exact = norm[i] == norm[j]
+            doc.add_span(
+                "mt_residue", again.start, again.end, "repeated_sentence",
+                score=round(ratio / 100, 3), source=self.name,
+                attrs={
+                    "first_occurrence": [first.start, first.end],
+                    "first_span_id": first.id,
+                    "similarity": round(ratio / 100, 3),
+                    "exact": exact,
+                    "reason": "repeats an earlier sentence" + ("" if exact else " almost word for word"),
+                },
+            )
 
     def _doubled_words(self, doc: Document) -> None:
         text = doc.text
