@@ -1,0 +1,32 @@
+"""Optional backends that analyzers call through one interface (off by default).
+
+``LLMBackend`` talks to any OpenAI-compatible chat-completions server; see ``docs/llm-backend.md``.
+"""
+
+from .llm import (
+    Evidence,
+    LLMBackend,
+    LLMError,
+    LLMUsage,
+    RejectedQuote,
+    check_schema,
+    default_cache_dir,
+    label_choice_schema,
+    schema_errors,
+    validate_labels,
+    verify_evidence,
+)
+
+__all__ = [
+    "Evidence",
+    "LLMBackend",
+    "LLMError",
+    "LLMUsage",
+    "RejectedQuote",
+    "check_schema",
+    "default_cache_dir",
+    "label_choice_schema",
+    "schema_errors",
+    "validate_labels",
+    "verify_evidence",
+]
