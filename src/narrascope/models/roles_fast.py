@@ -20,7 +20,8 @@ indices, idf, weights, the threshold), label names from the taxonomy and metadat
 
 Classifiers:
 
-* main role: multinomial logistic regression (lbfgs, ``class_weight="balanced"``) over the main roles;
+* main role: multinomial logistic regression (lbfgs, ``class_weight=main_class_weight``, default
+  ``"balanced"``) over the main roles;
 * fine roles: for each main role, a multinomial logistic regression over ITS fine roles (taxonomy children),
   trained on the mentions of that main role (a mention with k fine roles counts once per role, weight 1/k).
 
@@ -80,12 +81,12 @@ def _softmax_rows(z: np.ndarray) -> np.ndarray:
 class RoleClassifierFast:
     """Hashed context features + hierarchical logistic regression for entity roles. See the module docstring."""
 
-    _PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "fine_class_weight",
-               "seed")
+    _PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "main_class_weight",
+               "fine_class_weight", "seed")
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_roles", n_features: int = 2**18, window: int = 100,
                  max_sentence: int = 400, C: float = 4.0, C_fine: float = 4.0, min_df: int = 2, inner_folds: int = 3,
-                 fine_class_weight: str | None = None, seed: int = 0):
+                 main_class_weight: str | None = "balanced", fine_class_weight: str | None = None, seed: int = 0):
         self.taxonomy = taxonomy
         self.n_features = n_features
         self.window = window
@@ -94,6 +95,7 @@ class RoleClassifierFast:
         self.C_fine = C_fine
         self.min_df = min_df
         self.inner_folds = inner_folds
+        self.main_class_weight = main_class_weight
         self.fine_class_weight = fine_class_weight
         self.seed = seed
 
@@ -184,7 +186,7 @@ class RoleClassifierFast:
     def _fit_core(self, X: sp.csr_matrix, mains: list[str], fines: list[list[str]]) -> dict:
         columns, idf = self._select_fit(X)
         Xt = self._tfidf(X, columns, idf)
-        params = {"columns": columns, "idf": idf, "main": self._logreg(Xt, mains, self.C, "balanced"), "fine": {}}
+        params = {"columns": columns, "idf": idf, "main": self._logreg(Xt, mains, self.C, self.main_class_weight), "fine": {}}
         for main in sorted(set(mains)):
             rows, ys, ws = [], [], []
             for i, (m, fs) in enumerate(zip(mains, fines)):
