@@ -3,7 +3,7 @@
 Finds, with their spans:
 - captions for embedded media: "(Screenshot from Telegram channel "X")", "[Photo: Reuters]";
 - named channels and outlets: 'the Telegram channel "X"', 'newspaper «Y»';
-- someone's own channel: "Kandelaki wrote in her Telegram channel" (owner resolved to the
+- someone's own channel: "Smith wrote in her Telegram channel" (owner resolved to the
   nearest preceding person in the sentence);
 - attributions: "according to X", "the report from X", "as reported by X"; and later bare
   mentions of an outlet already cited ("X has mentioned it") — only for names already known
@@ -11,7 +11,7 @@ Finds, with their spans:
 
 Each finding is one span in layer ``citations`` (the whole cue phrase is the evidence, the name
 has its own offsets in ``attrs.name_span``); ``groups["cited_sources"]`` merges repeat citations
-of the same source ("Tsarigrad TV" and "Tsarigrad").
+of the same source ("Harbour TV" and "Harbour").
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class CitationAnalyzer(Analyzer):
                 })
 
         found = self._dedupe(found)
-        # Later bare mentions of an outlet already cited: "Tsarigrad has mentioned it".
+        # Later bare mentions of an outlet already cited: "Harbour has mentioned it".
         known = {word_key(f["name"]) for f in found if f["kind"] != "own_channel"}
         bases = known | {k.rsplit(" ", 1)[0] for k in known if " " in k}
         if bases:
@@ -206,7 +206,7 @@ class CitationAnalyzer(Analyzer):
             span = doc.add_span("citations", f["start"], f["end"], "cited_source", score=1.0 if f["kind"] != "mention" else 0.8,
                                 source=self.name, attrs=attrs)
             key = word_key(f["name"])
-            # "Tsarigrad" and "Tsarigrad TV" are one outlet: group by the shorter name when one extends the other.
+            # "Harbour" and "Harbour TV" are one outlet: group by the shorter name when one extends the other.
             target = next((k for k in order if key == k or key.startswith(k + " ") or k.startswith(key + " ")), None)
             if target is None:
                 target = key
@@ -223,5 +223,5 @@ class CitationAnalyzer(Analyzer):
         for key in order:
             g = groups[key]
             g.attrs["citations"] = len(g.span_ids)
-            g.label = max(g.attrs["names"], key=len)  # "Tsarigrad TV" names the outlet better than "Tsarigrad"
+            g.label = max(g.attrs["names"], key=len)  # "Harbour TV" names the outlet better than "Harbour"
             doc.add_group("cited_sources", g)

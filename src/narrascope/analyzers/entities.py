@@ -1240,7 +1240,7 @@ class EntityAnalyzer(Analyzer):
                 if m.kind == "name":
                     m.kind = "surname"
                 continue
-            # a lone given name of exactly one person ("Tina" after "Tina Kandelaki")
+            # a lone given name of exactly one person ("Anna" after "Anna Keller")
             by_given = [c for c in clusters if any(mentions[j].given and mentions[j].given[0] == m.surname for j in c)]
             if len(by_given) == 1:
                 uf.union(by_given[0][0], i)

@@ -3,7 +3,7 @@
 Quotation marks are paired per paragraph (straight "…", curly “…”, guillemets «…», „…“, 「…」),
 then each quoted stretch is classified:
 
-- ``quote``: speech — attributed by a speech verb next to it ('"…," Kandelaki wrote',
+- ``quote``: speech — attributed by a speech verb next to it ('"…," Smith wrote',
   'said Smith: "…"', 'X is convinced'), or long enough to be a statement;
 - ``scare_quote``: a short phrase in quotes with no speaker (irony, distancing: so-called "experts");
 - ``name``: a quoted proper name or title ("Kazakhstan National Atomic Energy Company", a nickname);
@@ -45,7 +45,7 @@ _PRONOUN = r"(?:he|she|they|он|она|они)"
 _CAPWORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
 _NICK = r"(?:\s+[\"“«][^\"”»\n]{1,30}[\"”»])?"
 _NAME = rf"{_CAPWORD}(?:{_NICK}\s+{_CAPWORD}){{0,3}}"
-# Descriptors that may stand between a verb and a name: "speculates military blogger Mikhail Zvintchuk".
+# Descriptors that may stand between a verb and a name: "argues military analyst John Doe".
 _DESCRIPTOR = r"(?:(?:the\s+)?(?:\p{Ll}[\p{L}-]*\s+){0,4})"
 
 # '"…," Name verb' / '"…" verb Name' / '"…" pronoun verb'
@@ -65,7 +65,7 @@ _BEFORE = regex.compile(
     )[:,]?\s*(?:that\s+)?$""",
     regex.VERSION1 | regex.VERBOSE,
 )
-# Reported speech closing a sentence: ', speculates military blogger Mikhail "Fisherman" Zvintchuk.'
+# Reported speech closing a sentence: ', argues military analyst John "Jack" Doe.'
 _REPORTED_TAIL = regex.compile(
     rf",\s*(?P<verb>{_VERB_ALT})\s+{_DESCRIPTOR}(?P<name>{_NAME})\s*[.!]?$",
     regex.VERSION1,
