@@ -154,3 +154,16 @@ def test_pull_quote_inherits_speaker_and_guillemets_pair():
     q = [s for s in doc.spans("quotes") if s.label == "quote"]
     assert [s.attrs["speaker"] for s in q] == ["Paul Okafor", "Мария Петрова", "Paul Okafor"]
     assert q[0].attrs["attribution"] == "pull_quote"
+
+
+def test_citations_in_russian_with_inflected_channel_nouns():
+    text = ("Заголовок статьи о чём-то важном\n\n"
+            "«Работают профессионалы», — написала Анна Петрова в своём Telegram-канале.\n\n"
+            "(Скриншот из Telegram-канала «Царьград ТВ»)\n")
+    doc = run(text)
+    names = {g.label for g in doc.groups["cited_sources"]}
+    assert "Царьград ТВ" in names
+    own = [s for s in doc.spans("citations") if s.attrs["kind"] == "own_channel"]
+    assert own and doc.span_text(own[0]) == "своём Telegram-канале"
+    quotes = [s for s in doc.spans("quotes") if s.label == "quote"]
+    assert quotes and quotes[0].attrs["speaker"] == "Анна Петрова"

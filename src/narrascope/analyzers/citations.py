@@ -43,8 +43,9 @@ def _patterns() -> dict[str, regex.Pattern]:
     cues = load_json("provenance.json")
     platform_words = [p for plat in cues["platforms"] for p in plat["patterns"]]
     platform = rf"(?:{phrase_alternation(platform_words)})"
-    channel = rf"(?:{phrase_alternation(cues['channel_nouns'])})"
-    outlet = rf"(?:{phrase_alternation(cues['outlet_nouns'])})"
+    # \w* takes inflected forms: "канала", "канале", "channels", "агентства"
+    channel = rf"(?:{phrase_alternation(cues['channel_nouns'])})\w*"
+    outlet = rf"(?:{phrase_alternation(cues['outlet_nouns'])})\w*"
     media = phrase_alternation(cues["media_placeholder_words"])
     medium = rf"(?P<medium>(?P<platform>{platform})(?:[\s-]*{channel})?|{channel}|{outlet})"
     name = rf"(?P<name>{_QUOTED}|{_CAPNAME})"
