@@ -167,3 +167,15 @@ def test_citations_in_russian_with_inflected_channel_nouns():
     assert own and doc.span_text(own[0]) == "своём Telegram-канале"
     quotes = [s for s in doc.spans("quotes") if s.label == "quote"]
     assert quotes and quotes[0].attrs["speaker"] == "Анна Петрова"
+
+
+def test_chinese_caption_source_link_and_disclaimer():
+    text = ('哈萨克斯坦在背后捅了俄罗斯一刀\n\n作者：某某\n\n当莫斯科还在统计"战略损失"时，阿斯塔纳已经完成了一次"军事空降"。\n\n'
+            '（截图来自Telegram频道"狐狸Z和乌鸦"）\n\n原文链接：https://www.toutiao.com/article/1/\n\n免责声明：本文仅代表作者个人观点。\n')
+    doc = run(text)
+    assert labelled(doc, "structure", "media_placeholder") == ['（截图来自Telegram频道"狐狸Z和乌鸦"）']
+    assert labelled(doc, "structure", "author") == ["某某"]
+    assert labelled(doc, "provenance", "original_source") == ["https://www.toutiao.com/article/1/"]
+    assert labelled(doc, "structure", "disclaimer") == ["免责声明：本文仅代表作者个人观点。"]
+    assert "狐狸Z和乌鸦" in {g.label for g in doc.groups["cited_sources"]}
+    assert doc.metadata["language"] == "zh"

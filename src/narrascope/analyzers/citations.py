@@ -52,7 +52,7 @@ def _patterns() -> dict[str, regex.Pattern]:
     flags = regex.IGNORECASE | regex.VERSION1
     return {
         "caption": regex.compile(
-            rf"[(\[（【]\s*(?P<kind>{media})\b\s*(?:[:：—–-]\s*)?(?:(?:from|by|via|of|courtesy of|credit|source|из|с|от|来自)\s*[:：]?\s*)?(?:the\s+)?"
+            rf"[(\[（【]\s*(?P<kind>{media})(?![\p{{Latin}}\p{{Cyrillic}}])\s*(?:[:：—–-]\s*)?(?:(?:from|by|via|of|courtesy of|credit|source|из|с|от|来自)\s*[:：]?\s*)?(?:the\s+)?"
             rf"(?:{medium}\s*)?{name}?(?P<tail>[^()\[\]（）【】\n]{{0,120}})[)\]）】]",
             flags,
         ),

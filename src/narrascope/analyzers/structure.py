@@ -60,7 +60,7 @@ def _patterns() -> dict[str, regex.Pattern]:
         "boilerplate": regex.compile("|".join(f"(?:{p})" for p in cues["boilerplate"]), regex.IGNORECASE),
         # A paragraph that is only a bracketed caption naming a medium: "(Screenshot from ...)", "[Photo: ...]"
         "media": regex.compile(
-            rf"^\s*[(\[【（]\s*(?:{phrase_alternation(cues['media_placeholder_words'])})\b[^()\[\]【】（）]{{0,300}}[)\]】）]\s*$",
+            rf"^\s*[(\[【（]\s*(?:{phrase_alternation(cues['media_placeholder_words'])})(?![\p{{Latin}}\p{{Cyrillic}}])[^()\[\]【】（）]{{0,300}}[)\]】）]\s*$",
             regex.IGNORECASE,
         ),
     }
