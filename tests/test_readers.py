@@ -656,3 +656,13 @@ def test_csv_huge_field_within_limit(tmp_path: Path) -> None:
     body = "слово " * 50_000  # ~600 KB, over csv's default 128 KB field limit
     path.write_text(f'text\n"{body}"\n', encoding="utf-8")
     assert one(read_path(path)).text == body
+
+
+def test_html_dates_come_from_markup_not_from_body_text():
+    page = ("<html><head><title>Port deal</title>{meta}</head><body><article><p>The harbour agreement was signed on "
+            "Friday night, and critics say the timing was no accident at all.</p></article><footer>© 2024</footer></body></html>")
+    undated = read_bytes(page.format(meta="").encode(), name="a.html").documents[0]
+    assert "published" not in undated.metadata or not undated.metadata["published"]
+    dated = read_bytes(page.format(meta='<meta property="article:published_time" content="2025-06-10T08:00:00+00:00">').encode(),
+                       name="b.html").documents[0]
+    assert dated.metadata["published"] == "2025-06-10"

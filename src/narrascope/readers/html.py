@@ -64,7 +64,10 @@ def _extract(html: str, url: str | None) -> tuple[str, dict[str, Any]]:
         warnings.simplefilter("ignore")
         try:
             result = trafilatura.bare_extraction(
-                html, url=url, with_metadata=True, include_comments=False, include_tables=True
+                html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+                # Dates only from the page's markup (meta tags, <time>, URL), never guessed from
+                # body text: a footer "© 2024" must not become a publication date.
+                date_extraction_params={"extensive_search": False, "original_date": True},
             )
         except Exception:  # a parser crash on hostile markup is "no text", not a traceback
             result = None
