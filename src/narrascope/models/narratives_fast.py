@@ -35,12 +35,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..taxonomy import Taxonomy, load_taxonomy
+from .features import fit_idf, hashed_ngrams
 
 FORMAT = "narrascope.NarrativeClassifierFast"
 VERSION = 1
 OTHER = "Other"
 # \w misses Devanagari vowel signs (Mc/Mn), which would split Hindi words; danda (U+0964/5) stays a separator.
-TOKEN_PATTERN = r"(?u)[\w\u0900-\u0963\u0966-\u097f]{2,}"
 
 
 def text_key(text: str) -> str:
@@ -100,11 +100,7 @@ class NarrativeClassifierFast:
 
     # ---- features -------------------------------------------------------------------------------------
     def _vectorizers(self):
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        common = dict(n_features=self.n_features, alternate_sign=False, norm=None, lowercase=True, dtype=np.float64)
-        return (HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, **common),
-                HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common))
+        return (hashed_ngrams("word", (1, 2), self.n_features), hashed_ngrams("char_wb", (2, 5), self.n_features))
 
     def hash_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Hashed n-gram counts (stateless: word block then char block, ``2 * n_features`` columns)."""
@@ -114,12 +110,7 @@ class NarrativeClassifierFast:
 
     @staticmethod
     def _select_fit(X: sp.csr_matrix, min_df: int) -> tuple[np.ndarray, np.ndarray]:
-        from sklearn.feature_extraction.text import TfidfTransformer
-
-        df = np.bincount(X.indices, minlength=X.shape[1])
-        columns = np.flatnonzero(df >= min_df).astype(np.int32)
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(X[:, columns])
-        return columns, tfidf.idf_.astype(np.float32)
+        return fit_idf(X, min_df)
 
     @staticmethod
     def _tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:

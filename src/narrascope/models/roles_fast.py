@@ -50,7 +50,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..taxonomy import Taxonomy, load_taxonomy
-from .narratives_fast import TOKEN_PATTERN, group_folds, text_key
+from .features import fit_idf, hashed_ngrams
+from .narratives_fast import group_folds, text_key
 
 FORMAT = "narrascope.RoleClassifierFast"
 VERSION = 1
@@ -101,12 +102,9 @@ class RoleClassifierFast:
 
     # ---- features -------------------------------------------------------------------------------------
     def _vectorizers(self):
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        common = dict(n_features=self.n_features, alternate_sign=False, norm=None, lowercase=True, dtype=np.float64)
-        word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, **common)
-        char = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common)
-        lang = HashingVectorizer(analyzer="word", token_pattern=r"\S+", **common)
+        word = hashed_ngrams("word", (1, 2), self.n_features)
+        char = hashed_ngrams("char_wb", (2, 4), self.n_features)
+        lang = hashed_ngrams("word", (1, 1), self.n_features, token_pattern=r"\S+")
         return word, char, lang
 
     def contexts(self, items: Sequence[tuple]) -> dict[str, list[str]]:
@@ -137,12 +135,7 @@ class RoleClassifierFast:
         return sp.hstack(blocks, format="csr")
 
     def _select_fit(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        from sklearn.feature_extraction.text import TfidfTransformer
-
-        df = np.bincount(X.indices, minlength=X.shape[1])
-        columns = np.flatnonzero(df >= self.min_df).astype(np.int32)
-        idf = TfidfTransformer(sublinear_tf=True).fit(X[:, columns]).idf_.astype(np.float32)
-        return columns, idf
+        return fit_idf(X, self.min_df)
 
     def _tfidf(self, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
         Xs = X[:, columns].astype(np.float64).tocsr()
