@@ -6,6 +6,7 @@ analysed and written). Errors are one line on stderr, never a traceback (``--deb
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -138,6 +139,11 @@ def analyze(
     disable: List[str] = typer.Option([], "--disable", "-d", help="Skip an analyzer (repeatable); see `narrascope pipeline`."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for several articles (0: one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
+    fast: bool = typer.Option(False, "--fast", help="Models without a transformer (n-grams only): ~20x faster, a little less accurate."),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1): narratives and roles come from this LLM instead of the shipped models."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name for --llm-url."),
+    llm_key_env: str = typer.Option("NARRASCOPE_LLM_API_KEY", "--llm-key-env", help="Environment variable holding the API key (never stored or cached)."),
+    llm_cache: Optional[Path] = typer.Option(None, "--llm-cache", help="Folder for the LLM response cache (default ~/.cache/narrascope/llm)."),
 ) -> None:
     """Analyse articles and print an evidence-backed report."""
     from . import readers
@@ -148,11 +154,22 @@ def analyze(
                                   "max_bytes": max_bytes}.items() if v is not None}
     if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed"):
         raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv, telegram or feed")
+    backend = None
+    if llm_url or llm_model:
+        if not (llm_url and llm_model):
+            raise UsageError("--llm-url and --llm-model go together")
+        from .backends.llm import LLMBackend
+
+        backend = LLMBackend(llm_url, llm_model, api_key_env=llm_key_env, cache_dir=llm_cache)
+    model = "fast" if fast else "default"
+    component_options = {"narratives": {"model": model, "backend": backend}, "roles": {"model": model, "backend": backend}}
     try:
-        pipeline = Pipeline.default()
-        pipeline.disable(*disable)
+        pipeline = Pipeline.default(options=component_options)
+        turned_off = pipeline.disable(*disable, cascade=True)
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from None
+    for name in turned_off[len(disable):]:
+        _warn(f"{name} is off too: it needs what {', '.join(disable)} adds")
 
     docs, failures = _read_sources(sources, options)
     if not docs:
@@ -191,8 +208,127 @@ def analyze(
 
         write_atomic(html_out, render_html(analysed))
         err.print(Text(f"wrote {html_out}", style="dim"))
+    if backend is not None:
+        err.print(Text(f"LLM: {backend.usage_summary()}", style="dim"))
     if failures:
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def train(
+    task: str = typer.Argument(..., metavar="narratives|roles", help="Which model to train."),
+    data: Path = typer.Option(..., "--data", help="SemEval-2025 Task 10 data folder (holding train/)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Artifact to write (default: the model shipped in the package)."),
+    mode: str = typer.Option("default", "--mode", help="default (n-grams + embeddings for narratives) or fast."),
+    cv: int = typer.Option(0, "--cv", help="Also cross-validate with this many folds and record the scores in the model card."),
+    seed: int = typer.Option(0, "--seed"),
+    embedding_cache: Optional[Path] = typer.Option(None, "--embedding-cache", help="Folder to cache document embeddings between runs."),
+) -> None:
+    """Train a shipped model from the training split only, with a model card beside it."""
+    from .models.registry import TASKS, artifact_path
+    from .workflows import semeval2025 as wf
+
+    if task not in TASKS:
+        raise UsageError(f"unknown task {task!r}: use {' or '.join(TASKS)}")
+    if mode not in ("default", "fast"):
+        raise UsageError(f"unknown --mode {mode!r}: use default or fast")
+    target = out or artifact_path(task, mode)
+    say = lambda msg: err.print(Text(msg, style="dim"))  # noqa: E731
+    if task == "narratives":
+        card = wf.train_narratives(data, target, mode, cv, seed, str(embedding_cache) if embedding_cache else None, say)
+    else:
+        card = wf.train_roles(data, target, mode, cv, seed, say)
+    err.print(Text(f"wrote {target} and its model card", style="dim"))
+    if isinstance(card.get("evaluation"), dict):
+        typer.echo(json.dumps(card["evaluation"], indent=1))
+
+
+predict_app = typer.Typer(help="Predict in a shared task's official file format.", no_args_is_help=True)
+app.add_typer(predict_app, name="predict")
+
+
+@predict_app.command("semeval2025-narratives")
+def predict_narratives(
+    docs: Path = typer.Option(..., "--docs", help="Folder of .txt documents."),
+    out: Path = typer.Option(..., "--out", help="Output: id<TAB>narratives<TAB>subnarratives per document."),
+    fast: bool = typer.Option(False, "--fast", help="Use the fast (n-gram only) model."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
+) -> None:
+    """SemEval-2025 Task 10 subtask 2: narratives and subnarratives per document."""
+    from .workflows.semeval2025 import predict_narratives as run
+
+    n = run(docs, out, str(model) if model else ("fast" if fast else "default"))
+    err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
+
+
+@predict_app.command("semeval2025-roles")
+def predict_roles(
+    docs: Path = typer.Option(..., "--docs", help="Folder of .txt documents."),
+    mentions: Path = typer.Option(..., "--mentions", help="id<TAB>mention<TAB>start<TAB>end per line (end inclusive)."),
+    out: Path = typer.Option(..., "--out", help="Output: the mention line, then main role and fine roles."),
+    fast: bool = typer.Option(False, "--fast", help="Use the fast model."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
+) -> None:
+    """SemEval-2025 Task 10 subtask 1: the role of every given entity mention."""
+    from .workflows.semeval2025 import predict_roles as run
+
+    n = run(docs, mentions, out, str(model) if model else ("fast" if fast else "default"))
+    err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
+
+
+eval_app = typer.Typer(help="Score models with a shared task's official metrics.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("semeval2025")
+def eval_semeval2025(
+    task: str = typer.Option(..., "--task", help="narratives or roles."),
+    data: Path = typer.Option(..., "--data", help="SemEval-2025 Task 10 data folder (holding train/)."),
+    lang: str = typer.Option("EN,BG,HI,PT,RU", "--lang", help="Languages to evaluate, comma-separated (the model trains on all of them)."),
+    cv: int = typer.Option(5, "--cv", help="Cross-validation folds on the training split."),
+    seed: int = typer.Option(0, "--seed"),
+    fast: bool = typer.Option(False, "--fast", help="Evaluate the fast configuration."),
+    embedding_cache: Optional[Path] = typer.Option(None, "--embedding-cache", help="Folder to cache document embeddings."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full result here."),
+) -> None:
+    """Cross-validated official metrics: F1-samples (subtask 2) or EMR / main-role accuracy / fine micro-F1 (subtask 1).
+
+    Every language trains each fold's model; --lang only picks the rows of the report."""
+    from .workflows import semeval2025 as wf
+
+    if cv < 2:
+        raise UsageError("--cv needs at least 2 folds")
+    wanted = [x.strip().upper() for x in lang.split(",") if x.strip()]
+    bad = [x for x in wanted if x not in wf.LANGS]
+    if bad:
+        raise UsageError(f"unknown language {', '.join(bad)}: use {', '.join(wf.LANGS)}")
+    result = wf.evaluate_cv(task, data, wf.LANGS, cv, seed, "fast" if fast else "default",
+                            str(embedding_cache) if embedding_cache else None)
+    metric = ("F1-samples; (Other): predicting Other everywhere" if task == "narratives" else
+              "EMR: exact match of the fine-role set; main acc: main-role accuracy; fine µF1: fine-role micro-F1")
+    table = Table(title=f"SemEval-2025 {task}, {cv}-fold CV on train ({'fast' if fast else 'default'} mode)",
+                  caption=f"mean ± std over folds. {metric}", header_style="bold")
+    table.add_column("language")
+    if task == "narratives":
+        cols = [("narratives", "model"), ("narratives", "other_baseline"), ("subnarratives", "model"),
+                ("subnarratives", "other_baseline")]
+        heads = ["narratives", "(Other)", "subnarratives", "(Other)"]
+        get = lambda lvl, name, sc: result[name][lvl].get(sc)  # noqa: E731
+    else:
+        cols = [("emr", "model"), ("main_accuracy", "model"), ("micro_f1", "model"), ("main_accuracy", "majority")]
+        heads = ["EMR", "main acc", "fine µF1", "(majority main acc)"]
+        get = lambda metric, name, sc: result[name][metric].get(sc)  # noqa: E731
+    for h in heads:
+        table.add_column(h, justify="right")
+    for scope in wanted + ["ALL"]:
+        cells = []
+        for a, b in cols:
+            st = get(a, b, scope)
+            cells.append(f"{st['mean']:.3f} ± {st['std']:.3f}" if st else "–")
+        table.add_row(scope, *cells)
+    Console(highlight=False).print(table)
+    if json_out is not None:
+        write_atomic(json_out, json.dumps({k: v for k, v in result.items() if k != "fold_ids"}, indent=1) + "\n")
 
 
 @app.command("pipeline")

@@ -29,6 +29,8 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "entities",
     "citations",
     "quotes",
+    "narratives",
+    "roles",
 )
 
 # Built-in analyzers by name -> module that registers them. A module is imported only when its
@@ -69,7 +71,8 @@ def available_analyzers() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def create_analyzer(name: str) -> Analyzer:
+def create_analyzer(name: str, **options) -> Analyzer:
+    """A new analyzer from its registered factory; ``options`` go to the factory (e.g. ``model="fast"``)."""
     _load_factories(name)
     if name not in _FACTORIES:
         _load_factories()
@@ -77,9 +80,10 @@ def create_analyzer(name: str) -> Analyzer:
         factory = _FACTORIES[name]
     except KeyError:
         raise KeyError(f"no analyzer named {name!r}; available: {', '.join(sorted(_FACTORIES))}") from None
-    analyzer = factory()
+    analyzer = factory(**options)
     if not analyzer.name:
         analyzer.name = name  # type: ignore[misc]
+    analyzer.created_with = dict(options)  # so worker processes can build the same component
     return analyzer
 
 
@@ -93,9 +97,12 @@ class Pipeline:
             self.add(component)
 
     @classmethod
-    def default(cls, exclude: Iterable[str] = ()) -> "Pipeline":
+    def default(cls, exclude: Iterable[str] = (), options: dict[str, dict] | None = None) -> "Pipeline":
+        """The default components minus ``exclude``; ``options[name]`` configures a component
+        (``{"narratives": {"model": "fast"}}``)."""
         skip = set(exclude)
-        return cls(name for name in DEFAULT_COMPONENTS if name not in skip)
+        options = options or {}
+        return cls(create_analyzer(name, **options.get(name, {})) for name in DEFAULT_COMPONENTS if name not in skip)
 
     # -- composition ----------------------------------------------------------
     @property
@@ -145,10 +152,24 @@ class Pipeline:
         self._disabled.discard(name)
         return component
 
-    def disable(self, *names: str) -> None:
+    def disable(self, *names: str, cascade: bool = False) -> list[str]:
+        """Disable components; with ``cascade``, also every later component that needs a layer only they
+        produce (``--disable entities`` takes ``roles`` with it). Returns the names disabled."""
         for name in names:
             self.get(name)
             self._disabled.add(name)
+        done = list(names)
+        if cascade:
+            produced: set[str] = set()
+            for component in self._components:
+                if component.name in self._disabled:
+                    continue
+                if any(r not in produced for r in component.requires):
+                    self._disabled.add(component.name)
+                    done.append(component.name)
+                else:
+                    produced.update(component.produces)
+        return done
 
     def enable(self, *names: str) -> None:
         for name in names:
@@ -202,7 +223,9 @@ class Pipeline:
             for doc in docs:
                 yield self(doc)
             return
-        config = (self.names, sorted(self._disabled), [c for c in self._components if c.name not in _FACTORIES])
+        # components that are not built-in by name, or were built with options, travel as they are
+        custom = [c for c in self._components if c.name not in _FACTORIES or getattr(c, "created_with", None)]
+        config = (self.names, sorted(self._disabled), custom)
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         with cf.ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
             yield from pool.map(_run_worker, docs, chunksize=chunksize)

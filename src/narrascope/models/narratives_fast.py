@@ -38,7 +38,7 @@ from ..taxonomy import Taxonomy, load_taxonomy
 from .features import fit_idf, hashed_ngrams
 
 FORMAT = "narrascope.NarrativeClassifierFast"
-VERSION = 1
+VERSION = 2  # 2: optional embedding block (``embedder``), Platt calibration
 OTHER = "Other"
 # \w misses Devanagari vowel signs (Mc/Mn), which would split Hindi words; danda (U+0964/5) stays a separator.
 
@@ -76,6 +76,10 @@ def group_folds(keys: Sequence[str], folds: int, seed: int = 0, strata: Sequence
     return out
 
 
+def _dense(m) -> np.ndarray:
+    return m.toarray() if sp.issparse(m) else np.asarray(m)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
@@ -85,7 +89,8 @@ class NarrativeClassifierFast:
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_narratives", n_features: int = 2**20, C: float = 1.0,
                  min_df: int = 2, inner_folds: int = 3, min_threshold: float = 0.2, default_threshold: float = 0.5,
-                 min_positives: int = 2, min_positives_tune: int = 4, other_gate: bool = False, seed: int = 0):
+                 min_positives: int = 2, min_positives_tune: int = 4, other_gate: bool = False, seed: int = 0,
+                 embedder: str | None = None, dense_weight: float = 1.0, max_weights: int | None = 10000):
         self.taxonomy = taxonomy
         self.n_features = n_features
         self.C = C
@@ -97,6 +102,9 @@ class NarrativeClassifierFast:
         self.min_positives_tune = min_positives_tune
         self.other_gate = other_gate
         self.seed = seed
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        self.max_weights = max_weights
 
     # ---- features -------------------------------------------------------------------------------------
     def _vectorizers(self):
@@ -123,12 +131,26 @@ class NarrativeClassifierFast:
         return sp.csr_matrix(sp.diags(1.0 / norms) @ Xs)
 
     # ---- core fit/predict on count matrices ----------------------------------------------------------
-    def _fit_core(self, X: sp.csr_matrix, Y: np.ndarray) -> dict:
+    def _features(self, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray, E: np.ndarray | None,
+                  mu: np.ndarray | None) -> sp.csr_matrix:
+        """tf-idf of the kept columns, then (with an embedder) ``dense_weight`` × the embedding centred on the
+        training mean and re-normalised (e5 vectors sit in a narrow cone)."""
+        Xt = self._tfidf(X, columns, idf)
+        if mu is None:
+            return Xt
+        if E is None:
+            raise ValueError("this model was trained with embeddings: pass dense=")
+        D = np.asarray(E, dtype=np.float64) - mu
+        D /= np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-9)
+        return sp.hstack([Xt, sp.csr_matrix(D * self.dense_weight)], format="csr")
+
+    def _fit_core(self, X: sp.csr_matrix, Y: np.ndarray, E: np.ndarray | None = None) -> dict:
         from sklearn.linear_model import LogisticRegression
 
         columns, idf = self._select_fit(X, self.min_df)
-        Xt = self._tfidf(X, columns, idf)
-        coef = np.zeros((Y.shape[1], len(columns)), dtype=np.float32)
+        mu = None if E is None else np.asarray(E, dtype=np.float64).mean(0)
+        Xt = self._features(X, columns, idf, E, mu)
+        coef = np.zeros((Y.shape[1], Xt.shape[1]), dtype=np.float32)
         intercept = np.full(Y.shape[1], -50.0, dtype=np.float32)  # untrainable: probability ~0
         for j in range(Y.shape[1]):
             pos = int(Y[:, j].sum())
@@ -139,11 +161,21 @@ class NarrativeClassifierFast:
             lr.fit(Xt, Y[:, j])
             coef[j] = lr.coef_[0]
             intercept[j] = lr.intercept_[0]
-        return {"columns": columns, "idf": idf, "coef": coef, "intercept": intercept}
+        return {"columns": columns, "idf": idf, "mu": mu, "coef": self._prune(coef, len(columns)), "intercept": intercept}
 
-    def _proba_core(self, X: sp.csr_matrix, params: dict) -> np.ndarray:
-        Xt = self._tfidf(X, params["columns"], params["idf"])
-        z = np.asarray(Xt @ params["coef"].T.astype(np.float64)) + params["intercept"]
+    def _prune(self, coef: np.ndarray, n_ngram: int) -> sp.csr_matrix:
+        """Keep each label's ``max_weights`` largest n-gram weights (by magnitude) and its whole embedding
+        block; the rest become 0. This keeps the shipped artifact small (a few MB instead of ~150), and since
+        it runs inside the inner cross-validation too, the thresholds are tuned for the pruned model."""
+        if self.max_weights and n_ngram > self.max_weights:
+            ngram = np.abs(coef[:, :n_ngram])
+            cut = -np.partition(-ngram, self.max_weights - 1, axis=1)[:, self.max_weights - 1:self.max_weights]
+            coef[:, :n_ngram][ngram < cut] = 0.0
+        return sp.csr_matrix(coef)
+
+    def _proba_core(self, X: sp.csr_matrix, params: dict, E: np.ndarray | None = None) -> np.ndarray:
+        Xt = self._features(X, params["columns"], params["idf"], E, params.get("mu"))
+        z = _dense(Xt @ sp.csr_matrix(params["coef"], dtype=np.float64).T) + params["intercept"]
         return _sigmoid(z)
 
     def _thresholds(self, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -161,14 +193,45 @@ class NarrativeClassifierFast:
                 out[j] = grid[best[len(best) // 2]]  # middle of the best plateau
         return out
 
+    @staticmethod
+    def _calibrate(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Platt scaling per label, fitted on the inner-CV out-of-fold probabilities: ``(a, b)`` rows so that
+        ``sigmoid(a * logit(p) + b)`` estimates P(label | document). Labels with too few positives keep (1, 0)."""
+        from sklearn.linear_model import LogisticRegression
+
+        out = np.tile(np.array([1.0, 0.0]), (Y.shape[1], 1))
+        logits = np.log(np.clip(P, 1e-6, 1 - 1e-6) / np.clip(1 - P, 1e-6, 1))
+        for j in range(Y.shape[1]):
+            pos = int(Y[:, j].sum())
+            if pos < 4 or pos > len(Y) - 4:
+                continue
+            lr = LogisticRegression(C=100.0).fit(logits[:, j:j + 1], Y[:, j])
+            out[j] = (lr.coef_[0, 0], lr.intercept_[0])
+        return out
+
+    def calibrated(self, P: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for a matrix of raw model probabilities (same columns)."""
+        logits = np.log(np.clip(P, 1e-6, 1 - 1e-6) / np.clip(1 - P, 1e-6, 1))
+        return _sigmoid(logits * self.calibration_[:, 0] + self.calibration_[:, 1])
+
     def fit(self, texts: Sequence[str], label_sets: Sequence[tuple[Sequence[str], Sequence[str]]],
             languages: Sequence[str] | None = None) -> "NarrativeClassifierFast":
         """``label_sets[i] = (narratives, subnarratives)`` as full official names; ``languages`` (optional) is
         recorded in the model and stratifies the inner folds."""
         texts = list(texts)
-        return self.fit_counts(self.hash_counts(texts), label_sets, languages, groups=[text_key(t) for t in texts])
+        return self.fit_counts(self.hash_counts(texts), label_sets, languages, groups=[text_key(t) for t in texts],
+                               dense=self.embed(texts))
 
-    def fit_counts(self, X: sp.csr_matrix, label_sets, languages=None, groups=None) -> "NarrativeClassifierFast":
+    def embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The embedding block for ``texts`` (None without an embedder)."""
+        if not self.embedder:
+            return None
+        from .embeddings import get_embedder
+
+        return get_embedder(self.embedder).documents(list(texts))
+
+    def fit_counts(self, X: sp.csr_matrix, label_sets, languages=None, groups=None,
+                   dense: np.ndarray | None = None) -> "NarrativeClassifierFast":
         """:meth:`fit` on :meth:`hash_counts` output (lets cross-validation hash each text once)."""
         if X.shape[0] != len(label_sets):
             raise ValueError(f"{X.shape[0]} documents but {len(label_sets)} label sets")
@@ -205,9 +268,12 @@ class NarrativeClassifierFast:
             test = folds == f
             if not test.any() or test.all():
                 continue
-            P[test] = self._proba_core(X[test], self._fit_core(X[~test], Y[~test]))
+            E = None if dense is None else np.asarray(dense)
+            P[test] = self._proba_core(X[test], self._fit_core(X[~test], Y[~test], None if E is None else E[~test]),
+                                       None if E is None else E[test])
         self.thresholds_ = self._thresholds(P, Y)
-        self.params_ = self._fit_core(X, Y)
+        self.calibration_ = self._calibrate(P, Y)
+        self.params_ = self._fit_core(X, Y, dense)
         self.classes_ = classes
         self.narrative_classes_ = narr
         self.subnarrative_classes_ = subs
@@ -220,13 +286,23 @@ class NarrativeClassifierFast:
         return self
 
     # ---- prediction -----------------------------------------------------------------------------------
-    def predict_proba_counts(self, X: sp.csr_matrix) -> np.ndarray:
-        return self._proba_core(X, self.params_)
+    def predict_proba_counts(self, X: sp.csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+        return self._proba_core(X, self.params_, dense)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, shape ``(len(texts), len(classes_))``; columns: narratives, subnarratives, then (with
-        ``other_gate``) the "no narrative" classifier."""
-        return self.predict_proba_counts(self.hash_counts(list(texts)))
+        """Raw probabilities (the thresholds apply to these), shape ``(len(texts), len(classes_))``; columns:
+        narratives, subnarratives, then (with ``other_gate``) the "no narrative" classifier."""
+        texts = list(texts)
+        return self.predict_proba_counts(self.hash_counts(texts), self.embed(texts))
+
+    def ngram_contributions(self, texts: Sequence[str], label_indices: Sequence[int]) -> np.ndarray:
+        """For each text (e.g. each sentence of an article) and each label column, the n-gram part of that
+        label's linear score when the text is scored on its own: the evidence ranking. Shape
+        ``(len(texts), len(label_indices))``."""
+        p = self.params_
+        Xt = self._tfidf(self.hash_counts(list(texts)), p["columns"], p["idf"])
+        W = sp.csr_matrix(p["coef"], dtype=np.float64)[list(label_indices)][:, :Xt.shape[1]]
+        return _dense(Xt @ W.T)
 
     def decode(self, P: np.ndarray) -> list[tuple[list[str], list[str]]]:
         """Thresholded, hierarchy-consistent label sets from a probability matrix."""
@@ -247,8 +323,8 @@ class NarrativeClassifierFast:
             out.append((sorted(narr), sorted(subs)))
         return out
 
-    def predict_counts(self, X: sp.csr_matrix) -> list[tuple[list[str], list[str]]]:
-        return self.decode(self.predict_proba_counts(X))
+    def predict_counts(self, X: sp.csr_matrix, dense: np.ndarray | None = None) -> list[tuple[list[str], list[str]]]:
+        return self.decode(self.predict_proba_counts(X, dense))
 
     def predict(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
         """``[(narratives, subnarratives), ...]``, one pair per text."""
@@ -256,7 +332,7 @@ class NarrativeClassifierFast:
 
     # ---- persistence ----------------------------------------------------------------------------------
     _PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_threshold", "default_threshold", "min_positives",
-               "min_positives_tune", "other_gate", "seed")
+               "min_positives_tune", "other_gate", "seed", "embedder", "dense_weight", "max_weights")
 
     def save(self, path: str | Path) -> None:
         """joblib file with numbers and label names only (no vocabulary, no text)."""
@@ -268,8 +344,8 @@ class NarrativeClassifierFast:
                  "taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
                  "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
                  "classes": self.classes_, "n_narratives": len(self.narrative_classes_), "parents": self.parents_,
-                 "positives": self.positives_, "thresholds": self.thresholds_,
-                 "columns": self.params_["columns"], "idf": self.params_["idf"],
+                 "positives": self.positives_, "thresholds": self.thresholds_, "calibration": self.calibration_,
+                 "columns": self.params_["columns"], "idf": self.params_["idf"], "mu": self.params_["mu"],
                  "coef": self.params_["coef"], "intercept": self.params_["intercept"]}
         joblib.dump(state, path, compress=3)
 
@@ -290,7 +366,8 @@ class NarrativeClassifierFast:
         self.parents_ = dict(state["parents"])
         self.positives_ = state["positives"]
         self.thresholds_ = state["thresholds"]
-        self.params_ = {k: state[k] for k in ("columns", "idf", "coef", "intercept")}
+        self.params_ = {k: state[k] for k in ("columns", "idf", "mu", "coef", "intercept")}
+        self.calibration_ = state["calibration"]
         self.taxonomy_name_ = state["taxonomy"]
         self.languages_ = list(state["languages"])
         self.n_train_ = state["n_train"]

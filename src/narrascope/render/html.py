@@ -65,6 +65,7 @@ KNOWN_LAYERS: tuple[str, ...] = (
     "entities",
     "claims",
     "narratives",
+    "roles",
     "techniques",
     "framing",
     "sentences",
@@ -80,6 +81,7 @@ LAYER_COLORS: dict[str, str] = {
     "entities": "#d97706",
     "claims": "#0891b2",
     "narratives": "#e11d48",
+    "roles": "#9333ea",
     "techniques": "#c026d3",
     "framing": "#4f46e5",
     "sentences": "#94a3b8",
@@ -445,6 +447,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
     meta_rows = [(str(k), _display(v, META_VALUE_CHARS)) for k, v in md.items()]
 
     view = {
+        "summary": _summary(doc),
         "index": index,
         "id": doc.id,
         "title": _display(title, 300) if title else None,
@@ -461,6 +464,23 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
     }
     data = {"id": doc.id, "chars": n, "spans": spans, "groups": groups}
     return view, data
+
+
+def _summary(doc: Document) -> dict[str, Any]:
+    """The headline findings: narratives with their explanation, and the salient entities' roles."""
+    narratives = [
+        {"label": _display(g.label, 300), "kind": g.kind, "score": _format_score(g.score),
+         "explanation": _display(g.attrs.get("explanation", ""), 800)}
+        for g in doc.groups.get("narratives", [])
+    ]
+    roles = []
+    for g in sorted(doc.groups.get("roles", []), key=lambda g: -int(g.attrs.get("mentions", 0) or 0)):
+        if not g.attrs.get("salient"):
+            continue
+        fines = ", ".join(str(f.get("label", "")) for f in g.attrs.get("fine_roles", []) if isinstance(f, dict))
+        roles.append({"entity": _display(g.attrs.get("entity", ""), 120), "role": _display(g.label, 40),
+                      "fine": _display(fines, 200), "score": _format_score(g.score), "mentions": g.attrs.get("mentions", 0)})
+    return {"narratives": narratives, "roles": roles[:12]}
 
 
 # -- rendering ----------------------------------------------------------------

@@ -25,6 +25,8 @@ _TITLES = {
     "quotes": "Quotes and speakers",
     "entities": "Entities",
     "language": "Language",
+    "narratives": "Narratives",
+    "roles": "Entity framing (roles)",
 }
 _HIDDEN = {"structure", "sentences"}
 
@@ -135,6 +137,46 @@ def _section_entities(doc: Document) -> Table:
     return t
 
 
+def _section_narratives(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("narrative / subnarrative")
+    t.add_column("score", justify="right", no_wrap=True)
+    t.add_column("evidence and explanation")
+    by_id = {s.id: s for s in doc.spans("narratives")}
+    for g in doc.groups.get("narratives", []):
+        name = Text(("  ↳ " if g.kind == "subnarrative" else "") + g.label.rsplit(": ", 1)[-1] if g.kind == "subnarrative"
+                    else g.label, style="bold" if g.kind == "narrative" else "")
+        body = Text()
+        for sid in g.span_ids:
+            if sid in by_id:
+                body.append_text(evidence(doc, by_id[sid], 160))
+                body.append("\n")
+        body.append(g.attrs.get("explanation", ""), style="dim")
+        t.add_row(name, f"{g.score:.2f}", body)
+    return t
+
+
+def _section_roles(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("entity", no_wrap=True)
+    t.add_column("main role", no_wrap=True)
+    t.add_column("fine roles")
+    t.add_column("framing sentence")
+    by_id = {s.id: s for s in doc.spans("roles")}
+    groups = sorted(doc.groups.get("roles", []), key=lambda g: (not g.attrs.get("salient"), -g.attrs.get("mentions", 0)))
+    shown = [g for g in groups if g.attrs.get("salient")] or groups[:5]
+    style = {"Antagonist": "red", "Protagonist": "green", "Innocent": "yellow"}
+    for g in shown:
+        fines = ", ".join(f"{f['label']} {f['score']:.2f}" for f in g.attrs.get("fine_roles", []))
+        frame = next((by_id[i] for i in g.span_ids if i in by_id and by_id[i].attrs.get("kind") == "framing_sentence"), None)
+        t.add_row(Text(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
+                  Text(f"{g.label} {g.score:.2f}", style=style.get(g.label, "")), Text(fines),
+                  evidence(doc, frame, 140) if frame else Text("—"))
+    if len(shown) < len(groups):
+        t.add_row(Text(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), Text(""), Text(""), Text(""))
+    return t
+
+
 def _section_language(doc: Document) -> Text:
     counts = Counter(s.label for s in doc.spans("language") if not s.attrs.get("inherited"))
     text = Text(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
@@ -159,17 +201,20 @@ _SECTIONS: dict[str, Callable[[Document], object]] = {
     "quotes": _section_quotes,
     "entities": _section_entities,
     "language": _section_language,
+    "narratives": _section_narratives,
+    "roles": _section_roles,
 }
 
 
 def render_terminal(doc: Document, console: Console | None = None) -> None:
     console = console or Console()
     console.print(_header(doc))
-    order = ["provenance", "language", "mt_residue", "citations", "quotes", "entities"]
+    order = ["narratives", "roles", "provenance", "language", "mt_residue", "citations", "quotes", "entities"]
     order += [name for name in doc.layers if name not in order and name not in _HIDDEN]
     for name in order:
-        if name not in doc.layers or not doc.layers[name]:
+        if not doc.layers.get(name) and not doc.groups.get(name):
             continue
         body = _SECTIONS.get(name, lambda d, n=name: _section_generic(d, n))(doc)
         title = _TITLES.get(name, name.replace("_", " ").capitalize())
-        console.print(Panel(RichGroup(body), title=f"{title} ({len(doc.layers[name])})", title_align="left", border_style="blue"))
+        count = len(doc.groups[name]) if name in ("narratives", "roles") else len(doc.layers[name])
+        console.print(Panel(RichGroup(body), title=f"{title} ({count})", title_align="left", border_style="blue"))

