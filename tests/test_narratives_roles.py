@@ -86,7 +86,7 @@ def toy_semeval(tmp_path_factory):
 def toy_models(toy_semeval, tmp_path_factory):
     out = tmp_path_factory.mktemp("models")
     narr, roles = out / "narratives.joblib", out / "roles.joblib"
-    assert main(["train", "narratives", "--data", str(toy_semeval), "--mode", "fast", "--out", str(narr)]) == 0
+    assert main(["train", "narratives", "--data", str(toy_semeval), "--mode", "fast", "--out", str(narr), "--cv", "2"]) == 0
     assert main(["train", "roles", "--data", str(toy_semeval), "--mode", "fast", "--out", str(roles)]) == 0
     return narr, roles
 
@@ -97,6 +97,8 @@ def test_train_writes_artifact_and_card_without_text(toy_semeval, toy_models):
         card = json.loads(path.with_name(path.name.replace(".joblib", ".card.json")).read_text())
         assert card["training_data"]["split"].startswith("train")
         assert "research" in card["terms"] and card["trained"] and card["narrascope_version"]
+        if path == narr:  # trained with --cv 2: the card carries the cross-validated scores
+            assert 0 <= card["evaluation"]["narratives_f1_samples"]["EN"] <= 1
         blob = path.read_bytes()
         import joblib
 
@@ -308,3 +310,26 @@ def test_llm_backend_for_narratives_and_roles(tmp_path, monkeypatch):
     assert roles and all(g.label == "Antagonist" for g in roles)
     assert all([f["label"] for f in g.attrs["fine_roles"]] == ["Corrupt"] for g in roles)  # Guardian is no antagonist
     assert backend.usage.requests >= 2 and backend.usage.prompt_tokens > 0
+
+
+# ---- the seed articles ------------------------------------------------------------------------------------------
+
+from conftest import needs_seeds  # noqa: E402
+
+
+@needs_seeds
+def test_seed_reports_show_narratives_and_roles_with_evidence(analysed_seeds):
+    from narrascope.render.html import render_html
+
+    for name, doc in analysed_seeds.items():
+        narratives = [g for g in doc.groups["narratives"] if g.label != "Other"]
+        assert narratives, f"{name}: no narrative"
+        assert all(g.label.startswith("URW:") for g in narratives if g.kind == "narrative"), name
+        assert any(g.span_ids for g in narratives), f"{name}: no evidence sentence"
+        salient = [g for g in doc.groups["roles"] if g.attrs["salient"]]
+        assert len(salient) >= 3, name
+        html = render_html([doc])
+        for g in narratives[:2]:
+            for sid in g.span_ids:
+                assert f'data-spans="{sid}' in html or sid in html  # the evidence is a highlighted segment
+        assert "Who is cast as what" in html

@@ -18,6 +18,9 @@ from ..errors import NarrascopeError
 
 TASKS = ("narratives", "roles")
 MODES = ("default", "fast")
+# The role model has no transformer (sentence embeddings did not pay for their cost, see
+# docs/experiments/embeddings.md), so its fast mode is its default model: one artifact, not two copies.
+_SAME_ARTIFACT = {("roles", "fast"): "default"}
 
 
 class ModelUnavailable(NarrascopeError):
@@ -33,7 +36,7 @@ def artifact_path(task: str, mode: str = "default") -> Path:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-    return models_dir() / f"{task}-{mode}.joblib"
+    return models_dir() / f"{task}-{_SAME_ARTIFACT.get((task, mode), mode)}.joblib"
 
 
 def card_path(artifact: str | Path) -> Path:

@@ -78,19 +78,19 @@ def train_narratives(data: str | Path, out: str | Path, mode: str = "default", c
     clf.fit_counts(clf.hash_counts(texts), [(s.narratives, s.subnarratives) for s in samples],
                    [s.language for s in samples], [text_key(t) for t in texts], dense=dense)
     seconds = time.perf_counter() - t0
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clf.save(out)
     scores = None
     if cv:
         progress(f"{cv}-fold cross-validation on the training split")
-        result = cross_validate_narratives(samples, folds=cv, seed=seed, embedding_cache=embedding_cache, **params)
+        result = cross_validate_narratives(samples, folds=cv, embedding_cache=embedding_cache, **params)
         scores = {"protocol": f"{cv}-fold CV on train, duplicates grouped, stratified by language, one model on all "
                               f"languages per fold; metric: F1 samples (SemEval-2025 subtask 2)",
                   "narratives_f1_samples": _means(result["model"]["narratives"]),
                   "subnarratives_f1_samples": _means(result["model"]["subnarratives"]),
                   "other_everywhere_baseline": {"narratives": _means(result["other_baseline"]["narratives"]),
                                                 "subnarratives": _means(result["other_baseline"]["subnarratives"])}}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clf.save(out)
     langs = [s.language for s in samples]
     card = _card("narratives", mode, clf, {"documents": len(samples),
                                            "per_language": {lg: langs.count(lg) for lg in sorted(set(langs))}},
@@ -123,18 +123,18 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
     clf = RoleClassifierFast(**params)
     clf.fit([(*r["item"], r["main"], r["fines"]) for r in rows], languages=[r["language"] for r in rows])
     seconds = time.perf_counter() - t0
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clf.save(out)
     scores = None
     if cv:
         progress(f"{cv}-fold cross-validation on the training split")
-        result = cross_validate_roles(samples, folds=cv, seed=seed, **params)
+        result = cross_validate_roles(samples, folds=cv, **params)
         scores = {"protocol": f"{cv}-fold CV on train, mentions of a document (and duplicate documents) in one fold, "
                               f"stratified by language; metrics of SemEval-2025 subtask 1",
                   **{k: _means(v) for k, v in result["model"].items()}}
         if "majority" in result:
             scores["majority_baseline"] = {k: _means(v) for k, v in result["majority"].items()}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clf.save(out)
     langs = [r["language"] for r in rows]
     card = _card("roles", mode, clf, {"documents": len({r['key'] for r in rows}), "mentions": len(rows),
                                       "per_language": {lg: langs.count(lg) for lg in sorted(set(langs))}},
