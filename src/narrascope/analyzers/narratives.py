@@ -4,7 +4,8 @@ For every narrative and subnarrative the model assigns (multi-label; "Other" whe
 analyzer adds:
 
 * a group in ``groups["narratives"]``: ``label`` (full name, "Domain: Narrative[: Subnarrative]"), ``kind``
-  ``"narrative"`` or ``"subnarrative"``, ``score`` (calibrated probability), ``span_ids`` (its evidence), and
+  ``"narrative"`` or ``"subnarrative"`` (or ``"candidate"``: a narrative that cleared its own threshold in
+  an article the model's "no narrative" gate judged as Other; reported for a closer look, not as a finding), ``score`` (calibrated probability), ``span_ids`` (its evidence), and
   ``attrs``: ``parent``, ``raw_score`` and ``threshold`` (the decision is ``raw_score >= threshold``),
   ``description`` (from the taxonomy file), ``explanation`` (≤ 80 words assembled from the evidence) and
   ``model``;
@@ -65,7 +66,8 @@ def short_name(label: str) -> str:
 
 def explanation(label: str, score: float, evidence: list[str], level: str) -> str:
     """One paragraph, at most 80 words, built only from the label and its evidence sentences."""
-    head = f"The article pushes the {level} \u201c{short_name(label)}\u201d (confidence {score:.2f})"
+    verb = "may push the" if level.startswith("candidate") else "pushes the"
+    head = f"The article {verb} {level} \u201c{short_name(label)}\u201d (confidence {score:.2f})"
     if not evidence:
         return clip_words(head + ", from its overall wording; no single sentence stands out.", MAX_EXPLANATION_WORDS)
     quoted = "; ".join(f"\u201c{clip_words(e, 22)}\u201d" for e in evidence)
@@ -129,37 +131,65 @@ class NarrativesAnalyzer(Analyzer):
         C = m.calibrated(P)[0]
         narr, subs = m.decode(P)[0]
         index = {c: j for j, c in enumerate(m.classes_)}
-        labels = [x for x in narr + subs if x in index]
-        weights = (m.ngram_contributions([doc.text[s:e] for s, e in sents], [index[x] for x in labels])
-                   if labels and sents else np.zeros((len(sents), 0)))
+        n_narr = len(m.narrative_classes_)
+        labels = [x for x in narr + subs if x != OTHER and x in index]
+        info: dict[str, Any] = {"model": f"{m.__class__.__name__} ({self.model_name})", "other": not labels}
+        candidates: list[str] = []
+        if not labels:
+            # The verdict is Other. Narratives that cleared their own threshold but were overruled by the
+            # "no narrative" gate are still worth a look: they are reported as candidates, never as findings.
+            fired = [j for j in range(n_narr) if P[0, j] >= m.thresholds_[j]]
+            candidates = [m.classes_[j] for j in sorted(fired, key=lambda j: -C[j])][:3]
+            j = int(np.argmax(C[:n_narr])) if n_narr else None
+            info["closest"] = None if j is None else {"label": m.classes_[j], "score": round(float(C[j]), 4)}
+            if self.other_gate_column(m) is not None:
+                info["other_score"] = round(float(C[self.other_gate_column(m)]), 4)
+        wanted = labels + candidates
+        weights = (m.ngram_contributions([doc.text[s:e] for s, e in sents], [index[x] for x in wanted])
+                   if wanted and sents else np.zeros((len(sents), len(wanted))))
         findings = []
-        for k, label in enumerate(labels):
+        for k, label in enumerate(wanted):
             j = index[label]
             order = np.argsort(-weights[:, k], kind="stable")[: self.max_evidence] if len(sents) else []
             evidence = [(sents[i][0], sents[i][1], float(weights[i, k])) for i in order if weights[i, k] > 0]
-            findings.append({"label": label, "kind": "narrative" if label in narr else "subnarrative",
-                             "score": float(C[j]), "raw_score": float(P[0, j]), "threshold": float(m.thresholds_[j]),
-                             "evidence": evidence})
+            kind = "candidate" if label in candidates else ("narrative" if j < n_narr else "subnarrative")
+            findings.append({"label": label, "kind": kind, "score": float(C[j]), "raw_score": float(P[0, j]),
+                             "threshold": float(m.thresholds_[j]), "evidence": evidence})
         for label in subs:  # "<narrative>: Other": no trained column, the parent's evidence stands for it
-            if label not in index:
+            if label != OTHER and label not in index:
                 findings.append({"label": label, "kind": "subnarrative", "score": None, "evidence": []})
-        info: dict[str, Any] = {"model": f"{m.__class__.__name__} ({self.model_name})", "other": not labels}
-        if not labels:  # say how close the nearest label came
-            n = len(m.narrative_classes_)
-            j = int(np.argmax(C[:n])) if n else None
-            info["closest"] = None if j is None else {"label": m.classes_[j], "score": float(C[j])}
         return findings, info
+
+    @staticmethod
+    def other_gate_column(m) -> int | None:
+        return len(m.classes_) - 1 if getattr(m, "other_gate", False) else None
 
     # -- writing the layer --------------------------------------------------------------------------------
     def _add(self, doc: Document, findings: list[dict], info: dict) -> None:
-        parents: dict[str, str] = {}
-        for f in findings:
-            if f["kind"] == "subnarrative":
-                parents[f["label"]] = f["label"].rsplit(": ", 1)[0]
         scores = {f["label"]: f["score"] for f in findings if f["score"] is not None}
-        for n, f in enumerate(findings, 1):
+        n = 0
+        if not any(f["kind"] in ("narrative", "subnarrative") for f in findings):
+            n += 1
+            closest = info.get("closest")
+            note = "None of the taxonomy's narratives applies, by the model's judgement"
+            if info.get("other_score") is not None:
+                note += f" (\u201cno narrative\u201d scored {info['other_score']:.2f})"
+            cands = [f for f in findings if f["kind"] == "candidate"]
+            if cands:
+                note += "; candidates it overruled: " + ", ".join(
+                    f"\u201c{short_name(f['label'])}\u201d {f['score']:.2f}" for f in cands)
+            elif closest:
+                note += f"; the closest was \u201c{short_name(closest['label'])}\u201d at {closest['score']:.2f}"
+            attrs = {"explanation": clip_words(note + ".", MAX_EXPLANATION_WORDS), "model": info.get("model", "")}
+            if closest:
+                attrs["closest"] = closest
+            doc.add_group(LAYER, Group("N1", OTHER, "narrative", [], score=float(info.get("other_score", 1.0)),
+                                       source=self.name, attrs=attrs))
+        for f in findings:
+            n += 1
             label, kind = f["label"], f["kind"]
-            score = f["score"] if f["score"] is not None else scores.get(parents.get(label, ""), 0.0)
+            parent = label.rsplit(": ", 1)[0] if kind == "subnarrative" else None
+            score = f["score"] if f["score"] is not None else scores.get(parent or "", 0.0)
             span_ids = []
             for rank, (start, end, weight) in enumerate(f["evidence"], 1):
                 span = doc.add_span(LAYER, start, end, label, score=round(min(1.0, max(0.0, weight)), 4),
@@ -167,26 +197,18 @@ class NarrativesAnalyzer(Analyzer):
                                                              "group": f"N{n}"})
                 span_ids.append(span.id)
             ev_text = [doc.text[s:e] for s, e, _ in f["evidence"]]
+            level = "candidate narrative (overruled)" if kind == "candidate" else kind
             attrs: dict[str, Any] = {
-                "explanation": explanation(label, score, ev_text, kind), "description": self._description(label),
+                "explanation": explanation(label, score, ev_text, level), "description": self._description(label),
                 "model": info.get("model", ""),
             }
-            if kind == "subnarrative":
-                attrs["parent"] = parents[label]
+            if parent:
+                attrs["parent"] = parent
             for key in ("raw_score", "threshold", "reason"):
                 if f.get(key) is not None:
                     attrs[key] = f[key]
             doc.add_group(LAYER, Group(f"N{n}", label, kind, span_ids, score=round(float(score), 4),
                                        source=self.name, attrs=attrs))
-        if not findings:
-            closest = info.get("closest")
-            note = "No narrative of the taxonomy scored above its threshold"
-            if closest:
-                note += f"; the closest was \u201c{short_name(closest['label'])}\u201d at {closest['score']:.2f}"
-            attrs = {"explanation": note + ".", "model": info.get("model", "")}
-            if closest:
-                attrs["closest"] = closest
-            doc.add_group(LAYER, Group("N1", OTHER, "narrative", [], score=1.0, source=self.name, attrs=attrs))
         doc.sort_layers()
 
 

@@ -144,8 +144,12 @@ def _section_narratives(doc: Document) -> Table:
     t.add_column("evidence and explanation")
     by_id = {s.id: s for s in doc.spans("narratives")}
     for g in doc.groups.get("narratives", []):
-        name = Text(("  ↳ " if g.kind == "subnarrative" else "") + g.label.rsplit(": ", 1)[-1] if g.kind == "subnarrative"
-                    else g.label, style="bold" if g.kind == "narrative" else "")
+        if g.kind == "subnarrative":
+            name = Text("  ↳ " + g.label.rsplit(": ", 1)[-1])
+        elif g.kind == "candidate":
+            name = Text("candidate (overruled): " + g.label, style="italic")
+        else:
+            name = Text(g.label, style="bold")
         body = Text()
         for sid in g.span_ids:
             if sid in by_id:
