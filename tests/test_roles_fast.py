@@ -165,3 +165,56 @@ def test_real_data_mentions_sit_in_one_fold():
     seen: dict[str, int] = {}
     for r, f in zip(rows, folds):
         assert seen.setdefault(text_key(data[r["sample"]].text), f) == f
+
+
+def test_position_tokens_stay_in_the_sentence():
+    clf = RoleClassifierFast(n_features=2**12, positions=2)
+    text = "Earlier words here. Then by Alderan attacked the town. Later."
+    start = text.index("Alderan")
+    ctx = clf.contexts([(text, start, start + 7)])
+    toks = ctx["position"][0].split()
+    assert "l1=by" in toks and "l2=then" in toks and "r1=attacked" in toks and "r2=the" in toks
+    assert "l21=then_by" in toks and "r12=attacked_the" in toks and "spos=2" in toks
+    assert not any("here" in t or "earlier" in t for t in toks)  # the previous sentence is not used
+    first = clf.contexts([(text, 0, 7)])["position"][0].split()
+    assert "l1=<s>" in first and "spos=0" in first
+
+
+def test_other_mentions_and_document_blocks():
+    clf = RoleClassifierFast(n_features=2**12, others_window=10, doc_chars=20)
+    text = "Alderan Bexfield spoke. Later Bexfield left town. Alderan Bexfield won."
+    ctx = clf.contexts([(text, 0, 16)])
+    assert "spoke" not in ctx["others"][0].split()  # its own occurrence is skipped
+    assert "won" in ctx["others"][0] and "Later" in ctx["others"][0]  # the same string and its last word elsewhere
+    assert ctx["document"][0] == text[:20]
+    assert clf.blocks()[-2:] == ("others", "document")
+    X = clf.hash_counts([(text, 0, 16)], ["EN"])
+    assert X.shape == (1, 2**12 * len(clf.blocks()))
+
+
+@pytest.mark.parametrize("options", [{"positions": 3, "others_window": 30, "doc_chars": 200},
+                                     {"main_mix": 0.5}, {"joint_decode": True}])
+def test_options_learn_and_round_trip(trained, options, tmp_path):
+    _, _, items = trained
+    clf = RoleClassifierFast(n_features=2**14, seed=0, **options).fit(items, languages=["EN"] * len(items))
+    test_items = _items(_documents(20, seed=7))
+    pred = clf.predict([it[:3] for it in test_items], languages=["EN"] * len(test_items))
+    assert np.mean([p[0] == it[3] for p, it in zip(pred, test_items)]) >= 0.9
+    clf.save(tmp_path / "m.joblib")
+    loaded = RoleClassifierFast.load(tmp_path / "m.joblib")
+    assert loaded.predict([it[:3] for it in test_items[:10]]) == pred[:10]
+
+
+def test_loads_version_1_files_without_the_new_blocks(trained, tmp_path):
+    clf, _, items = trained
+    path = tmp_path / "v1.joblib"
+    clf.save(path)
+    state = joblib.load(path)
+    state["version"] = 1
+    for k in ("positions", "others_window", "doc_chars", "main_mix", "joint_decode"):
+        state["params"].pop(k)
+    for k in ("flat", "flat_parent"):
+        state.pop(k)
+    joblib.dump(state, path)
+    loaded = RoleClassifierFast.load(path)
+    assert loaded.blocks() == ("left", "right", "sentence", "mention_word", "mention_char", "language")

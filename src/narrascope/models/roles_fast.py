@@ -54,8 +54,11 @@ from .features import fit_idf, hashed_ngrams
 from .narratives_fast import group_folds, text_key
 
 FORMAT = "narrascope.RoleClassifierFast"
-VERSION = 1
+VERSION = 2
 BLOCKS = ("left", "right", "sentence", "mention_word", "mention_char", "language")
+EXTRA_BLOCKS = ("position", "others", "document")  # optional, appended after BLOCKS when switched on
+V1_OFF = {"positions": 0, "others_window": 0, "doc_chars": 0, "main_mix": 0.0, "joint_decode": False}  # what a version-1 file meant
+WORD = re.compile(r"(?u)[\w\u0900-\u0963\u0966-\u097f]+")
 SENTENCE_END = re.compile(r"[.!?;\u0964\u0965\u2026\n\r]")
 RATIO_GRID = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)) + (1.01,)  # 1.01: the top fine role only
 
@@ -83,11 +86,13 @@ class RoleClassifierFast:
     """Hashed context features + hierarchical logistic regression for entity roles. See the module docstring."""
 
     _PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "main_class_weight",
-               "fine_class_weight", "seed")
+               "fine_class_weight", "seed", "positions", "others_window", "doc_chars", "main_mix", "joint_decode")
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_roles", n_features: int = 2**18, window: int = 100,
                  max_sentence: int = 400, C: float = 4.0, C_fine: float = 4.0, min_df: int = 2, inner_folds: int = 3,
-                 main_class_weight: str | None = "balanced", fine_class_weight: str | None = None, seed: int = 0):
+                 main_class_weight: str | None = "balanced", fine_class_weight: str | None = None, seed: int = 0,
+                 positions: int = 3, others_window: int = 0, doc_chars: int = 0, main_mix: float = 0.5,
+                 joint_decode: bool = False):
         self.taxonomy = taxonomy
         self.n_features = n_features
         self.window = window
@@ -99,6 +104,11 @@ class RoleClassifierFast:
         self.main_class_weight = main_class_weight
         self.fine_class_weight = fine_class_weight
         self.seed = seed
+        self.positions = positions
+        self.others_window = others_window
+        self.doc_chars = doc_chars
+        self.main_mix = main_mix
+        self.joint_decode = joint_decode
 
     # ---- features -------------------------------------------------------------------------------------
     def _vectorizers(self):
@@ -107,9 +117,63 @@ class RoleClassifierFast:
         lang = hashed_ngrams("word", (1, 1), self.n_features, token_pattern=r"\S+")
         return word, char, lang
 
+    def blocks(self) -> tuple[str, ...]:
+        """Names of the hashed blocks, in column order (``BLOCKS`` plus the switched-on ``EXTRA_BLOCKS``)."""
+        on = {"position": self.positions > 0, "others": self.others_window > 0, "document": self.doc_chars > 0}
+        return BLOCKS + tuple(b for b in EXTRA_BLOCKS if on[b])
+
+    @staticmethod
+    def _position_tokens(left: str, right: str, sent_left: str, k: int) -> str:
+        """Space-joined tokens for the ``k`` words either side of the mention, by distance (``l1=word``,
+        ``r2=word``), the adjacent word bigrams (``l21=a_b``, ``r12=a_b``) and how far into its sentence the
+        mention starts (``spos=0..3``, 3 meaning 3 or more words)."""
+        lw = [w.lower() for w in WORD.findall(left)][-k:][::-1]
+        rw = [w.lower() for w in WORD.findall(right)][:k]
+        toks = [f"l{i + 1}={w}" for i, w in enumerate(lw)] + [f"r{i + 1}={w}" for i, w in enumerate(rw)]
+        if len(lw) >= 2:
+            toks.append(f"l21={lw[1]}_{lw[0]}")
+        if len(rw) >= 2:
+            toks.append(f"r12={rw[0]}_{rw[1]}")
+        toks.append(f"spos={min(3, len(WORD.findall(sent_left)))}")
+        if not lw:
+            toks.append("l1=<s>")
+        if not rw:
+            toks.append("r1=</s>")
+        return " ".join(toks)
+
+    def _other_mentions(self, text: str, start: int, end: int, cache: dict) -> str:
+        """Text around the OTHER occurrences in the document of the mention string (case-insensitive), and of its
+        last word when that has 4+ characters: ``others_window`` characters either side of each, up to 20."""
+        key = (id(text), text[start:end].lower())
+        if key not in cache:
+            low = cache.setdefault(("low", id(text)), text.lower())
+            needles = [text[start:end].strip().lower()]
+            words = WORD.findall(needles[0])
+            if len(words) > 1 and len(words[-1]) >= 4:
+                needles.append(words[-1])
+            spans = set()
+            for nd in needles:
+                if not nd:
+                    continue
+                i = low.find(nd)
+                while i >= 0 and len(spans) < 40:
+                    spans.add((i, i + len(nd)))
+                    i = low.find(nd, i + 1)
+            cache[key] = sorted(spans)
+        w = self.others_window
+        parts = []
+        for s, e in cache[key]:
+            if s < end and e > start:  # this mention itself
+                continue
+            parts.append(text[max(0, s - w):s] + " " + text[e:e + w])
+            if len(parts) >= 20:
+                break
+        return " \n ".join(parts)
+
     def contexts(self, items: Sequence[tuple]) -> dict[str, list[str]]:
         """The strings hashed for each block (for inspection; never stored)."""
-        out = {b: [] for b in BLOCKS[:5]}
+        out = {b: [] for b in BLOCKS[:5] + EXTRA_BLOCKS}
+        cache: dict = {}
         for item in items:
             text, start, end = item[0], int(item[1]), int(item[2])
             if not 0 <= start <= end <= len(text):
@@ -120,6 +184,13 @@ class RoleClassifierFast:
             out["sentence"].append(text[s:start] + " " + text[end:e])  # the mention itself has its own block
             out["mention_word"].append(text[start:end])
             out["mention_char"].append(text[start:end])
+            if self.positions > 0:
+                out["position"].append(self._position_tokens(text[s:start], text[end:e], text[s:start],
+                                                             self.positions))
+            if self.others_window > 0:
+                out["others"].append(self._other_mentions(text, start, end, cache))
+            if self.doc_chars > 0:
+                out["document"].append(text[:self.doc_chars])
         return out
 
     def hash_counts(self, items: Sequence[tuple], languages: Sequence[str] | None = None) -> sp.csr_matrix:
@@ -132,6 +203,8 @@ class RoleClassifierFast:
         langs = [f"lang_{(x or 'none').lower()}" for x in (languages or ["none"] * len(items))]
         blocks = [word.transform(ctx["left"]), word.transform(ctx["right"]), word.transform(ctx["sentence"]),
                   word.transform(ctx["mention_word"]), char.transform(ctx["mention_char"]), lang.transform(langs)]
+        for b in self.blocks()[len(BLOCKS):]:
+            blocks.append((lang if b == "position" else word).transform(ctx[b]))
         return sp.hstack(blocks, format="csr")
 
     def _select_fit(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +218,7 @@ class RoleClassifierFast:
         Xs.data *= idf.astype(np.float64)[Xs.indices]
         block = (columns[Xs.indices] // self.n_features).astype(np.int64)  # block of each stored value
         rows = np.repeat(np.arange(Xs.shape[0]), np.diff(Xs.indptr))
-        sq = np.zeros((Xs.shape[0], len(BLOCKS)))
+        sq = np.zeros((Xs.shape[0], len(self.blocks())))
         np.add.at(sq, (rows, block), Xs.data ** 2)
         norms = np.sqrt(sq)
         norms[norms == 0] = 1.0
@@ -190,20 +263,45 @@ class RoleClassifierFast:
                         ws.append(1.0 / len(fs))
             if rows:
                 params["fine"][main] = self._logreg(Xt[rows], ys, self.C_fine, self.fine_class_weight, np.asarray(ws))
+        params["flat"] = None
+        if self.main_mix > 0:
+            rows, ys, ws = [], [], []
+            for i, fs in enumerate(fines):
+                for f in fs:
+                    rows.append(i)
+                    ys.append(f)
+                    ws.append(1.0 / len(fs))
+            flat = self._logreg(Xt[rows], ys, self.C_fine, self.fine_class_weight, np.asarray(ws))
+            parent = {f: m for m, fs in zip(mains, fines) for f in fs}
+            main_index = {m: k for k, m in enumerate(params["main"]["classes"])}
+            params["flat"] = flat
+            params["flat_parent"] = np.array([main_index[parent[f]] for f in flat["classes"]], dtype=np.int64)
         return params
 
     def _scores(self, X: sp.csr_matrix, params: dict) -> tuple[np.ndarray, list[np.ndarray | None]]:
         """Main-role probabilities and, per main class, the child probabilities (None where not trained)."""
         Xt = self._tfidf(X, params["columns"], params["idf"])
         pm = self._proba(Xt, params["main"])
+        if params.get("flat") is not None:  # mix in the main-role marginals of the flat fine-role model
+            pflat = self._proba(Xt, params["flat"])
+            marg = np.zeros_like(pm)
+            np.add.at(marg.T, np.asarray(params["flat_parent"]), pflat.T)
+            pm = (1.0 - self.main_mix) * pm + self.main_mix * marg
         pf = [self._proba(Xt, params["fine"][m]) if m in params["fine"] else None for m in params["main"]["classes"]]
         return pm, pf
 
-    @staticmethod
-    def _decode(pm, pf, params, ratio: float) -> list[tuple[str, list[str]]]:
+    def _main_choice(self, pm, pf) -> np.ndarray:
+        """Index of the predicted main role per row: the arg-max of p(main), or with ``joint_decode`` the parent of
+        the arg-max of p(main) * max p(fine | main)."""
+        if not self.joint_decode:
+            return pm.argmax(axis=1)
+        best = np.stack([pm[:, k] * (pf[k].max(axis=1) if pf[k] is not None else 1.0) for k in range(pm.shape[1])], 1)
+        return best.argmax(axis=1)
+
+    def _decode(self, pm, pf, params, ratio: float) -> list[tuple[str, list[str]]]:
         mains = params["main"]["classes"]
         out = []
-        for i, k in enumerate(pm.argmax(axis=1)):
+        for i, k in enumerate(self._main_choice(pm, pf)):
             main = mains[k]
             if pf[k] is None:
                 out.append((main, []))
@@ -253,8 +351,9 @@ class RoleClassifierFast:
                 continue
             params = self._fit_core(X[train], [mains[i] for i in train], [fines[i] for i in train])
             pm, pf = self._scores(X[test], params)
+            choice = self._main_choice(pm, pf)
             for r, i in enumerate(test):
-                k = int(pm[r].argmax())
+                k = int(choice[r])
                 cand.append((pf[k][r] if pf[k] is not None else None, params, k, set(fines[i])))
         best_ratio, best_emr = RATIO_GRID[-1], -1.0
         if cand:
@@ -329,7 +428,7 @@ class RoleClassifierFast:
                  "taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
                  "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
                  "ratio": self.ratio_, "inner_emr": self.inner_emr_, "columns": p["columns"], "idf": p["idf"],
-                 "main": p["main"], "fine": p["fine"]}
+                 "main": p["main"], "fine": p["fine"], "flat": p.get("flat"), "flat_parent": p.get("flat_parent")}
         joblib.dump(state, path, compress=compress)
 
     @classmethod
@@ -339,10 +438,12 @@ class RoleClassifierFast:
         state = joblib.load(path)
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
-        if state["version"] != VERSION:
-            raise ValueError(f"{path}: model format version {state['version']}, this narrascope reads {VERSION}")
-        self = cls(taxonomy=state["taxonomy"], **state["params"])
-        self.params_ = {k: state[k] for k in ("columns", "idf", "main", "fine")}
+        if state["version"] not in (1, VERSION):
+            raise ValueError(f"{path}: model format version {state['version']}, this narrascope reads 1 and {VERSION}")
+        params = dict(V1_OFF) if state["version"] == 1 else {}  # version 1 had none of the optional blocks
+        params.update(state["params"])
+        self = cls(taxonomy=state["taxonomy"], **params)
+        self.params_ = {k: state.get(k) for k in ("columns", "idf", "main", "fine", "flat", "flat_parent")}
         self.main_classes_ = list(state["main"]["classes"])
         self.ratio_ = state["ratio"]
         self.inner_emr_ = state["inner_emr"]
