@@ -201,9 +201,11 @@ def test_narratives_layer_with_evidence(mode):
             assert s.label == g.label and doc.text[s.start:s.end].strip()
             # evidence is a sentence of the article's prose, quoted in the explanation
             assert doc.text[s.start:s.end][:30].split()[0] in g.attrs["explanation"]
-    # this article is about the war: the top narrative is a URW one
-    top = max((g for g in groups if g.kind == "narrative"), key=lambda g: g.score)
-    assert top.label.startswith("URW:"), [g.label for g in groups]
+    # this article is about the war: the model's best guess (a finding, or the closest label when its
+    # verdict is Other) is a URW narrative, never a climate one
+    top = max((g for g in groups if g.kind in ("narrative", "candidate")), key=lambda g: g.score)
+    best = top.attrs["closest"]["label"] if top.label == "Other" else top.label
+    assert best.startswith("URW:"), [g.label for g in groups]
 
 
 def test_other_when_nothing_applies():
@@ -234,8 +236,11 @@ def test_roles_layer(article_doc):
                 s = spans[i]
                 mentions = [spans[j] for j in g.span_ids if spans[j].attrs["kind"] == "mention"]
                 assert any(s.start <= m.start and m.end <= s.end for m in mentions)
-    kyiv = next(g for g in groups if g.attrs["entity"] == "Kyiv")
-    assert kyiv.attrs["salient"]
+        assert g.attrs["fine_roles"], g.attrs["entity"]  # the entity's role is carried by some mention
+    title = next(s for s in doc.spans("structure") if s.label == "title")
+    in_title = [g for g in groups if any(title.start <= spans[i].start < title.end for i in g.span_ids)]
+    assert in_title and all(g.attrs["salient"] for g in in_title)
+    assert "Staff Writer" not in {g.attrs["entity"] for g in groups}  # the byline is not framed
 
 
 def test_frame_any_mention(article_doc):
@@ -292,8 +297,7 @@ def test_llm_backend_for_narratives_and_roles(tmp_path, monkeypatch):
         sub = next(s for s in NARR.names("subnarrative") if s.startswith("URW: Discrediting Ukraine: Ukraine is a"))
         srv.then(body=completion({"labels": [
             {"label": sub, "evidence": ["Ministers buy villas abroad", "a sentence the article does not contain"]},
-            {"label": "URW: Invented narrative", "evidence": []},
-        ]}))
+        ]}))  # (a label outside the taxonomy cannot pass the reply's JSON-schema enum: see test_llm_backend)
         srv.default = completion({"main": "Antagonist", "fine": ["Corrupt", "Guardian"],
                                   "evidence": ["The corrupt government in Kyiv"]})
         backend = LLMBackend(srv.url, "test-model", cache_dir=tmp_path / "cache", timeout=2)
@@ -303,10 +307,11 @@ def test_llm_backend_for_narratives_and_roles(tmp_path, monkeypatch):
         srv.close()
     labels = {g.label: g for g in doc.groups["narratives"]}
     parent = NARR.parent(sub, "subnarrative").name
-    assert set(labels) == {sub, parent}  # the invented label is dropped, the parent added
+    assert set(labels) == {sub, parent}  # the parent is added
     ev = [s for s in doc.spans("narratives") if s.label == sub]
     assert [doc.text[s.start:s.end] for s in ev] == ["Ministers buy villas abroad"]
-    assert doc.metadata["llm"]["rejected_quotes"] == 1 and doc.metadata["llm"]["rejected_labels"] >= 1
+    assert doc.metadata["llm"]["rejected_quotes"] == 1
+    assert doc.metadata["llm"]["rejected_labels"] >= 1  # "Guardian" is no child of Antagonist
     roles = doc.groups["roles"]
     assert roles and all(g.label == "Antagonist" for g in roles)
     assert all([f["label"] for f in g.attrs["fine_roles"]] == ["Corrupt"] for g in roles)  # Guardian is no antagonist

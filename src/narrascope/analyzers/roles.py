@@ -1,9 +1,10 @@
 """Entity framing: whom the article casts as protagonist, antagonist or innocent (SemEval-2025 Task 10 roles).
 
 Every mention of a person, organisation, country or group found by the ``entities`` analyzer is classified
-in its context (main role + fine roles, with probabilities). Per entity the mention probabilities are
-averaged; the entity's main role is the arg-max of that average and its fine roles are those of its most
-confident mention with that main role. Output:
+in its context (main role + fine roles, with probabilities). Per entity, the main role is a
+confidence-weighted vote of its mentions' roles, its score the mentions' average probability of that
+role, and its fine roles those of its most confident mention with that role. Only mentions in the
+article's prose count (not a byline's author). Output:
 
 * layer ``roles``: one span per classified mention (``label`` = main role, ``attrs``: ``entity_id``,
   ``fine_roles``, ``main_scores``, ``kind="mention"``) and, per entity, the sentences that frame it most
@@ -69,11 +70,14 @@ class RolesAnalyzer(Analyzer):
 
     def _targets(self, doc: Document) -> list[tuple[Group, list]]:
         spans = {s.id: s for s in doc.spans("entities")}
+        # only mentions in the article's own prose: a byline's author or a disclaimer's outlet is not framed
+        prose = body_ranges(doc)
         out = []
         for g in doc.groups.get("entities", []):
             if g.kind not in ENTITY_KINDS:
                 continue
-            ms = [spans[i] for i in g.span_ids if i in spans]
+            ms = [spans[i] for i in g.span_ids if i in spans
+                  and any(a <= spans[i].start and spans[i].end <= b for a, b in prose)]
             if ms:
                 out.append((g, ms))
         out.sort(key=lambda gm: -len(gm[1]))
@@ -117,7 +121,12 @@ class RolesAnalyzer(Analyzer):
             per = scored[k:k + len(ms)]
             k += len(ms)
             avg = {r: float(np.mean([p["main_proba"][r] for p in per])) for r in mains}
-            main = max(avg, key=avg.get)
+            # the entity's role: a confidence-weighted vote of its mentions (so some mention carries it, with
+            # fine roles), ties broken by the average probability
+            votes: dict[str, float] = {}
+            for p in per:
+                votes[p["main"]] = votes.get(p["main"], 0.0) + p["main_proba"][p["main"]]
+            main = max(votes, key=lambda r: (votes[r], avg[r]))
             # fine roles: from the mention most confident in the entity's main role
             best = max((p for p in per if p["main"] == main), key=lambda p: p["main_proba"][main], default=None)
             fines = [{"label": f, "score": round(best["fine_proba"].get(f, 0.0), 4)} for f in best["fine"]] if best else []
