@@ -102,7 +102,15 @@ class Pipeline:
         (``{"narratives": {"model": "fast"}}``)."""
         skip = set(exclude)
         options = options or {}
-        return cls(create_analyzer(name, **options.get(name, {})) for name in DEFAULT_COMPONENTS if name not in skip)
+        pipeline = cls(create_analyzer(name, **options.get(name, {})) for name in DEFAULT_COMPONENTS if name not in skip)
+        # leaving out "entities" leaves out "roles", which frames entities: drop what lost its input
+        produced: set[str] = set()
+        for component in list(pipeline._components):
+            if all(r in produced for r in component.requires):
+                produced.update(component.produces)
+            else:
+                pipeline.remove(component.name)
+        return pipeline
 
     # -- composition ----------------------------------------------------------
     @property
