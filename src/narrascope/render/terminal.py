@@ -155,17 +155,18 @@ def _section_narratives(doc: Document) -> Table:
             if sid in by_id:
                 body.append_text(evidence(doc, by_id[sid], 160))
                 body.append("\n")
-        body.append(g.attrs.get("explanation", ""), style="dim")
+        if not body:  # the explanation quotes the evidence; show it only where there is none to show
+            body.append(g.attrs.get("explanation", ""), style="dim")
         t.add_row(name, f"{g.score:.2f}", body)
     return t
 
 
 def _section_roles(doc: Document) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("entity", no_wrap=True)
+    t.add_column("entity", ratio=2)
     t.add_column("main role", no_wrap=True)
-    t.add_column("fine roles")
-    t.add_column("framing sentence")
+    t.add_column("fine roles", ratio=2)
+    t.add_column("framing sentence", ratio=5)
     by_id = {s.id: s for s in doc.spans("roles")}
     groups = sorted(doc.groups.get("roles", []), key=lambda g: (not g.attrs.get("salient"), -g.attrs.get("mentions", 0)))
     shown = [g for g in groups if g.attrs.get("salient")] or groups[:5]
