@@ -1,0 +1,228 @@
+"""Training, prediction and evaluation for CheckThat! 2024 Task 1 (English check-worthiness).
+
+These functions back ``narrascope train checkworthiness``, ``narrascope predict checkthat2024`` and
+``narrascope eval checkthat2024``. Model selection and threshold tuning use the *train* file only
+(cross-validation); the labelled dev and dev-test files are scored for information, never used to choose.
+The official metric is F1 of class "Yes".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+
+DATA_TERMS = ("CheckThat! 2024 Task 1 English data (CLEF CheckThat! Lab), research use only. The artifact holds "
+              "hashed-feature weights, idf, a threshold and a calibration; no text or vocabulary from the data.")
+METRIC = "F1 of class Yes (official CheckThat! 2024 Task 1 metric)"
+
+
+def _model_class():
+    from ..models.checkworthiness import CheckworthinessModel
+
+    return CheckworthinessModel
+
+
+def _load(data_dir: str | Path, split: str):
+    from ..datasets.checkthat2024 import load_checkthat2024
+
+    return load_checkthat2024(data_dir, split)
+
+
+def scores(y_true, y_pred) -> dict[str, float]:
+    """F1/precision/recall of class Yes and accuracy."""
+    y_true = np.asarray(y_true, dtype=int)
+    y_pred = np.asarray(y_pred, dtype=int)
+    tp = int(((y_true == 1) & (y_pred == 1)).sum())
+    fp = int(((y_true == 0) & (y_pred == 1)).sum())
+    fn = int(((y_true == 1) & (y_pred == 0)).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    acc = float((y_true == y_pred).mean()) if len(y_true) else 0.0
+    return {"f1_yes": round(f1, 4), "precision_yes": round(p, 4), "recall_yes": round(r, 4),
+            "accuracy": round(acc, 4), "n": int(len(y_true))}
+
+
+def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int = 0, params: dict | None = None,
+                heldout: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``cv``-fold cross-validation on the train file (duplicate sentences in one fold, stratified by label;
+    each fold's model picks its own threshold by inner CV on its training part). With ``heldout`` the model
+    trained on all of train is also scored on the labelled dev and dev-test files, for information only.
+    ``params`` overrides the mode's settings (for experiments)."""
+    from ..models.checkworthiness import _labels
+    from ..models.narratives_fast import group_folds, text_key
+
+    if cv < 2:
+        raise UsageError("cv must be at least 2")
+    Model = _model_class()
+    train = _load(data_dir, "train")
+    texts = [s.text for s in train]
+    y = _labels([s.label for s in train])
+    groups = [text_key(t) for t in texts]
+    make = (lambda: Model(**{"seed": seed, **params})) if params else (lambda: Model(mode=mode, seed=seed))
+    proto = make()
+    raw = proto.raw_features(texts)
+    fold = group_folds(groups, cv, seed, [str(v) for v in y])
+    pred = np.zeros(len(y), dtype=int)
+    proba = np.zeros(len(y))
+    per_fold = []
+    t0 = time.perf_counter()
+    for f in range(cv):
+        te, tr = np.flatnonzero(fold == f), np.flatnonzero(fold != f)
+        sub = _subset(raw, tr)
+        m = make().fit([texts[i] for i in tr], y[tr], [groups[i] for i in tr], raw=sub)
+        p = m._calibrate(m._score_core(_subset(raw, te), np.arange(len(te)), m.params_))
+        proba[te] = p
+        pred[te] = (p >= m.threshold_).astype(int)
+        per_fold.append({**scores(y[te], pred[te]), "threshold": m.threshold_})
+        if progress:
+            progress(f"fold {f + 1}/{cv}: F1(Yes) {per_fold[-1]['f1_yes']:.4f}")
+    f1s = [r["f1_yes"] for r in per_fold]
+    out: dict[str, Any] = {
+        "protocol": f"{cv}-fold CV on train (duplicates grouped, stratified by label; threshold by inner CV on "
+                    f"each fold's training part)", "metric": METRIC, "mode": mode if not params else "custom",
+        "params": {k: getattr(proto, k) for k in proto._PARAMS},
+        "cv": {**scores(y, pred), "f1_yes_mean": round(float(np.mean(f1s)), 4),
+               "f1_yes_std": round(float(np.std(f1s)), 4), "folds": per_fold},
+        "cv_seconds": round(time.perf_counter() - t0, 1),
+    }
+    if heldout:
+        m = make().fit(texts, y, groups, raw=raw)
+        out["threshold"] = m.threshold_
+        out["heldout"] = evaluate_heldout(m, data_dir)
+    return out
+
+
+def _subset(raw: dict, rows: np.ndarray) -> dict:
+    return {"counts": [X[rows] for X in raw["counts"]],
+            "cues": None if raw.get("cues") is None else raw["cues"][rows],
+            "dense": None if raw.get("dense") is None else raw["dense"][rows]}
+
+
+def evaluate_heldout(model, data_dir: str | Path) -> dict[str, Any]:
+    """Scores on the labelled dev and dev-test files (for information: never used for selection)."""
+    out = {}
+    for split in ("dev", "dev-test"):
+        try:
+            rows = _load(data_dir, split)
+        except InputError:
+            continue
+        rows = [r for r in rows if r.label is not None]
+        if rows:
+            out[split] = scores([r.y for r in rows], model.predict([r.text for r in rows]))
+    return out
+
+
+def _resolve_model(model):
+    if not isinstance(model, (str, Path)):
+        return model
+    from ..models.checkworthiness import CheckworthinessModel
+    from ..models.registry import ModelUnavailable, models_dir
+
+    name = str(model)
+    path = models_dir() / f"checkworthiness-{name}.joblib" if name in ("default", "fast") else Path(name)
+    if not path.exists():
+        raise ModelUnavailable(f"no checkworthiness model at {path}: train one with 'narrascope train "
+                               f"checkworthiness --data ../shared/data/checkthat2024_task1_en'")
+    try:
+        return CheckworthinessModel.load(path)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ModelUnavailable(f"{path}: {exc}") from None
+
+
+def load_checkworthiness(model: str | Path = "default"):
+    """The shipped check-worthiness model ("default" or "fast") or the artifact at a path (cached)."""
+    key = str(model)
+    if key not in _CACHE:
+        _CACHE[key] = _resolve_model(model)
+    return _CACHE[key]
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
+                          progress: Callable[[str], None] = print) -> dict:
+    """Train on the train file, save the artifact at ``out`` and its model card beside it; returns the card.
+    With ``cv`` ≥ 2 the card records ``cv``-fold CV scores on train and dev/dev-test scores for information."""
+    from .. import __version__
+    from ..models.checkworthiness import MODES, _labels
+    from ..models.narratives_fast import text_key
+    from ..models.registry import card_path
+
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}: use default or fast")
+    Model = _model_class()
+    train = _load(data_dir, "train")
+    texts = [s.text for s in train]
+    y = _labels([s.label for s in train])
+    progress(f"fitting the {mode} check-worthiness model on {len(texts)} training sentences")
+    t0 = time.perf_counter()
+    clf = Model(mode=mode, seed=seed).fit(texts, y, [text_key(t) for t in texts])
+    seconds = time.perf_counter() - t0
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clf.save(out)
+    evaluation: Any = "not cross-validated (train with --cv 5 to record scores)"
+    if cv:
+        progress(f"{cv}-fold cross-validation on the training split")
+        res = evaluate_cv(data_dir, cv=cv, mode=mode, seed=seed, heldout=False, progress=progress)
+        evaluation = {"protocol": res["protocol"], "metric": METRIC,
+                      "cv_train": {k: v for k, v in res["cv"].items() if k != "folds"},
+                      "cv_folds_f1_yes": [r["f1_yes"] for r in res["cv"]["folds"]]}
+    heldout = evaluate_heldout(clf, data_dir)
+    card = {
+        "model": f"narrascope checkworthiness ({mode})", "task": "checkworthiness", "mode": mode,
+        "format": type(clf).__name__, "narrascope_version": __version__,
+        "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "method": ("hashed word {}-{} grams + char_wb {}-{} grams (tf-idf) + {} dense cues (numbers, "
+                   "percentages, money, years/dates, name-like capitalised tokens, quantities with units, "
+                   "attribution verbs, change/comparison words, opinion markers, questions); logistic "
+                   "regression (liblinear, balanced); threshold maximising F1(Yes) and Platt calibration from "
+                   "{}-fold inner CV on train").format(*clf.word_ngrams, *(clf.char_ngrams or (0, 0)),
+                                                      "with" if clf.cues else "no", clf.inner_folds),
+        "parameters": {k: getattr(clf, k) for k in clf._PARAMS},
+        "threshold": clf.threshold_, "inner_cv_f1_yes": round(clf.inner_f1_, 4),
+        "training_data": {"dataset": "CheckThat! 2024 Task 1 (check-worthiness estimation), English",
+                          "split": "train (CT24_checkworthy_english_train.tsv); dev, dev-test and test never used "
+                                   "for training or selection", "sentences": len(texts),
+                          "yes": int(y.sum()), "no": int(len(y) - y.sum())},
+        "evaluation": evaluation,
+        "heldout_for_information": heldout,
+        "terms": DATA_TERMS, "training_seconds": round(seconds, 1), "python": platform.python_version(),
+    }
+    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+def predict_checkthat2024(input_tsv: str | Path, out_path: str | Path, model: Any = "default",
+                          header: bool = True) -> int:
+    """Write one ``Sentence_id<TAB>Yes|No`` line for every input row, in input order (after a
+    ``Sentence_id<TAB>class_label`` header line, the layout of the gold files, unless ``header=False``);
+    returns the number of rows. ``model``: "default", "fast", a path to an artifact, or a fitted model.
+    The input needs columns ``Sentence_id`` and ``Text`` (extra columns, CRLF and a BOM are fine)."""
+    from ..datasets.checkthat2024 import load_tsv
+
+    rows = load_tsv(input_tsv)
+    clf = load_checkworthiness(model) if isinstance(model, (str, Path)) else model
+    labels = clf.predict([r.text for r in rows]) if rows else []
+    out = Path(out_path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="\n") as fh:
+            if header:
+                fh.write("Sentence_id\tclass_label\n")
+            for r, v in zip(rows, labels):
+                fh.write(f"{r.id}\t{'Yes' if v else 'No'}\n")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    return len(rows)
