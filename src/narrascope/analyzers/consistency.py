@@ -482,6 +482,10 @@ def _arithmetic(text, sents, nums, ranges) -> list[dict]:
     return out
 
 
+def _unquote(s: str) -> str:
+    return re.sub(r"[\"“”‘’«»]", "", s)
+
+
 def _part_and_whole(text, sents, nums, i, share, ranges):
     """The count the share describes (its part) and the count it is a share of (its whole)."""
     a, b = sents[i]
@@ -496,7 +500,7 @@ def _part_and_whole(text, sents, nums, i, share, ranges):
             if _OF_THE.match(text[n.end:w.start]) and re.match(
                     r"^[^.;]{0,40}?(?:,\s*|\(\s*|[-—–]\s*)(?:which\s+is\s+|that\s+is\s+|or\s+|i\.e\.\s+)?"
                     r"(?:about\s+|some\s+|nearly\s+|almost\s+|roughly\s+|around\s+|just\s+(?:over|under)\s+|"
-                    r"more\s+than\s+|less\s+than\s+|over\s+|under\s+)?$", text[w.end:share.start], re.I):
+                    r"more\s+than\s+|less\s+than\s+|over\s+|under\s+)?$", _unquote(text[w.end:share.start]), re.I):
                 if not (n.approximate and w.approximate):
                     return n, w
     part = None
@@ -512,8 +516,9 @@ def _part_and_whole(text, sents, nums, i, share, ranges):
             unit_span = n.extra.get("unit_span")
             if unit_span and unit_span[1] <= share.start:
                 gap = text[unit_span[1]:share.start]
+            gap = _unquote(gap)
             if len(gap) <= 14 and re.match(r"^\s*(?:\(|,\s*(?:or|i\.e\.|that\s+is|which\s+is)?|\s*[-—–]|\s+or)"
-                                           r"\s*(?:about|some|nearly|almost|roughly|around|just\s+(?:over|under))?\s*$",
+                                           r"\s*[\"“‘']?(?:about|some|nearly|almost|roughly|around|just\s+(?:over|under))?\s*[\"“‘']?$",
                                            gap, re.I):
                 part = n
     whole = None
