@@ -675,11 +675,11 @@ def _date_order(text, sents, ranges) -> list[dict]:
     for i, (a, b) in enumerate(sents):
         for m in _RANGE.finditer(text, a, b):
             da = parse_dates(text, m.start("a"), m.end("a"))
-            db = parse_dates(text, m.start("b"), m.end("b"))
+            db = [d for d in parse_dates(text, m.start("b"), min(b, m.start("b") + 40)) if d.start == m.start("b")]
             if len(da) != 1 or len(db) != 1:
                 continue
             d1, d2 = da[0], db[0]
-            if d1.end - d1.start < (m.end("a") - m.start("a")) - 4 or d2.end - d2.start < (m.end("b") - m.start("b")) - 4:
+            if d1.end - d1.start < (m.end("a") - m.start("a")) - 4:
                 continue  # the range is not just two dates
             y = d2.year if d1.year is None else d1.year
             k1, k2 = d1.key(d2.year), d2.key(y)
