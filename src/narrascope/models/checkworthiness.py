@@ -205,8 +205,19 @@ class CheckworthinessModel:
         return get_embedder(self.embedder).passages(texts)
 
     @staticmethod
-    def _tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
-        Xs = X[:, columns].astype(np.float64).tocsr()
+    def _select(X: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+        """``X[:, columns]`` for sorted ``columns``, by remapping indices (much faster than fancy indexing on
+        a 2**20-column matrix)."""
+        X = X.tocsr()
+        pos = np.searchsorted(columns, X.indices)
+        pos_c = np.minimum(pos, len(columns) - 1)
+        keep = (pos < len(columns)) & (columns[pos_c] == X.indices) if len(columns) else np.zeros(len(X.indices), bool)
+        row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
+        return sp.csr_matrix((X.data[keep].astype(np.float64), (row, pos_c[keep])), shape=(X.shape[0], len(columns)))
+
+    @classmethod
+    def _tfidf(cls, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
+        Xs = cls._select(X, columns)
         np.log(Xs.data, out=Xs.data)
         Xs.data += 1.0
         Xs = Xs @ sp.diags(idf.astype(np.float64))
