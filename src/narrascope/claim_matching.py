@@ -22,7 +22,7 @@ Similarity (``method``):
   candidate list is large, so matching stays cheap.
 
 A pair is a match when ``char ≥ CHAR_THRESHOLD`` (0.55) or ``words ≥ WORD_THRESHOLD`` (0.5), or, in default
-mode, ``embedding ≥ EMBED_THRESHOLD`` (0.90; e5 cosines between unrelated English sentences sit around
+mode, ``embedding ≥ EMBED_THRESHOLD`` (0.93; e5 cosines between unrelated English sentences sit around
 0.75–0.85, so the bar is high) together with some lexical overlap (``words ≥ 0.2``).
 ``score`` is the highest of the method scores that passed, ``method`` names it. The thresholds were set on
 constructed paraphrase pairs written for the tests (never on a data set) and favour precision.
