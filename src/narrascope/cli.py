@@ -140,7 +140,7 @@ def analyze(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for several articles (0: one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
     fast: bool = typer.Option(False, "--fast", help="Models without a transformer (n-grams only): ~20x faster, a little less accurate."),
-    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1): narratives and roles come from this LLM instead of the shipped models."),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1): narratives, roles and techniques come from this LLM instead of the shipped models."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name for --llm-url."),
     llm_key_env: str = typer.Option("NARRASCOPE_LLM_API_KEY", "--llm-key-env", help="Environment variable holding the API key (never stored or cached)."),
     llm_cache: Optional[Path] = typer.Option(None, "--llm-cache", help="Folder for the LLM response cache (default ~/.cache/narrascope/llm)."),
@@ -162,7 +162,8 @@ def analyze(
 
         backend = LLMBackend(llm_url, llm_model, api_key_env=llm_key_env, cache_dir=llm_cache)
     model = "fast" if fast else "default"
-    component_options = {"narratives": {"model": model, "backend": backend}, "roles": {"model": model, "backend": backend}}
+    component_options = {"narratives": {"model": model, "backend": backend}, "roles": {"model": model, "backend": backend},
+                         "techniques": {"model": model, "backend": backend}, "claims": {"model": model}}
     try:
         pipeline = Pipeline.default(options=component_options)
         turned_off = pipeline.disable(*disable, cascade=True)
@@ -216,28 +217,42 @@ def analyze(
 
 @app.command()
 def train(
-    task: str = typer.Argument(..., metavar="narratives|roles", help="Which model to train."),
-    data: Path = typer.Option(..., "--data", help="SemEval-2025 Task 10 data folder (holding train/)."),
+    task: str = typer.Argument(..., metavar="narratives|roles|techniques|checkworthiness", help="Which model to train."),
+    data: Path = typer.Option(..., "--data", help="Training data: ../shared/data/semeval2025_task10 (narratives, roles), ../shared/data (techniques), ../shared/data/checkthat2024_task1_en (checkworthiness)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Artifact to write (default: the model shipped in the package)."),
-    mode: str = typer.Option("default", "--mode", help="default (n-grams + embeddings for narratives) or fast."),
+    mode: str = typer.Option("default", "--mode", help="default or fast (see the README for what each mode uses)."),
     cv: int = typer.Option(0, "--cv", help="Also cross-validate with this many folds and record the scores in the model card."),
     seed: int = typer.Option(0, "--seed"),
     embedding_cache: Optional[Path] = typer.Option(None, "--embedding-cache", help="Folder to cache document embeddings between runs."),
 ) -> None:
     """Train a shipped model from the training split only, with a model card beside it."""
     from .models.registry import TASKS, artifact_path
-    from .workflows import semeval2025 as wf
 
     if task not in TASKS:
-        raise UsageError(f"unknown task {task!r}: use {' or '.join(TASKS)}")
+        raise UsageError(f"unknown task {task!r}: use {', '.join(TASKS)}")
     if mode not in ("default", "fast"):
         raise UsageError(f"unknown --mode {mode!r}: use default or fast")
+    if cv == 1 or cv < 0:
+        raise UsageError("--cv needs at least 2 folds (or 0 for none)")
     target = out or artifact_path(task, mode)
     say = lambda msg: err.print(Text(msg, style="dim"))  # noqa: E731
+    cache = str(embedding_cache) if embedding_cache else None
     if task == "narratives":
-        card = wf.train_narratives(data, target, mode, cv, seed, str(embedding_cache) if embedding_cache else None, say)
-    else:
+        from .workflows import semeval2025 as wf
+
+        card = wf.train_narratives(data, target, mode, cv, seed, cache, say)
+    elif task == "roles":
+        from .workflows import semeval2025 as wf
+
         card = wf.train_roles(data, target, mode, cv, seed, say)
+    elif task == "techniques":
+        from .workflows.semeval2023 import train_techniques
+
+        card = train_techniques(data, target, mode, cv, seed, cache, say)
+    else:
+        from .workflows.checkthat2024 import train_checkworthiness
+
+        card = train_checkworthiness(data, target, mode, cv, seed, progress=say)
     err.print(Text(f"wrote {target} and its model card", style="dim"))
     if isinstance(card.get("evaluation"), dict):
         typer.echo(json.dumps(card["evaluation"], indent=1))
@@ -273,6 +288,37 @@ def predict_roles(
     from .workflows.semeval2025 import predict_roles as run
 
     n = run(docs, mentions, out, str(model) if model else ("fast" if fast else "default"))
+    err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
+
+
+@predict_app.command("semeval2023-techniques")
+def predict_techniques(
+    articles: Path = typer.Option(..., "--articles", help="Folder of article<ID>.txt files."),
+    template: Path = typer.Option(..., "--template", help="A *-labels-subtask-3.template file: id<TAB>line<TAB>text."),
+    out: Path = typer.Option(..., "--out", help="Output: id<TAB>line<TAB>t1,t2,... for every template line."),
+    fast: bool = typer.Option(False, "--fast", help="Use the fast model."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
+) -> None:
+    """SemEval-2023 Task 3 subtask 3: persuasion techniques per paragraph."""
+    from .models.registry import load_model
+    from .workflows.semeval2023 import predict_semeval2023
+
+    n = predict_semeval2023(articles, template, out, load_model("techniques", str(model) if model else ("fast" if fast else "default")))
+    err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
+
+
+@predict_app.command("checkthat2024")
+def predict_checkthat(
+    input_tsv: Path = typer.Option(..., "--input", help="TSV with columns Sentence_id and Text."),
+    out: Path = typer.Option(..., "--out", help="Output: Sentence_id<TAB>Yes|No for every input row."),
+    fast: bool = typer.Option(False, "--fast", help="Use the fast model."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
+    header: bool = typer.Option(False, "--header/--no-header", help="Write a 'Sentence_id<TAB>class_label' header line first."),
+) -> None:
+    """CheckThat! 2024 Task 1: is each sentence worth fact-checking?"""
+    from .workflows.checkthat2024 import predict_checkthat2024
+
+    n = predict_checkthat2024(input_tsv, out, str(model) if model else ("fast" if fast else "default"), header=header)
     err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
 
 
@@ -329,6 +375,100 @@ def eval_semeval2025(
     Console(highlight=False).print(table)
     if json_out is not None:
         write_atomic(json_out, json.dumps({k: v for k, v in result.items() if k != "fold_ids"}, indent=1) + "\n")
+
+
+@eval_app.command("techniques")
+def eval_techniques(
+    data: Path = typer.Option(Path("../shared/data"), "--data", help="Folder holding semeval2023_task3/ (and semeval2020_task11_ptc/)."),
+    cv: int = typer.Option(5, "--cv", help="Cross-validation folds over training articles."),
+    seed: int = typer.Option(0, "--seed"),
+    fast: bool = typer.Option(False, "--fast", help="Evaluate the fast configuration."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full result here."),
+) -> None:
+    """Cross-validated paragraph micro-F1 (SemEval-2023 subtask 3) and span F1 with partial-overlap credit (SemEval-2020)."""
+    from .workflows.semeval2023 import evaluate_cv
+
+    if cv < 2:
+        raise UsageError("--cv needs at least 2 folds")
+    mode = "fast" if fast else "default"
+    say = lambda msg: err.print(Text(msg, style="dim"))  # noqa: E731
+    result = evaluate_cv(data, cv, mode, seed, progress=say)
+    table = Table(title=f"Persuasion techniques, {cv}-fold CV on train ({mode} mode)", header_style="bold",
+                  caption="paragraph: official micro-F1; span: label-aware partial-overlap F1; span (any): ignoring the label")
+    for head in ("language", "articles", "paragraph µF1", "precision", "recall", "span F1", "span F1 (any)"):
+        table.add_column(head, justify="left" if head == "language" else "right")
+    for lang, r in result["languages"].items():
+        table.add_row(lang, str(r["articles"]), f"{r['paragraph']['micro_f1']:.3f}", f"{r['paragraph']['precision']:.3f}",
+                      f"{r['paragraph']['recall']:.3f}", f"{r['span']['f1']:.3f}", f"{r['span_unlabelled']['f1']:.3f}")
+    Console(highlight=False).print(table)
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(result, indent=1) + "\n")
+
+
+@eval_app.command("checkthat2024")
+def eval_checkthat(
+    data: Path = typer.Option(Path("../shared/data/checkthat2024_task1_en"), "--data", help="CheckThat! 2024 Task 1 English folder."),
+    cv: int = typer.Option(5, "--cv", help="Cross-validation folds on the training file."),
+    seed: int = typer.Option(0, "--seed"),
+    fast: bool = typer.Option(False, "--fast", help="Evaluate the fast configuration."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full result here."),
+) -> None:
+    """Cross-validated F1 of class Yes (the official metric) on the training file; labelled dev files for information."""
+    from .workflows.checkthat2024 import evaluate_cv
+
+    if cv < 2:
+        raise UsageError("--cv needs at least 2 folds")
+    result = evaluate_cv(data, cv, "fast" if fast else "default", seed)
+    table = Table(title=f"Check-worthiness, CheckThat! 2024 English ({'fast' if fast else 'default'} mode)", header_style="bold")
+    for head in ("split", "F1 (Yes)", "precision", "recall", "accuracy"):
+        table.add_column(head, justify="left" if head == "split" else "right")
+    rows = [(f"{cv}-fold CV on train", result["cv"])] + [(k, v) for k, v in (result.get("heldout") or {}).items() if isinstance(v, dict)]
+    for name, r in rows:
+        table.add_row(name, *(f"{r.get(k, float('nan')):.3f}" for k in ("f1_yes", "precision_yes", "recall_yes", "accuracy")))
+    Console(highlight=False).print(table)
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(result, indent=1, default=str) + "\n")
+
+
+@app.command("match")
+def match_cmd(
+    sources: List[str] = typer.Argument(..., metavar="PATH|URL", help="Articles to compare with each other (and with --against)."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Previously checked claims: ClaimReview JSON-LD or CSV (claim[,verdict,url,source])."),
+    fast: bool = typer.Option(False, "--fast", help="No embeddings: character and word n-grams only."),
+    json_out: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help="Write the matches as JSON."),
+) -> None:
+    """Find the same or paraphrased claims across articles, and claims already checked elsewhere."""
+    from .claim_matching import load_references, match_documents, match_references
+    from .pipeline import Pipeline
+
+    refs = load_references(against) if against is not None else None
+    docs, failures = _read_sources(sources, {})
+    if not docs:
+        raise InputError("nothing to compare" if failures else "no documents in the input")
+    mode = "fast" if fast else "default"
+    pipeline = Pipeline.default(exclude=("narratives", "roles", "techniques", "consistency"), options={"claims": {"model": mode}})
+    analysed = [pipeline(d) for d in docs]
+    pairs = match_documents(analysed, mode=mode) if len(analysed) > 1 else []
+    checked = match_references(analysed, refs, mode=mode) if refs else []
+    console = Console(highlight=False)
+    table = Table(title=f"{len(pairs)} shared claim(s) across {len(analysed)} article(s)", header_style="bold")
+    for head in ("score", "how", "claim in one article", "claim in another"):
+        table.add_column(head, overflow="fold")
+    for m in pairs:
+        table.add_row(f"{m['score']:.2f}", m["method"], m["a"]["text"], m["b"]["text"])
+    console.print(table)
+    if refs is not None:
+        t2 = Table(title=f"{len(checked)} claim(s) matching {len(refs)} checked claim(s) in {against}", header_style="bold")
+        for head in ("score", "claim in the article", "checked claim", "verdict", "url"):
+            t2.add_column(head, overflow="fold")
+        for m in checked:
+            r = m["reference"]
+            t2.add_row(f"{m['score']:.2f}", m["claim"]["text"], r.get("claim", ""), r.get("verdict") or "", r.get("url") or "")
+        console.print(t2)
+    if json_out is not None:
+        write_atomic(json_out, json.dumps({"documents": pairs, "references": checked}, indent=1, ensure_ascii=False) + "\n")
+    if failures:
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.command("pipeline")

@@ -1,4 +1,4 @@
-"""Narratives and entity roles from an LLM backend (optional; see :mod:`narrascope.backends.llm`).
+"""Narratives, entity roles and persuasion techniques from an LLM backend (optional; see :mod:`narrascope.backends.llm`).
 
 The same analyzers use these functions instead of the shipped models when a backend is given
 (``narrascope analyze --llm-url URL --llm-model NAME``). The reply is constrained by a JSON schema whose
@@ -116,6 +116,44 @@ def llm_roles(backend, doc: Document, targets: list) -> list[dict | None]:
                     "mentions": [{"main": main, "fine": fines, "score": 1.0, "main_score": 1.0} for _ in mentions],
                     "model": f"LLM {backend.model}", "reason": f"chosen by {backend.model}"})
     return out
+
+
+def llm_techniques(backend, taxonomy, doc: Document, ranges: list[tuple[int, int]]) -> list[dict]:
+    """Technique spans from the LLM: each quote must occur in the article's prose, else it is rejected."""
+    names = [lab.name for lab in taxonomy.labels if lab.level == "technique" and lab.attrs.get("official", True)]
+    guide = "\n".join(f"- {lab.name}: {lab.description}" for lab in taxonomy.labels if lab.name in names)
+    text = "\n\n".join(doc.text[a:b] for a, b in ranges)
+    schema = {"type": "object", "additionalProperties": False, "required": ["techniques"],
+              "properties": {"techniques": {"type": "array", "items": {
+                  "type": "object", "additionalProperties": False, "required": ["technique", "quote"],
+                  "properties": {"technique": {"type": "string", "enum": names},
+                                 "quote": {"type": "string"}, "reason": {"type": "string"}}}}}}
+    messages = [
+        {"role": "system", "content": "You find persuasion techniques in news articles. For every use of a "
+         "technique from the list, give the technique exactly as written and the shortest passage that shows it, "
+         "copied verbatim from the article, with a one-sentence reason. Return an empty list if there is none."},
+        {"role": "user", "content": f"Techniques:\n{guide}\n\nArticle:\n{text[:MAX_CHARS]}"},
+    ]
+    reply = backend.complete_json(messages, schema, name="techniques")
+    items = [it for it in reply.get("techniques", []) if isinstance(it, dict)]
+    kept, rejected = validate_labels([it.get("technique") for it in items], names)
+    _note(doc, "rejected_labels", len(rejected))
+    found = []
+    for it in items:
+        if it.get("technique") not in kept:
+            continue
+        hits = [ev for ev in verify_evidence(doc.text, [it.get("quote", "")]) if isinstance(ev, Evidence)
+                and any(a <= ev.start and ev.end <= b for a, b in ranges)]
+        if not hits:
+            _note(doc, "rejected_quotes", 1)
+            continue
+        ev = hits[0]
+        paragraph = next(k for k, (a, b) in enumerate(ranges) if a <= ev.start and ev.end <= b)
+        reason = str(it.get("reason") or "").strip()[:300]
+        found.append({"label": it["technique"], "start": ev.start, "end": ev.end, "score": 1.0, "threshold": 1.0,
+                      "reason": (reason + " " if reason else "") + f"(chosen by {backend.model})", "source": "llm",
+                      "paragraph": paragraph})
+    return found
 
 
 def usage(backend) -> dict[str, Any]:

@@ -31,6 +31,9 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "quotes",
     "narratives",
     "roles",
+    "techniques",
+    "claims",
+    "consistency",
 )
 
 # Built-in analyzers by name -> module that registers them. A module is imported only when its

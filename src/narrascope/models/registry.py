@@ -16,7 +16,9 @@ from typing import Any
 
 from ..errors import NarrascopeError
 
-TASKS = ("narratives", "roles")
+TASKS = ("narratives", "roles", "techniques", "checkworthiness")
+_TRAIN_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
+               "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
 MODES = ("default", "fast")
 # The role model has no transformer (sentence embeddings did not pay for their cost, see
 # docs/experiments/embeddings.md), so its fast mode is its default model: one artifact, not two copies.
@@ -54,6 +56,14 @@ def _class_for(task: str):
         from .narratives_fast import NarrativeClassifierFast
 
         return NarrativeClassifierFast
+    if task == "techniques":
+        from .techniques import TechniqueClassifier
+
+        return TechniqueClassifier
+    if task == "checkworthiness":
+        from .checkworthiness import CheckworthinessModel
+
+        return CheckworthinessModel
     from .roles_fast import RoleClassifierFast
 
     return RoleClassifierFast
@@ -64,7 +74,7 @@ def _load(task: str, path: str):
     p = Path(path)
     if not p.exists():
         raise ModelUnavailable(
-            f"no {task} model at {p}: train one with 'narrascope train {task} --data ../shared/data/semeval2025_task10'")
+            f"no {task} model at {p}: train one with 'narrascope train {task} --data {_TRAIN_DATA[task]}'")
     try:
         return _class_for(task).load(p)
     except ValueError as exc:

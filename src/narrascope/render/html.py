@@ -480,7 +480,22 @@ def _summary(doc: Document) -> dict[str, Any]:
         fines = ", ".join(str(f.get("label", "")) for f in g.attrs.get("fine_roles", []) if isinstance(f, dict))
         roles.append({"entity": _display(g.attrs.get("entity", ""), 120), "role": _display(g.label, 40),
                       "fine": _display(fines, 200), "score": _format_score(g.score), "mentions": g.attrs.get("mentions", 0)})
-    return {"narratives": narratives, "roles": roles[:12]}
+    techniques = [
+        {"label": _display(g.attrs.get("short_name") or g.label, 80), "count": g.attrs.get("count", len(g.span_ids)),
+         "category": _display(g.attrs.get("category", ""), 60), "description": _display(g.attrs.get("description", ""), 300)}
+        for g in doc.groups.get("techniques", [])
+    ]
+    claims = [
+        {"text": _display(doc.text[s.start:s.end], 300), "score": _format_score(s.score),
+         "reason": _display(s.attrs.get("reason", ""), 300), "claimant": _display(s.attrs.get("claimant", ""), 120)}
+        for s in sorted(doc.spans("claims"), key=lambda s: -s.score)[:8]
+    ]
+    consistency = [
+        {"rule": _display(g.kind, 40), "explanation": _display(g.attrs.get("explanation", ""), 600)}
+        for g in doc.groups.get("consistency", []) if g.label == "inconsistent"
+    ]
+    return {"narratives": narratives, "roles": roles[:12], "techniques": techniques, "claims": claims,
+            "consistency": consistency, "any": bool(narratives or roles or techniques or claims or consistency)}
 
 
 # -- rendering ----------------------------------------------------------------

@@ -27,6 +27,9 @@ _TITLES = {
     "language": "Language",
     "narratives": "Narratives",
     "roles": "Entity framing (roles)",
+    "techniques": "Persuasion techniques",
+    "claims": "Claims worth checking",
+    "consistency": "Internal consistency",
 }
 _HIDDEN = {"structure", "sentences"}
 
@@ -182,6 +185,46 @@ def _section_roles(doc: Document) -> Table:
     return t
 
 
+def _section_techniques(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("technique", ratio=2)
+    t.add_column("spans", justify="right", no_wrap=True)
+    t.add_column("where (strongest first)", ratio=6)
+    by_id = {s.id: s for s in doc.spans("techniques")}
+    for g in doc.groups.get("techniques", []):
+        spans = sorted((by_id[i] for i in g.span_ids if i in by_id), key=lambda s: -s.score)
+        body = Text()
+        for s in spans[:3]:
+            body.append_text(evidence(doc, s, 100))
+            body.append("\n")
+        if len(spans) > 3:
+            body.append(f"+{len(spans) - 3} more", style="dim")
+        t.add_row(Text(g.attrs.get("short_name") or g.label, style="bold"), str(len(spans)), body)
+    return t
+
+
+def _section_claims(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("claim", ratio=5)
+    t.add_column("score", justify="right", no_wrap=True)
+    t.add_column("who claims · why check it", ratio=3)
+    for s in sorted(doc.spans("claims"), key=lambda s: -s.score):
+        t.add_row(evidence(doc, s, 160), f"{s.score:.2f}",
+                  Text(f"{s.attrs.get('claimant', '')} · {s.attrs.get('reason', '')}"))
+    return t
+
+
+def _section_consistency(doc: Document) -> Table:
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("check", no_wrap=True)
+    t.add_column("verdict", no_wrap=True)
+    t.add_column("explanation", ratio=5)
+    for g in sorted(doc.groups.get("consistency", []), key=lambda g: g.label != "inconsistent"):
+        t.add_row(Text(g.kind), Text(g.label, style="bold red" if g.label == "inconsistent" else "green"),
+                  Text(str(g.attrs.get("explanation", ""))))
+    return t
+
+
 def _section_language(doc: Document) -> Text:
     counts = Counter(s.label for s in doc.spans("language") if not s.attrs.get("inherited"))
     text = Text(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
@@ -208,18 +251,21 @@ _SECTIONS: dict[str, Callable[[Document], object]] = {
     "language": _section_language,
     "narratives": _section_narratives,
     "roles": _section_roles,
+    "techniques": _section_techniques,
+    "claims": _section_claims,
+    "consistency": _section_consistency,
 }
 
 
 def render_terminal(doc: Document, console: Console | None = None) -> None:
     console = console or Console()
     console.print(_header(doc))
-    order = ["narratives", "roles", "provenance", "language", "mt_residue", "citations", "quotes", "entities"]
+    order = ["narratives", "roles", "techniques", "claims", "consistency", "provenance", "language", "mt_residue", "citations", "quotes", "entities"]
     order += [name for name in doc.layers if name not in order and name not in _HIDDEN]
     for name in order:
         if not doc.layers.get(name) and not doc.groups.get(name):
             continue
         body = _SECTIONS.get(name, lambda d, n=name: _section_generic(d, n))(doc)
         title = _TITLES.get(name, name.replace("_", " ").capitalize())
-        count = len(doc.groups[name]) if name in ("narratives", "roles") else len(doc.layers[name])
+        count = len(doc.groups.get(name, [])) if name in ("narratives", "roles", "consistency") else len(doc.layers.get(name, []))
         console.print(Panel(RichGroup(body), title=f"{title} ({count})", title_align="left", border_style="blue"))

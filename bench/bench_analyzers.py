@@ -1,12 +1,13 @@
-"""Throughput, load time and memory of the narratives + roles analyzers over ~1,000-word articles.
+"""Throughput, load time and memory of the model-based analyzers over ~1,000-word articles.
 
-The upstream layers they need (structure, sentences, language, entities) are computed first and are not
-timed: the figure is what narratives + roles add. Articles are synthesised from the bundled constructed
-example (bench_analyze.synthesise), so no data set is needed.
+The upstream layers they need (structure, sentences, language, entities, quotes) are computed first and are
+not timed: the figure is what the named analyzers add. Articles are synthesised from the bundled
+constructed example (bench_analyze.synthesise), so no data set is needed.
 
-    python bench/bench_narratives_roles.py                  # default mode, 200 articles, 2 processes
-    python bench/bench_narratives_roles.py --fast           # fast mode
-    python bench/bench_narratives_roles.py -n 50 -j 1       # one process
+    python bench/bench_analyzers.py                              # narratives + roles, default mode
+    python bench/bench_analyzers.py --components techniques      # persuasion techniques
+    python bench/bench_analyzers.py --components claims,consistency --fast
+    python bench/bench_analyzers.py -n 50 -j 1                   # one process
 """
 
 from __future__ import annotations
@@ -22,31 +23,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_analyze import synthesise  # noqa: E402
 
-_MODEL_COMPONENTS = ("narratives", "roles")
+_MODEL_COMPONENTS = ("narratives", "roles", "techniques", "claims", "consistency")
+_timed: tuple[str, ...] = ("narratives", "roles")
 _worker = None
 
 
-def _init(mode: str, workers: int = 1) -> None:
-    global _worker
+def _init(mode: str, workers: int = 1, components: tuple[str, ...] = ("narratives", "roles")) -> None:
+    global _worker, _timed
     from narrascope import Pipeline
     from narrascope.models.embeddings import single_threaded_engine
 
     if workers > 1:
         single_threaded_engine()  # as Pipeline.pipe's workers do
 
-    _worker = Pipeline.default(options={n: {"model": mode} for n in _MODEL_COMPONENTS})
-    for name in _MODEL_COMPONENTS:
+    _timed = components
+    _worker = Pipeline.default(options={n: {"model": mode} for n in ("narratives", "roles", "techniques", "claims")})
+    for name in _timed:
         _worker.get(name).ensure_ready()
 
 
-def _run(doc_json: str) -> tuple[float, int, int]:
+def _run(doc_json: str) -> tuple[float, dict[str, int]]:
     from narrascope import Document
 
     doc = Document.from_json(doc_json)
     t0 = time.perf_counter()
-    for name in _MODEL_COMPONENTS:
+    for name in _timed:
         doc = _worker.get(name)(doc)
-    return time.perf_counter() - t0, len(doc.groups.get("narratives", [])), len(doc.groups.get("roles", []))
+    return time.perf_counter() - t0, {name: len(doc.layers.get(name, [])) for name in _timed}
 
 
 def peak_rss_mb() -> float:
@@ -61,14 +64,20 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--words", type=int, default=1000)
     parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--components", default="narratives,roles",
+                        help="comma-separated analyzers to time (from: %s)" % ", ".join(_MODEL_COMPONENTS))
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     mode = "fast" if args.fast else "default"
+    components = tuple(c.strip() for c in args.components.split(",") if c.strip())
+    unknown = [c for c in components if c not in _MODEL_COMPONENTS]
+    if unknown:
+        parser.error(f"unknown component(s): {', '.join(unknown)}")
 
     from narrascope import Document, Pipeline
 
     # upstream layers, untimed
-    upstream = Pipeline.default(exclude=_MODEL_COMPONENTS + ("citations", "quotes", "mt_residue", "provenance"))
+    upstream = Pipeline.default(exclude=_MODEL_COMPONENTS + ("citations", "mt_residue", "provenance"))
     texts = synthesise(args.articles, args.words)
     docs = [upstream(Document(t)).to_json(indent=None) for t in texts]
     words = sum(len(t.split()) for t in texts) / len(texts)
@@ -77,7 +86,7 @@ def main() -> int:
     # load time = model files + embedding engine start; the engine starts on first use, so the first
     # article is included (an upper bound)
     t0 = time.perf_counter()
-    _init(mode)
+    _init(mode, 1, components)
     _run(docs[0])
     load_s = time.perf_counter() - t0
 
@@ -91,19 +100,18 @@ def main() -> int:
         # spawn, not fork: a fork after the embedding engine has started its threads can deadlock.
         # Workers load their models and warm up before the clock starts.
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init, initargs=(mode, args.jobs)) as pool:
+        with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init, initargs=(mode, args.jobs, components)) as pool:
             list(pool.map(_run, docs[: 2 * args.jobs], chunksize=1))
             t0 = time.perf_counter()
             results = list(pool.map(_run, docs, chunksize=4))
     wall = time.perf_counter() - t0
     per_doc = sorted(r[0] for r in results)
     figures = {
-        "mode": mode, "articles": len(docs), "mean_words": round(words), "processes": args.jobs,
+        "components": list(components), "mode": mode, "articles": len(docs), "mean_words": round(words), "processes": args.jobs,
         "articles_per_s": round(len(docs) / wall, 2),
         "ms_per_article_in_worker_median": round(1000 * per_doc[len(per_doc) // 2], 1),
         "model_load_s": round(load_s, 2), "peak_rss_mb": round(peak_rss_mb()),
-        "narrative_groups_per_article": round(sum(r[1] for r in results) / len(results), 2),
-        "role_groups_per_article": round(sum(r[2] for r in results) / len(results), 2),
+        "spans_per_article": {c: round(sum(r[1][c] for r in results) / len(results), 2) for c in components},
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(figures, indent=1))
