@@ -1,0 +1,63 @@
+"""The corpus store: ``open_store("corpus.db")`` (SQLite), later ``open_store("postgresql://...")``.
+
+    from narrascope.store import open_store
+    with open_store("corpus.db") as store:
+        store.add(doc)
+        hits = store.search("ceasefire", language="en", date_from="2024-01-01")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .base import (
+    FACETS,
+    ErrorRecord,
+    SearchHit,
+    Store,
+    StoreError,
+    StoreNotBuiltError,
+    StoreVersionError,
+)
+
+__all__ = [
+    "FACETS",
+    "ErrorRecord",
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "StoreNotBuiltError",
+    "StoreVersionError",
+    "open_store",
+]
+
+
+def open_store(url_or_path: str | os.PathLike[str], **options) -> Store:
+    """A store from a path (SQLite file, created when missing), ``sqlite:///relative.db``,
+    ``sqlite:////absolute.db``, ``:memory:``, or a ``postgresql://`` URL (not built yet)."""
+    if isinstance(url_or_path, Path) or not isinstance(url_or_path, str):
+        target = os.fspath(url_or_path)
+    else:
+        target = url_or_path.strip()
+    if not target:
+        raise StoreError("no store given: pass a file path or a database URL")
+    lowered = target.lower()
+    if lowered.startswith(("postgresql://", "postgres://", "postgresql+")):
+        raise StoreNotBuiltError(
+            "PostgreSQL store not built yet: use an SQLite file (a path or sqlite:///FILE) for now"
+        )
+    if lowered.startswith("sqlite:"):
+        rest = target[len("sqlite:"):]
+        if rest in ("", "//", "///", "///:memory:"):
+            target = ":memory:"
+        elif rest.startswith("///"):
+            target = rest[3:]
+        else:
+            raise StoreError(f"{target}: write an SQLite URL as sqlite:///relative/path or sqlite:////absolute/path")
+    elif "://" in target:
+        scheme = target.split("://", 1)[0]
+        raise StoreError(f"{target}: unknown store URL scheme {scheme!r}; use a file path, sqlite:/// or postgresql://")
+    from .sqlite import SQLiteStore
+
+    return SQLiteStore(target, **options)

@@ -1,0 +1,454 @@
+"""The SQLite store: one file, WAL journal, FTS5 full-text search, versioned migrations.
+
+Durability: every write happens in a transaction (``batch()`` groups many), the journal is WAL
+with ``synchronous=FULL``, so a committed document survives ``kill -9`` and a power cut; an
+uncommitted batch is rolled back when the file is next opened.
+
+Full-text search uses an FTS5 table (``unicode61 remove_diacritics 2``; CJK characters indexed one
+by one, see :func:`split_cjk`). Where the SQLite library has no FTS5, the store falls back to a
+plain table of folded text searched with ``instr`` (correct, slower, no ranking) and says so in
+``SQLiteStore.fts``; a file keeps the mode it was created with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..model import Document
+from .base import (
+    FACETS,
+    LABEL_KINDS,
+    PERIODS,
+    ErrorRecord,
+    SearchHit,
+    Store,
+    StoreError,
+    StoreVersionError,
+    Term,
+    bound_from,
+    bound_to,
+    document_labels,
+    document_row,
+    fold,
+    fts_query,
+    make_snippet,
+    parse_query,
+    split_cjk,
+)
+
+
+def fts5_available() -> bool:
+    try:
+        con = sqlite3.connect(":memory:")
+        try:
+            con.execute("CREATE VIRTUAL TABLE t USING fts5(a, tokenize='unicode61 remove_diacritics 2')")
+        finally:
+            con.close()
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+# -- schema migrations -----------------------------------------------------------------------------
+# Each migration takes the connection (inside a transaction) and the FTS mode; the list index + 1
+# is the schema version it produces. Append new migrations; never edit a released one.
+
+
+def _script(con: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (``executescript`` would commit the migration's transaction)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _m1_documents(con: sqlite3.Connection, fts: bool) -> None:
+    _script(
+        con,
+        """
+        CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE documents (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,          -- content hash (Document.id)
+            title TEXT, author TEXT, source TEXT, origin TEXT, url TEXT, language TEXT,
+            published TEXT,                   -- YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)
+            added_at TEXT NOT NULL,
+            json TEXT NOT NULL                -- the full Document, Document.from_json reads it
+        );
+        CREATE INDEX documents_published ON documents(published);
+        CREATE INDEX documents_source ON documents(source);
+        CREATE INDEX documents_language ON documents(language);
+        CREATE TABLE doc_labels (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,               -- narrative | technique | entity | role
+            label TEXT NOT NULL,
+            entity TEXT NOT NULL DEFAULT '',  -- roles: the entity cast in the role
+            count INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (doc_id, kind, label, entity)
+        ) WITHOUT ROWID;
+        CREATE INDEX doc_labels_kind_label ON doc_labels(kind, label, doc_id);
+        CREATE INDEX doc_labels_kind_entity ON doc_labels(kind, entity, label, doc_id);
+        -- every place a stored text was seen (the same text from several channels or URLs)
+        CREATE TABLE sightings (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            source TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL DEFAULT '',
+            published TEXT, seen_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, source, url, origin)
+        ) WITHOUT ROWID;
+        """
+    )
+    if fts:
+        con.execute(
+            "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')"
+        )
+    else:
+        con.execute("CREATE TABLE documents_fts (rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL)")
+    con.execute("INSERT INTO store_meta VALUES ('fts', ?)", ("fts5" if fts else "plain",))
+
+
+def _m2_ingest(con: sqlite3.Connection, fts: bool) -> None:
+    _script(
+        con,
+        """
+        CREATE TABLE ingest_errors (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL, item TEXT NOT NULL DEFAULT '', message TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 1, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            UNIQUE (source, item, message)
+        );
+        CREATE TABLE ingest_done (key TEXT PRIMARY KEY, done_at TEXT NOT NULL) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_PLAIN_SEP = re.compile(r"[\W_]+")
+
+
+def _plain_index_text(text: str) -> str:
+    """Fallback index form: folded words separated by single spaces, with spaces at both ends."""
+    return " " + " ".join(_PLAIN_SEP.split(fold(split_cjk(text)))).strip() + " "
+
+
+class SQLiteStore(Store):
+    """The embedded store in one SQLite file (``":memory:"`` for a throwaway one)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, fts: bool | None = None, migrate_to: int | None = None) -> None:
+        """``fts``: force FTS5 on/off for a new file (None: FTS5 when the library has it).
+        ``migrate_to``: stop at that schema version (tests build old files with it)."""
+        self.path = str(path)
+        self.url = f"sqlite:///{self.path}"
+        name = self.path
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.is_dir():
+                raise StoreError(f"{name}: the folder {parent} does not exist")
+        try:
+            self._con = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{name}: cannot open the store ({exc})") from None
+        self._depth = 0
+        try:
+            self._con.execute("PRAGMA foreign_keys=ON")
+            self._con.execute("PRAGMA busy_timeout=30000")
+            if self.path != ":memory:":
+                mode = self._con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"{name}: cannot switch the store to WAL mode (got {mode})")
+            self._con.execute("PRAGMA synchronous=FULL")
+            self._migrate(fts5_available() if fts is None else fts, migrate_to)
+            self.fts = self._con.execute("SELECT value FROM store_meta WHERE key='fts'").fetchone()[0] == "fts5"
+        except sqlite3.DatabaseError as exc:
+            self._con.close()
+            raise StoreError(f"{name}: not a narrascope store ({exc})") from None
+        except BaseException:
+            self._con.close()
+            raise
+
+    # -- schema ---------------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return self._version()
+
+    def _version(self) -> int:
+        has = self._con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ).fetchone()
+        if not has:
+            return 0
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate(self, fts: bool, upto: int | None) -> None:
+        target = SCHEMA_VERSION if upto is None else upto
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version()
+            if version == 0:
+                other = self._con.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
+                if other:
+                    raise StoreError(f"{self.path}: an SQLite file with other tables, not a narrascope store")
+                self._con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
+            elif version > SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"{self.path}: store schema version {version} is newer than this narrascope knows "
+                    f"({SCHEMA_VERSION}); upgrade narrascope to open it"
+                )
+            else:
+                row = self._con.execute("SELECT value FROM store_meta WHERE key='fts'").fetchone()
+                fts = bool(row) and row[0] == "fts5"
+            for n in range(version + 1, target + 1):
+                MIGRATIONS[n - 1](self._con, fts)
+                self._con.execute("INSERT INTO schema_version VALUES (?, ?)", (n, _now()))
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+
+    # -- transactions ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        if self._depth == 0:
+            self._con.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._con.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self._con.execute("COMMIT")
+
+    # -- writing --------------------------------------------------------------------------------------
+    def add(self, doc: Document, source: str | None = None) -> bool:
+        row = document_row(doc, source)
+        with self.batch():
+            cur = self._con.execute(
+                "INSERT OR IGNORE INTO documents (id, title, author, source, origin, url, language, published, added_at, json)"
+                " VALUES (:id, :title, :author, :source, :origin, :url, :language, :published, :added_at, :json)",
+                {**row, "added_at": _now(), "json": doc.to_json(indent=None)},
+            )
+            added = cur.rowcount == 1
+            self._con.execute(
+                "INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.id, row["source"] or "", row["url"] or "", row["origin"] or "", row["published"], _now()),
+            )
+            if not added:
+                return False
+            rowid = cur.lastrowid
+            title = doc.metadata.get("title") if isinstance(doc.metadata.get("title"), str) else ""
+            if self.fts:
+                self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+                                  (rowid, split_cjk(title), split_cjk(doc.text)))
+            else:
+                self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+                                  (rowid, _plain_index_text(title), _plain_index_text(doc.text)))
+            self._con.executemany(
+                "INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
+                [(doc.id, kind, label, entity, n) for kind, label, entity, n in document_labels(doc)],
+            )
+            return True
+
+    def record_error(self, source: str, item: str | None, message: str) -> None:
+        now = _now()
+        with self.batch():
+            self._con.execute(
+                "INSERT INTO ingest_errors (source, item, message, count, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?)"
+                " ON CONFLICT (source, item, message) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
+                (str(source), str(item or ""), str(message), now, now),
+            )
+
+    def errors(self) -> list[ErrorRecord]:
+        rows = self._con.execute(
+            "SELECT source, item, message, count, first_seen, last_seen FROM ingest_errors ORDER BY id"
+        ).fetchall()
+        return [ErrorRecord(*r) for r in rows]
+
+    def clear_errors(self) -> None:
+        with self.batch():
+            self._con.execute("DELETE FROM ingest_errors")
+
+    def mark_done(self, source_key: str) -> None:
+        with self.batch():
+            self._con.execute("INSERT OR REPLACE INTO ingest_done VALUES (?, ?)", (source_key, _now()))
+
+    def is_done(self, source_key: str) -> bool:
+        return self._con.execute("SELECT 1 FROM ingest_done WHERE key = ?", (source_key,)).fetchone() is not None
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document | None:
+        row = self._con.execute("SELECT json FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return Document.from_json(row[0]) if row else None
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        return self._con.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def count(self) -> int:
+        return int(self._con.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._con.execute("SELECT id FROM documents ORDER BY rowid")]
+
+    def sightings(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every (source, url, origin, published) the text was seen with, first seen first."""
+        rows = self._con.execute(
+            "SELECT source, url, origin, published, seen_at FROM sightings WHERE doc_id = ? ORDER BY seen_at, source, url",
+            (doc_id,),
+        ).fetchall()
+        keys = ("source", "url", "origin", "published", "seen_at")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def _where(self, terms: list[Term], filters: dict[str, Any]) -> tuple[str, list[Any]]:
+        """FROM + WHERE over ``documents d`` (joined to the index as ``f`` when there are terms)."""
+        unknown = set(filters) - {"language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role"}
+        if unknown:
+            raise TypeError(f"unknown search filter(s): {', '.join(sorted(unknown))}")
+        clauses: list[str] = []
+        params: list[Any] = []
+        sql = " FROM documents d"
+        if terms:
+            if self.fts:
+                sql += " JOIN documents_fts f ON f.rowid = d.rowid"
+                clauses.append("documents_fts MATCH ?")
+                params.append(fts_query(terms))
+            else:
+                sql += " JOIN documents_fts f ON f.rowid = d.rowid"
+                for t in terms:
+                    needle = " " + " ".join(fold(w) for w in t.words) + ("" if t.prefix else " ")
+                    clauses.append("(instr(f.text, ?) > 0 OR instr(f.title, ?) > 0)")
+                    params += [needle, needle]
+        if filters.get("language"):
+            clauses.append("d.language = ?")
+            params.append(str(filters["language"]).lower())
+        if filters.get("source"):
+            clauses.append("d.source = ?")
+            params.append(filters["source"])
+        if filters.get("date_from") is not None:
+            low = bound_from(filters["date_from"])
+            if low is None:
+                raise StoreError(f"date_from: not a date: {filters['date_from']!r}")
+            clauses.append("d.published >= ?")
+            params.append(low)
+        if filters.get("date_to") is not None:
+            high = bound_to(filters["date_to"])
+            if high is None:
+                raise StoreError(f"date_to: not a date: {filters['date_to']!r}")
+            clauses.append("d.published <= ?" if high[1] else "d.published < ?")
+            params.append(high[0])
+        for kind in ("narrative", "technique"):
+            if filters.get(kind):
+                clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = ? AND l.label = ?)")
+                params += [kind, filters[kind]]
+        entity, role = filters.get("entity"), filters.get("role")
+        if entity and role:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = ? AND l.entity = ?)")
+            params += [role, entity]
+        elif entity:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'entity' AND l.label = ?)")
+            params.append(entity)
+        elif role:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = ?)")
+            params.append(role)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return sql, params
+
+    def search(self, query: str | None = None, *, limit: int = 20, offset: int = 0, **filters: Any) -> list[SearchHit]:
+        terms = parse_query(query)
+        if query and query.strip() and not terms:
+            return []  # only punctuation: nothing can match
+        where, params = self._where(terms, filters)
+        if terms and self.fts:
+            # bm25 weights: a title match counts more than a body match
+            select = "SELECT d.id, d.title, d.published, d.source, d.language, d.url, d.json, -bm25(documents_fts, 3.0, 1.0) AS score"
+            order = " ORDER BY score DESC, d.rowid"
+        else:
+            select = "SELECT d.id, d.title, d.published, d.source, d.language, d.url, d.json, 0.0 AS score"
+            order = " ORDER BY d.published IS NULL, d.published DESC, d.rowid"
+        rows = self._con.execute(select + where + order + " LIMIT ? OFFSET ?",
+                                 params + [max(0, int(limit)), max(0, int(offset))]).fetchall()
+        hits = []
+        for doc_id, title, published, source, language, url, payload, score in rows:
+            text = json.loads(payload)["text"]
+            snippet, start, end, matches = make_snippet(text, terms)
+            hits.append(SearchHit(doc_id, title, snippet, start, end, matches, round(float(score), 6),
+                                  published, source, language, url))
+        return hits
+
+    def search_count(self, query: str | None = None, **filters: Any) -> int:
+        terms = parse_query(query)
+        if query and query.strip() and not terms:
+            return 0
+        where, params = self._where(terms, filters)
+        return int(self._con.execute("SELECT count(*)" + where, params).fetchone()[0])
+
+    def facets(self, query: str | None = None, *, limit: int = 50, **filters: Any) -> dict[str, list[tuple[str, int]]]:
+        terms = parse_query(query)
+        out: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        if query and query.strip() and not terms:
+            return out
+        where, params = self._where(terms, filters)
+        matching = "SELECT d.id" + where
+        for column in ("language", "source"):
+            out[column] = [tuple(r) for r in self._con.execute(
+                f"SELECT d.{column}, count(*) AS n{where} {'AND' if ' WHERE ' in where else 'WHERE'} d.{column} IS NOT NULL"
+                f" GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?", params + [limit])]
+        for kind in LABEL_KINDS:
+            out[kind] = [tuple(r) for r in self._con.execute(
+                f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ? AND l.doc_id IN ({matching})"
+                " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", [kind] + params + [limit])]
+        return out
+
+    def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
+                         entity: str | None = None) -> list[tuple[str, str, int]]:
+        if kind not in LABEL_KINDS:
+            raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        if period not in PERIODS:
+            raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
+        bucket = {
+            "day": "date(d.published)",
+            "week": "date(d.published, 'weekday 0', '-6 days')",  # the Monday of the week
+            "month": "strftime('%Y-%m-01', d.published)",
+        }[period]
+        sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
+               " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = ? AND d.published IS NOT NULL")
+        params: list[Any] = [kind]
+        if source:
+            sql += " AND d.source = ?"
+            params.append(source)
+        if entity:
+            sql += " AND l.entity = ?" if kind == "role" else " AND l.label = ?"
+            params.append(entity)
+        sql += " GROUP BY p, l.label HAVING p IS NOT NULL ORDER BY p, l.label"
+        return [(p, label, int(n)) for p, label, n in self._con.execute(sql, params)]
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def close(self) -> None:
+        con = getattr(self, "_con", None)
+        if con is not None:
+            try:
+                if self._depth == 0 and con.in_transaction:
+                    con.execute("ROLLBACK")
+            finally:
+                con.close()
+                self._con = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.path!r}, fts={'fts5' if getattr(self, 'fts', False) else 'plain'})"
