@@ -1,0 +1,419 @@
+"""Ingest: many sources into a corpus store, resumably, with a per-item error log.
+
+    from narrascope.ingest import ingest
+    from narrascope.store import open_store
+    with open_store("corpus.db") as store:
+        report = ingest(["articles/", "feeds/*.xml", "https://example.org/a"], store)
+
+Sources are files, folders (recursive: files with a known extension, hidden ones skipped), globs,
+http(s) URLs and ``-`` (stdin). Each is read by the readers (``narrascope.readers``), analysed by a
+light pipeline unless told otherwise, and written in batches, each one transaction. A source is
+marked done (file: path + size + mtime; URL: the URL) in the transaction that stores its last
+document, so a re-run after an interruption, even ``kill -9``, skips finished sources and re-reads
+at most the unfinished ones; documents are keyed by content hash, so re-adding is idempotent and
+the final set of documents equals an uninterrupted run's.
+
+URLs are fetched with a timeout and a size limit, and never from private, loopback, link-local or
+otherwise non-global addresses unless ``allow_private``: the host is resolved and checked before
+the request, and the address actually connected to is checked again (redirects, DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import http.client
+import ipaddress
+import os
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import readers
+from .errors import InputError
+from .model import Document
+from .readers.base import EXTENSIONS, human_size
+from .store.base import Store
+
+# What ingest analyses by default: the fast analyzers only; the model-based ones run later or on demand.
+HEAVY_ANALYZERS = ("entities", "narratives", "roles", "techniques", "claims", "consistency")
+DEFAULT_URL_TIMEOUT = 20.0
+DEFAULT_URL_MAX_BYTES = 20 * 1024 * 1024
+MAX_ERRORS_IN_REPORT = 1000
+
+
+class PrivateAddressError(InputError):
+    """A URL whose host is (or resolves to) a private, loopback, link-local or reserved address."""
+
+
+@dataclass
+class IngestProgress:
+    """Passed to ``progress`` after each source: enough for a bar with rate and ETA."""
+
+    sources_done: int
+    sources_total: int
+    added: int
+    skipped: int
+    failed: int
+    elapsed: float
+    current: str = ""
+
+    @property
+    def docs_per_s(self) -> float:
+        return (self.added + self.skipped) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, estimated from the sources done so far."""
+        if not self.sources_done or self.elapsed <= 0:
+            return None
+        return self.elapsed / self.sources_done * (self.sources_total - self.sources_done)
+
+
+@dataclass
+class IngestReport:
+    added: int = 0  # new documents stored
+    skipped: int = 0  # documents already stored (or repeated within this run)
+    failed: int = 0  # sources or items that could not be read or analysed (see errors)
+    errors: list[str] = field(default_factory=list)  # "where: message", also in store.errors()
+    sources: int = 0  # sources after expanding folders and globs
+    sources_resumed: int = 0  # sources skipped because an earlier run finished them
+    elapsed: float = 0.0
+
+    @property
+    def docs_per_s(self) -> float:
+        return (self.added + self.skipped) / self.elapsed if self.elapsed > 0 else 0.0
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS:
+                found.append(Path(root) / name)
+    return found
+
+
+def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files, folders (recursively, known extensions only), globs (``**`` allowed), URLs and ``-``,
+    in order, each once. A name that is none of these is kept, so reading it reports why."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def push(item: str) -> None:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+
+    for raw in sources:
+        source = os.fspath(raw)
+        if source == "-" or readers.is_url(source):
+            push(source.strip())
+            continue
+        path = Path(source)
+        if path.is_dir():
+            for f in _folder_files(path):
+                push(str(f))
+        elif path.exists() or not glob.has_magic(source):
+            push(source)
+        else:
+            matched = sorted(glob.glob(source, recursive=True))
+            if not matched:
+                push(source)  # reading it says "no such file"
+            for m in matched:
+                if Path(m).is_dir():
+                    for f in _folder_files(Path(m)):
+                        push(str(f))
+                else:
+                    push(m)
+    return out
+
+
+def source_key(source: str) -> str | None:
+    """What marks a source done: a file's absolute path, size and mtime; a URL; None for stdin."""
+    if source == "-":
+        return None
+    if readers.is_url(source):
+        return "url:" + source.strip()
+    try:
+        info = os.stat(source)
+    except OSError:
+        return None
+    return f"file:{os.path.abspath(source)}|{info.st_size}|{info.st_mtime_ns}"
+
+
+# -- URLs ------------------------------------------------------------------------------------------
+
+
+def is_public_address(address: str) -> bool:
+    """True only for a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return bool(ip.is_global) and not ip.is_multicast
+
+
+def _refusal(url: str, host: str, address: str) -> PrivateAddressError:
+    return PrivateAddressError(
+        f"{url}: refusing to fetch from {host} ({address} is a private, loopback or link-local address; "
+        "allow it with allow_private / --allow-private)"
+    )
+
+
+def check_url(url: str, *, allow_private: bool = False) -> None:
+    """Raise InputError for a URL that is not http(s), whose host does not resolve, or (unless
+    ``allow_private``) that resolves to any non-public address."""
+    if not readers.is_url(url):
+        raise InputError(f"{url}: not an http(s) URL")
+    if allow_private:
+        return
+    parts = urllib.parse.urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        addresses = [host]
+    except ValueError:
+        try:
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, ValueError, OSError) as exc:
+            raise InputError(f"{url}: cannot resolve the host {host} ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
+        addresses = sorted({str(info[4][0]) for info in infos})
+    for address in addresses:
+        if not is_public_address(address):
+            raise _refusal(url, host, address)
+
+
+class _GuardedConnection(http.client.HTTPConnection):
+    """Checks the address it actually connected to, before any byte (or TLS hello) is sent."""
+
+    guard = True
+
+    def connect(self) -> None:
+        super().connect()
+        if self.guard:
+            try:
+                address = self.sock.getpeername()[0]
+            except OSError:
+                address = ""
+            if not is_public_address(address):
+                self.sock.close()
+                raise OSError(errno.EACCES, f"refusing to connect to {address or 'an unknown address'}, "
+                                            "a private, loopback or link-local address")
+
+
+def _opener(allow_private: bool, max_bytes: int) -> urllib.request.OpenerDirector:
+    class CappedResponse(http.client.HTTPResponse):
+        _read_total = 0
+
+        def read(self, amt: int | None = None) -> bytes:  # the readers read through read()
+            data = super().read(amt)
+            self._read_total += len(data)
+            if self._read_total > max_bytes:
+                raise OSError(errno.EFBIG, f"the download is over the {human_size(max_bytes)} limit")
+            return data
+
+    class Plain(_GuardedConnection):
+        response_class = CappedResponse
+        guard = not allow_private
+
+    class Secure(http.client.HTTPSConnection, _GuardedConnection):  # TLS wraps after the check
+        response_class = CappedResponse
+        guard = not allow_private
+
+    class PlainHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):  # type: ignore[no-untyped-def]
+            return self.do_open(Plain, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):  # type: ignore[no-untyped-def]
+            kwargs: dict[str, Any] = {"context": getattr(self, "_context", None)}
+            if getattr(self, "_check_hostname", None) is not None:
+                kwargs["check_hostname"] = self._check_hostname
+            return self.do_open(Secure, req, **kwargs)
+
+    handlers: list[Any] = [PlainHandler(), SecureHandler()]
+    if not allow_private:
+        handlers.append(urllib.request.ProxyHandler({}))  # a proxy would hide the real target
+    return urllib.request.build_opener(*handlers)
+
+
+_OPENER_LOCK = threading.Lock()
+
+
+def fetch_url(url: str, *, allow_private: bool = False, timeout: float = DEFAULT_URL_TIMEOUT,
+              max_download_bytes: int = DEFAULT_URL_MAX_BYTES, **reader_options: Any) -> readers.ReadResult:
+    """``readers.read_url`` behind the address guard and a download cap."""
+    check_url(url, allow_private=allow_private)
+    opener = _opener(allow_private, max_download_bytes)
+    # read_url opens through urllib's global opener; swap ours in for this call only
+    with _OPENER_LOCK:
+        previous = urllib.request._opener  # type: ignore[attr-defined]
+        urllib.request.install_opener(opener)
+        try:
+            return readers.read_url(url, timeout=timeout, **reader_options)
+        finally:
+            urllib.request._opener = previous  # type: ignore[attr-defined]
+
+
+# -- ingest ----------------------------------------------------------------------------------------
+
+
+def light_pipeline():  # -> Pipeline
+    from .pipeline import Pipeline
+
+    return Pipeline.default(exclude=HEAVY_ANALYZERS)
+
+
+def _item_name(doc: Document) -> str:
+    meta = doc.metadata
+    if meta.get("line") is not None:
+        return f"line {meta['line']}"
+    if meta.get("message_id") is not None:
+        return f"message {meta['message_id']}"
+    if meta.get("record_index") is not None:
+        return f"record {int(meta['record_index']) + 1}"
+    return ""
+
+
+def ingest(
+    sources: Iterable[str | os.PathLike[str]],
+    store: Store,
+    *,
+    pipeline: Any = None,
+    batch_size: int = 50,
+    allow_private: bool = False,
+    progress: Callable[[IngestProgress], None] | None = None,
+    reader_options: dict[str, Any] | None = None,
+    resume: bool = True,
+    source: str | None = None,
+    n_process: int = 1,
+    url_timeout: float = DEFAULT_URL_TIMEOUT,
+    url_max_bytes: int = DEFAULT_URL_MAX_BYTES,
+    throttle: float = 0.0,
+) -> IngestReport:
+    """Read, analyse and store ``sources``; never raises for bad input (see the report and
+    ``store.errors()``).
+
+    ``pipeline``: None runs the light default (without HEAVY_ANALYZERS), False stores documents as
+    read, a Pipeline runs that. ``resume=False`` re-reads sources an earlier run finished (their
+    documents are still not stored twice). ``source`` overrides the outlet name of every document.
+    ``n_process`` > 1 analyses each batch in that many processes. ``throttle``: seconds to wait
+    after each source (polite crawling; tests use it to interrupt a run half way).
+    """
+    started = time.monotonic()
+    options = dict(reader_options or {})
+    if pipeline is None:
+        pipeline = light_pipeline()
+    items = expand_sources(sources)
+    report = IngestReport(sources=len(items))
+    batch_size = max(1, int(batch_size))
+
+    pending: list[tuple[Document, bool, str]] = []  # (doc, needs analysis, where it came from)
+    pending_ids: set[str] = set()
+    pending_done: list[str] = []
+    pending_errors: list[tuple[str, str, str]] = []
+
+    def error(where: str, item: str, message: str) -> None:
+        report.failed += 1
+        pending_errors.append((where, item, message))
+        if len(report.errors) < MAX_ERRORS_IN_REPORT:
+            report.errors.append(f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message)
+
+    def analyse(batch: list[tuple[Document, bool, str]]) -> list[Document]:
+        todo = [doc for doc, needs, _ in batch if needs]
+        done: dict[int, Document] = {}
+        if pipeline is not False and todo:
+            results: list[Document] | None = None
+            if n_process > 1 and len(todo) > 1:
+                try:
+                    results = list(pipeline.pipe(todo, n_process=n_process))
+                except Exception:  # one bad document: redo one by one to find it
+                    results = None
+            if results is not None:
+                done = {id(d): r for d, r in zip(todo, results)}
+            else:
+                for doc, needs, where in batch:
+                    if not needs:
+                        continue
+                    try:
+                        done[id(doc)] = pipeline(doc)
+                    except Exception as exc:  # an analyzer bug must not stop the corpus
+                        error(where, _item_name(doc), f"analysis failed ({type(exc).__name__}: {exc})")
+        out = []
+        for doc, needs, _ in batch:
+            if not needs or pipeline is False:
+                out.append(doc)
+            elif id(doc) in done:
+                out.append(done[id(doc)])
+        return out
+
+    def flush() -> None:
+        docs = analyse(pending)
+        with store.batch():
+            for doc in docs:
+                if store.add(doc, source):
+                    report.added += 1
+                else:
+                    report.skipped += 1
+            for where, item, message in pending_errors:
+                store.record_error(where, item, message)
+            for key in pending_done:
+                store.mark_done(key)
+        pending.clear()
+        pending_ids.clear()
+        pending_done.clear()
+        pending_errors.clear()
+
+    for number, item in enumerate(items, 1):
+        key = source_key(item)
+        if resume and key is not None and store.is_done(key):
+            report.sources_resumed += 1
+        else:
+            try:
+                if item == "-":
+                    result = readers.read_stdin(**options)
+                elif readers.is_url(item):
+                    result = fetch_url(item, allow_private=allow_private, timeout=url_timeout,
+                                       max_download_bytes=url_max_bytes, **options)
+                else:
+                    result = readers.read_path(item, **options)
+            except InputError as exc:
+                error(item, "", str(exc))
+                result = None
+            except Exception as exc:  # a reader bug is one failed source, not a crashed ingest
+                error(item, "", f"could not read ({type(exc).__name__}: {exc})")
+                result = None
+            if result is not None:
+                for problem in result.problems:
+                    error(item, f"line {problem.line}" if problem.line is not None else "", problem.message)
+                for doc in result.documents:
+                    known = doc.id in pending_ids or doc.id in store
+                    pending_ids.add(doc.id)
+                    pending.append((doc, not known, item))  # known: stored only as a sighting
+                    if len(pending) >= batch_size:
+                        flush()
+                if key is not None:
+                    pending_done.append(key)
+            if throttle > 0:
+                time.sleep(throttle)
+        if len(pending) >= batch_size or len(pending_done) >= batch_size or len(pending_errors) >= batch_size:
+            flush()
+        if progress is not None:
+            progress(IngestProgress(number, len(items), report.added, report.skipped, report.failed, time.monotonic() - started, item))
+    if pending or pending_done or pending_errors:
+        flush()
+    report.elapsed = time.monotonic() - started
+    return report
