@@ -353,3 +353,26 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(StoreVersionError, match=f"schema version {SCHEMA_VERSION + 5} is newer"):
         open_store(path)
+
+
+def test_lone_surrogates_and_cjk_next_to_latin(store) -> None:
+    doc = Document("A broken escape \ud800 inside, and 北京Beijing side by side.", metadata={"title": "t\udc00"})
+    assert store.add(doc) is True
+    back = store.get(doc.id)
+    assert back.text == doc.text and back.metadata["title"] == "t\udc00"
+    hit = store.search("beijing")[0]  # a CJK character is a token of its own, so Beijing is a word
+    assert doc.text[hit.matches[0][0]:hit.matches[0][1]] == "Beijing"
+    assert store.search("escape inside")[0].doc_id == doc.id
+
+
+def test_snippet_scan_in_chunks_finds_the_same(monkeypatch) -> None:
+    from narrascope.store import base
+
+    text = " ".join(["ab", "xab", "Ábc", "ab-cd", "北Ab", "straße", "ﬁab", "ab,"] * 30)
+    queries = ["ab", "ab*", '"ab cd"', "北", "strasse", "abc"]
+    whole = {q: base.find_matches(text, parse_query(q), limit=10_000) for q in queries}
+    monkeypatch.setattr(base, "SCAN_CHUNK", 7)
+    monkeypatch.setattr(base, "SCAN_OVERLAP", 50)
+    for q in queries:
+        assert base.find_matches(text, parse_query(q), limit=10_000) == whole[q], q
+        assert whole[q] and all(text[a:b] for a, b in whole[q])

@@ -332,7 +332,7 @@ def ingest(
         if len(report.errors) < MAX_ERRORS_IN_REPORT:
             report.errors.append(f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message)
 
-    def analyse(batch: list[tuple[Document, bool, str]]) -> list[Document]:
+    def analyse(batch: list[tuple[Document, bool, str]]) -> list[tuple[Document, str]]:
         todo = [doc for doc, needs, _ in batch if needs]
         done: dict[int, Document] = {}
         if pipeline is not False and todo:
@@ -353,18 +353,23 @@ def ingest(
                     except Exception as exc:  # an analyzer bug must not stop the corpus
                         error(where, _item_name(doc), f"analysis failed ({type(exc).__name__}: {exc})")
         out = []
-        for doc, needs, _ in batch:
+        for doc, needs, where in batch:
             if not needs or pipeline is False:
-                out.append(doc)
+                out.append((doc, where))
             elif id(doc) in done:
-                out.append(done[id(doc)])
+                out.append((done[id(doc)], where))
         return out
 
     def flush() -> None:
         docs = analyse(pending)
         with store.batch():
-            for doc in docs:
-                if store.add(doc, source):
+            for doc, where in docs:
+                try:
+                    stored = store.add(doc, source)
+                except Exception as exc:  # one unstorable document is an error, not a lost batch
+                    error(where, _item_name(doc), f"could not store ({type(exc).__name__}: {exc})")
+                    continue
+                if stored:
                     report.added += 1
                 else:
                     report.skipped += 1

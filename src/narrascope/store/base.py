@@ -392,29 +392,47 @@ def _term_pattern(term: Term) -> re.Pattern[str]:
     for w in term.words:
         fw = re.escape(fold(w))
         pieces.append(fw)
-    if all(_CJK_RE.fullmatch(w) for w in term.words):
-        return re.compile("".join(pieces))  # CJK: adjacent characters, no word boundaries
-    body = r"[\W_]*".join(pieces) if any(_CJK_RE.fullmatch(w) for w in term.words) else r"[\W_]+".join(pieces)
-    return re.compile(r"(?<![^\W_])" + body + (r"[^\W_]*" if term.prefix else r"(?![^\W_])"))
+    # between words: separators, or nothing next to a CJK character (each is a token of its own)
+    glue = [r"[\W_]*" if _CJK_RE.fullmatch(a) or _CJK_RE.fullmatch(b) else r"[\W_]+"
+            for a, b in zip(term.words, term.words[1:])]
+    body = pieces[0] + "".join(g + p for g, p in zip(glue, pieces[1:]))
+    letter = f"[^\\W_{_CJK}]"  # a word character that is not CJK
+    before = "" if _CJK_RE.fullmatch(term.words[0]) else f"(?<!{letter})"
+    after = "" if _CJK_RE.fullmatch(term.words[-1]) else (f"{letter}*" if term.prefix else f"(?!{letter})")
+    return re.compile(before + body + after)
 
 
-def find_matches(text: str, terms: list[Term], limit: int = 200) -> list[tuple[int, int]]:
-    """Offsets into ``text`` of the terms' occurrences, sorted, at most ``limit``."""
+SCAN_CHUNK = 50_000  # characters folded at a time while looking for a snippet
+SCAN_OVERLAP = 1_000
+MAX_SCAN = 1_000_000  # a snippet is looked for in the first million characters
+
+
+def find_matches(text: str, terms: list[Term], limit: int = 200, *, first_chunk: bool = False) -> list[tuple[int, int]]:
+    """Offsets into ``text`` of the terms' occurrences, sorted, at most ``limit``. The text is
+    folded chunk by chunk; with ``first_chunk``, the scan stops at the first chunk with a match
+    (enough for a snippet, and fast on a long article)."""
     if not terms or not text:
         return []
-    folded, index = folded_with_map(text)
-    found: list[tuple[int, int]] = []
-    for term in terms:
-        for m in _term_pattern(term).finditer(folded):
-            if m.end() == m.start():
-                continue
-            if index is None:
-                found.append((m.start(), m.end()))
-            else:
-                found.append((index[m.start()], index[m.end() - 1] + 1))
-            if len(found) >= limit * 4:
-                break
-    return sorted(set(found))[:limit]
+    patterns = [_term_pattern(t) for t in terms]
+    found: set[tuple[int, int]] = set()
+    pos = 0
+    while pos < min(len(text), MAX_SCAN):
+        lo = max(0, pos - 1)  # one character before, for the word-boundary look-behind
+        hi = min(len(text), pos + SCAN_CHUNK + SCAN_OVERLAP)
+        folded, index = folded_with_map(text[lo:hi])
+        for pattern in patterns:
+            for m in pattern.finditer(folded):
+                if m.end() == m.start():
+                    continue
+                a, b = (m.start(), m.end()) if index is None else (index[m.start()], index[m.end() - 1] + 1)
+                if pos <= lo + a < pos + SCAN_CHUNK:  # the chunk's own; the overlap only completes them
+                    found.add((lo + a, lo + b))
+                if len(found) >= limit * 4:
+                    break
+        if found and (first_chunk or len(found) >= limit):
+            break
+        pos += SCAN_CHUNK
+    return sorted(found)[:limit]
 
 
 def make_snippet(
@@ -422,7 +440,7 @@ def make_snippet(
 ) -> tuple[str, int, int, list[tuple[int, int]]]:
     """(snippet, start, end, matches inside it): the region around the first match (or the start
     of the text), cut at spaces where possible; ``text[start:end] == snippet``."""
-    matches = find_matches(text, terms)
+    matches = find_matches(text, terms, first_chunk=True)
     if matches:
         first_start, first_end = matches[0]
         start = max(0, first_start - width // 3)

@@ -135,6 +135,28 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _sql_text(value: Any) -> Any:
+    """SQLite stores UTF-8: a lone surrogate (from a JSON escape) becomes U+FFFD in the columns and
+    the index; the Document JSON keeps it exactly (escaped)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
+def _doc_json(doc: Document) -> str:
+    """Compact JSON, non-ASCII kept as is (a third of the size of escaped Cyrillic or Chinese);
+    escaped where the text holds lone surrogates, which UTF-8 cannot carry."""
+    payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError:
+        payload = json.dumps(doc.to_dict(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return payload
+
+
 _PLAIN_SEP = re.compile(r"[\W_]+")
 
 
@@ -236,31 +258,28 @@ class SQLiteStore(Store):
 
     # -- writing --------------------------------------------------------------------------------------
     def add(self, doc: Document, source: str | None = None) -> bool:
-        row = document_row(doc, source)
+        row = {k: _sql_text(v) for k, v in document_row(doc, source).items()}
         with self.batch():
             cur = self._con.execute(
                 "INSERT OR IGNORE INTO documents (id, title, author, source, origin, url, language, published, added_at, json)"
                 " VALUES (:id, :title, :author, :source, :origin, :url, :language, :published, :added_at, :json)",
-                {**row, "added_at": _now(), "json": doc.to_json(indent=None)},
+                {**row, "added_at": _now(), "json": _doc_json(doc)},
             )
             added = cur.rowcount == 1
             self._con.execute(
                 "INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?, ?)",
-                (doc.id, row["source"] or "", row["url"] or "", row["origin"] or "", row["published"], _now()),
+                (row["id"], row["source"] or "", row["url"] or "", row["origin"] or "", row["published"], _now()),
             )
             if not added:
                 return False
             rowid = cur.lastrowid
             title = doc.metadata.get("title") if isinstance(doc.metadata.get("title"), str) else ""
-            if self.fts:
-                self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                                  (rowid, split_cjk(title), split_cjk(doc.text)))
-            else:
-                self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                                  (rowid, _plain_index_text(title), _plain_index_text(doc.text)))
+            index = (lambda t: split_cjk(_sql_text(t))) if self.fts else (lambda t: _plain_index_text(_sql_text(t)))
+            self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+                              (rowid, index(title), index(doc.text)))
             self._con.executemany(
                 "INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
-                [(doc.id, kind, label, entity, n) for kind, label, entity, n in document_labels(doc)],
+                [(row["id"], kind, _sql_text(label), _sql_text(entity), n) for kind, label, entity, n in document_labels(doc)],
             )
             return True
 
@@ -270,7 +289,7 @@ class SQLiteStore(Store):
             self._con.execute(
                 "INSERT INTO ingest_errors (source, item, message, count, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?)"
                 " ON CONFLICT (source, item, message) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
-                (str(source), str(item or ""), str(message), now, now),
+                (_sql_text(str(source)), _sql_text(str(item or "")), _sql_text(str(message)), now, now),
             )
 
     def errors(self) -> list[ErrorRecord]:
@@ -285,10 +304,10 @@ class SQLiteStore(Store):
 
     def mark_done(self, source_key: str) -> None:
         with self.batch():
-            self._con.execute("INSERT OR REPLACE INTO ingest_done VALUES (?, ?)", (source_key, _now()))
+            self._con.execute("INSERT OR REPLACE INTO ingest_done VALUES (?, ?)", (_sql_text(source_key), _now()))
 
     def is_done(self, source_key: str) -> bool:
-        return self._con.execute("SELECT 1 FROM ingest_done WHERE key = ?", (source_key,)).fetchone() is not None
+        return self._con.execute("SELECT 1 FROM ingest_done WHERE key = ?", (_sql_text(source_key),)).fetchone() is not None
 
     # -- reading --------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
