@@ -26,6 +26,13 @@ mode, ``embedding ≥ EMBED_THRESHOLD`` (0.93; e5 cosines between unrelated Engl
 0.75–0.85, so the bar is high) together with some lexical overlap (``words ≥ 0.2``).
 ``score`` is the highest of the method scores that passed, ``method`` names it. The thresholds were set on
 constructed paraphrase pairs written for the tests (never on a data set) and favour precision.
+
+Between documents, a second tier catches the same claim retold in other words: ``"anchors"`` — the two
+sentences share at least ``MIN_SHARED_ANCHORS`` specifics (numbers, and the *canonical* names of the
+entities the ``entities`` layer found, so "Britain" and "the UK" are one anchor; quoted phrases), and are
+close in meaning (e5 cosine ≥ ``ANCHORED_EMBED_THRESHOLD`` = 0.88, above the 0.75–0.85 band of unrelated
+sentences, in default mode; content-word cosine ≥ ``ANCHORED_WORD_THRESHOLD`` = 0.25 in fast mode). Such a
+match is reported with ``tier: "related"`` (the same event or claim, retold) rather than ``"same"``.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ CHAR_THRESHOLD = 0.55
 WORD_THRESHOLD = 0.50
 EMBED_THRESHOLD = 0.93
 EMBED_MIN_WORDS = 0.20
+MIN_SHARED_ANCHORS = 2
+ANCHORED_EMBED_THRESHOLD = 0.88
+ANCHORED_WORD_THRESHOLD = 0.25
 
 _STOP = set("""a an the of in on at to for from by with and or but is are was were be been being has have had
 this that these those it its their his her they he she we our you your as than then so such which who whom
@@ -81,6 +91,7 @@ class ClaimItem:
     end: int
     text: str
     score: float = 1.0
+    anchors: frozenset = frozenset()
 
 
 # ---- reading references --------------------------------------------------------------------------------------
@@ -265,17 +276,45 @@ def _decide(sims: dict[str, np.ndarray], i: int, j: int) -> tuple[float, str] | 
 
 
 # ---- claims of documents ----------------------------------------------------------------------------------------
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_QUOTED = re.compile(r"[\"\u201c\u00ab]([^\"\u201d\u00bb]{6,80})[\"\u201d\u00bb]")
+
+
+def claim_anchors(doc, start: int, end: int) -> frozenset:
+    """Specifics of ``doc.text[start:end]``: numbers, canonical entity names (from ``groups.entities``) and
+    quoted phrases, lower-cased."""
+    text = doc.text[start:end]
+    out = {"#" + n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    by_span = {sid: g.label for g in doc.groups.get("entities", []) for sid in g.span_ids}
+    for s in doc.spans("entities"):
+        if start <= s.start and s.end <= end:
+            out.add("@" + by_span.get(s.id, doc.text[s.start:s.end]).lower())
+    out.update("\"" + normalise(q) for q in _QUOTED.findall(text))
+    return frozenset(out)
+
+
 def document_claims(doc, all_sentences: bool = False) -> list[ClaimItem]:
     """The claims of an analysed document (its ``claims`` layer), or its prose sentences when it has none
     (or with ``all_sentences``)."""
     spans = [] if all_sentences else doc.spans("claims")
     if spans:
-        return [ClaimItem(doc.id, s.start, s.end, doc.text[s.start:s.end], s.score) for s in spans]
+        return [ClaimItem(doc.id, s.start, s.end, doc.text[s.start:s.end], s.score,
+                          claim_anchors(doc, s.start, s.end)) for s in spans]
     from .analyzers.narratives import prose, prose_sentences
 
     _, ranges = prose(doc)
-    return [ClaimItem(doc.id, a, b, doc.text[a:b]) for a, b in prose_sentences(doc, ranges)
-            if len(doc.text[a:b].split()) >= 4]
+    return [ClaimItem(doc.id, a, b, doc.text[a:b], anchors=claim_anchors(doc, a, b))
+            for a, b in prose_sentences(doc, ranges) if len(doc.text[a:b].split()) >= 4]
+
+
+def _decide_anchored(sims: dict[str, np.ndarray], i: int, j: int, shared: int) -> tuple[float, str] | None:
+    if shared < MIN_SHARED_ANCHORS:
+        return None
+    if "embedding" in sims and sims["embedding"][i, j] >= ANCHORED_EMBED_THRESHOLD:
+        return float(sims["embedding"][i, j]), "anchors+embedding"
+    if sims["words"][i, j] >= ANCHORED_WORD_THRESHOLD:
+        return float(sims["words"][i, j]), "anchors+words"
+    return None
 
 
 def _min_words_ok(a: str, b: str) -> bool:
@@ -294,12 +333,18 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
             if items[i].doc_id == items[j].doc_id or not _min_words_ok(texts[i], texts[j]):
                 continue
             d = _decide(sims, i, j)
+            tier = "same"
+            shared = items[i].anchors & items[j].anchors
+            if d is None:
+                d = _decide_anchored(sims, i, j, len(shared))
+                tier = "related"
             if d is None:
                 continue
-            out.append({"score": round(d[0], 4), "method": d[1],
+            out.append({"score": round(d[0], 4), "method": d[1], "tier": tier,
+                        "shared": sorted(x.lstrip("#@\"") for x in shared),
                         "scores": {k: round(float(v[i, j]), 4) for k, v in sims.items()},
                         "a": _item_dict(items[i]), "b": _item_dict(items[j])})
-    out.sort(key=lambda m: -m["score"])
+    out.sort(key=lambda m: (m["tier"] != "same", -m["score"]))
     return out
 
 

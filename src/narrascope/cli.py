@@ -455,7 +455,8 @@ def match_cmd(
     for head in ("score", "how", "claim in one article", "claim in another"):
         table.add_column(head, overflow="fold")
     for m in pairs:
-        table.add_row(f"{m['score']:.2f}", m["method"], m["a"]["text"], m["b"]["text"])
+        how = f"{m.get('tier', 'same')} ({m['method']})" + (f"; shared: {', '.join(m['shared'])}" if m.get("shared") else "")
+        table.add_row(f"{m['score']:.2f}", how, m["a"]["text"], m["b"]["text"])
     console.print(table)
     if refs is not None:
         t2 = Table(title=f"{len(checked)} claim(s) matching {len(refs)} checked claim(s) in {against}", header_style="bold")
@@ -469,6 +470,112 @@ def match_cmd(
         write_atomic(json_out, json.dumps({"documents": pairs, "references": checked}, indent=1, ensure_ascii=False) + "\n")
     if failures:
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def ingest(
+    sources: List[str] = typer.Argument(..., metavar="PATH|GLOB|URL|-", help="Files, folders (recursive), globs, URLs, or - for stdin."),
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store: an SQLite file (created when missing) or sqlite:///FILE."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed."),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the article text in JSON/CSV records."),
+    title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help="Field holding the record id in JSON/CSV records."),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Largest article accepted, in bytes (default 5 MB)."),
+    analyze: bool = typer.Option(False, "--analyze", help="Run the full default pipeline (narratives, roles, techniques, ...); slower."),
+    raw: bool = typer.Option(False, "--raw", help="Store documents as read, without any analyzer."),
+    disable: List[str] = typer.Option([], "--disable", "-d", help="With --analyze: skip an analyzer (repeatable)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for analysis (per batch)."),
+    batch_size: int = typer.Option(50, "--batch-size", help="Documents per transaction."),
+    source: Optional[str] = typer.Option(None, "--source", help="Outlet name for every document (default: from the metadata)."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private, loopback or link-local addresses."),
+    no_resume: bool = typer.Option(False, "--no-resume", help="Re-read sources an earlier run already finished."),
+) -> None:
+    """Add articles to a corpus store: resumable, idempotent (keyed by content hash), errors logged in the store."""
+    from .ingest import ingest as run_ingest
+    from .pipeline import Pipeline
+    from .store import open_store
+
+    if analyze and raw:
+        raise UsageError("--analyze and --raw exclude each other")
+    reader_options = {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field}
+    if max_bytes is not None:
+        reader_options["max_bytes"] = max_bytes
+    pipeline = False if raw else (Pipeline.default(exclude=disable) if analyze else None)
+    with open_store(db) as store, Progress(
+        TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("ingest", total=None, rate="", eta="?")
+
+        def tick(p) -> None:
+            eta = "?" if p.eta is None else f"{int(p.eta) // 60}:{int(p.eta) % 60:02d}"
+            progress.update(task, total=p.sources_total, completed=p.sources_done, rate=f"{p.docs_per_s:.0f} docs/s", eta=eta)
+
+        report = run_ingest(sources, store, pipeline=pipeline, batch_size=batch_size, allow_private=allow_private,
+                            progress=tick, reader_options=reader_options, resume=not no_resume, source=source,
+                            n_process=jobs)
+        total = store.count()
+    for line in report.errors[:20]:
+        _error(line)
+    if len(report.errors) > 20:
+        _error(f"... and {report.failed - 20} more (all in the store's error log)")
+    err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed, "
+                   f"{report.sources_resumed} sources already done; {total} documents in {db} "
+                   f"({report.docs_per_s:.0f} docs/s)", style="dim"), soft_wrap=True)
+    if report.failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument("", metavar="QUERY", help='Words (all must occur), "a phrase", prefix*; empty: newest first.'),
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    language: Optional[str] = typer.Option(None, "--language"),
+    source: Optional[str] = typer.Option(None, "--source"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="YYYY-MM-DD or an ISO date-time."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="YYYY-MM-DD (the whole day) or an ISO date-time."),
+    narrative: Optional[str] = typer.Option(None, "--narrative"),
+    technique: Optional[str] = typer.Option(None, "--technique"),
+    entity: Optional[str] = typer.Option(None, "--entity"),
+    role: Optional[str] = typer.Option(None, "--role", help="With --entity: that entity cast in this role."),
+    limit: int = typer.Option(20, "--limit", "-n"),
+    offset: int = typer.Option(0, "--offset"),
+    facets: bool = typer.Option(False, "--facets", help="Also print the facet counts."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (hits, total, facets) instead of a table."),
+) -> None:
+    """Full-text and faceted search over a corpus store."""
+    from .store import open_store
+
+    if not db.lower().startswith(("postgresql://", "postgres://")) and "://" not in db and not Path(db).is_file():
+        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
+    filters = {"language": language, "source": source, "date_from": date_from, "date_to": date_to,
+               "narrative": narrative, "technique": technique, "entity": entity, "role": role}
+    with open_store(db) as store:
+        hits = store.search(query, limit=limit, offset=offset, **filters)
+        total = store.search_count(query, **filters)
+        counts = store.facets(query, **filters) if facets else None
+    if json_out:
+        payload = {"total": total, "hits": [h.to_dict() for h in hits]}
+        if counts is not None:
+            payload["facets"] = {k: [list(v) for v in vals] for k, vals in counts.items()}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console = Console(highlight=False)
+    table = Table(title=f"{total} documents" + (f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""), header_style="bold")
+    for col in ("id", "date", "source", "lang", "title / snippet"):
+        table.add_column(col, no_wrap=col != "title / snippet")
+    for h in hits:
+        snippet = Text(h.snippet.replace("\n", " "))
+        for a, b in h.matches:
+            snippet.stylize("bold yellow", a - h.snippet_start, b - h.snippet_start)
+        cell = Text(_clip_title(h.title or "", 80) + "\n", style="bold") + snippet if h.title else snippet
+        table.add_row(h.doc_id[:10], (h.date or "")[:10], h.source or "", h.language or "", cell)
+    console.print(table)
+    if counts is not None:
+        for name, values in counts.items():
+            if values:
+                console.print(Text(f"{name}: ", style="bold") + Text(", ".join(f"{v} ({n})" for v, n in values[:10])))
 
 
 @app.command("pipeline")

@@ -108,8 +108,7 @@ class TechniquesAnalyzer(Analyzer):
     def _model_findings(self, doc: Document, ranges: list[tuple[int, int]]) -> list[dict]:
         m = self._model
         texts = [doc.text[a:b] for a, b in ranges]
-        P = m.predict_proba(texts, [_is_title(doc, a) for a, _ in ranges])
-        tok = m.token_scores(texts)
+        P, tok = m.predict_with_tokens(texts, [_is_title(doc, a) for a, _ in ranges])
         found, pos = [], 0
         for k, ((a, b), labels) in enumerate(zip(ranges, m.decide(P))):
             para = texts[k]

@@ -20,9 +20,10 @@ TASKS = ("narratives", "roles", "techniques", "checkworthiness")
 _TRAIN_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
                "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
 MODES = ("default", "fast")
-# The role model has no transformer (sentence embeddings did not pay for their cost, see
-# docs/experiments/embeddings.md), so its fast mode is its default model: one artifact, not two copies.
-_SAME_ARTIFACT = {("roles", "fast"): "default"}
+# These models have no transformer (sentence embeddings did not pay for their cost: docs/experiments/), so
+# their fast mode is their default model: one artifact, not two copies.
+_SAME_ARTIFACT = {("roles", "fast"): "default", ("techniques", "fast"): "default",
+                  ("checkworthiness", "fast"): "default"}
 
 
 class ModelUnavailable(NarrascopeError):

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import TOKEN_PATTERN, fit_idf, hashed_ngrams
+from .lexicon import strength_bucket, valence
 from .narratives_fast import _sigmoid, group_folds
 
 FORMAT = "narrascope.TechniqueClassifier"
@@ -32,7 +33,8 @@ VERSION = 1
 _WORD = re.compile(TOKEN_PATTERN)
 _CAPS = re.compile(r"\b[A-Z\u0410-\u042f]{3,}\b")
 _QUOTES = re.compile("[\"\u201c\u201d\u00ab\u00bb\u201e]")
-N_CUES = 8
+N_CUES = 10
+LONG_SPAN_WORDS = 8  # techniques whose median gold span has this many words get whole sentences as evidence
 
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
@@ -53,6 +55,8 @@ def token_features(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
     character 3-grams, its neighbours and the bigrams with them, shape, quotes and its place in the sentence."""
     toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     low = [t[2].lower() for t in toks]
+    lex = valence()
+    strength = [strength_bucket(lex.get(w, 0.0)) for w in low]
     feats = []
     in_quote = False
     n = len(toks)
@@ -66,7 +70,8 @@ def token_features(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
         next2 = low[i + 2] if i + 2 < n else "</s>"
         f = [f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}", f"sh={_shape(tok)}", f"w-1={prev1}", f"w+1={next1}",
              f"w-2={prev2}", f"w+2={next2}", f"b-={prev1}_{w}", f"b+={w}_{next1}", f"q={int(in_quote)}",
-             f"pos={min(i, 3)}", f"end={min(n - 1 - i, 3)}"]
+             f"pos={min(i, 3)}", f"end={min(n - 1 - i, 3)}", f"val={strength[i]}",
+             f"val-1={strength[i - 1] if i else 0}", f"val+1={strength[i + 1] if i + 1 < n else 0}"]
         padded = f" {w} "
         f.extend(f"c={padded[k:k + 3]}" for k in range(len(padded) - 2))
         feats.append(f)
@@ -85,6 +90,9 @@ class TokenTagger:
         self.alpha = alpha
         self.epochs = epochs
         self.seed = seed
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def _hasher(self):
         from sklearn.feature_extraction import FeatureHasher
@@ -150,8 +158,11 @@ class TokenTagger:
 
     def token_proba(self, prepared) -> np.ndarray:
         X, _ = prepared
-        coef = self.coef_.T.toarray() if sp.issparse(self.coef_) else self.coef_.T
-        return _sigmoid(np.asarray(X @ coef) + self.intercept_)
+        W = self.__dict__.get("_W")
+        if W is None:  # transposed once per process (not saved)
+            W = self.__dict__["_W"] = self.coef_.T.tocsr() if sp.issparse(self.coef_) else self.coef_.T
+        Z = (X @ W).toarray() if sp.issparse(W) else np.asarray(X @ W)
+        return _sigmoid(Z + self.intercept_)
 
 
 def paragraph_token_max(P_tok: np.ndarray, offsets: Sequence[Sequence]) -> np.ndarray:
@@ -166,13 +177,18 @@ def paragraph_token_max(P_tok: np.ndarray, offsets: Sequence[Sequence]) -> np.nd
 
 
 def layout_cues(texts: Sequence[str], is_title: Sequence[bool]) -> np.ndarray:
-    """Per paragraph: log length, '?', '!', quotation marks, capitalised words, digits, title line, colon."""
+    """Per paragraph: log length, '?', '!', quotation marks, capitalised words, digits, title line, colon,
+    and how many (and how strongly) emotionally charged words it has (VADER valence)."""
+    lex = valence()
     out = np.zeros((len(texts), N_CUES), dtype=np.float32)
     for i, (t, title) in enumerate(zip(texts, is_title)):
         words = max(1, len(t.split()))
+        charged = [abs(lex.get(w.lower(), 0.0)) for w in _WORD.findall(t)]
+        strong = sum(v >= 2.0 for v in charged)
         out[i] = (np.log1p(words) / 5.0, min(t.count("?"), 3) / 3.0, min(t.count("!"), 3) / 3.0,
                   min(len(_QUOTES.findall(t)), 6) / 6.0, min(len(_CAPS.findall(t)), 3) / 3.0,
-                  min(sum(c.isdigit() for c in t), 10) / 10.0, float(title), float(":" in t))
+                  min(sum(c.isdigit() for c in t), 10) / 10.0, float(title), float(":" in t),
+                  min(strong, 4) / 4.0, max(charged, default=0.0) / 4.0)
     return out
 
 
@@ -181,7 +197,7 @@ class TechniqueClassifier:
 
     def __init__(self, labels: Sequence[str] = (), n_features: int = 2**20, C: float = 0.5, min_df: int = 2,
                  inner_folds: int = 3, min_positives: int = 8, cue_weight: float = 0.5, embedder: str | None = None,
-                 dense_weight: float = 1.0, max_weights: int | None = 20000, context_weight: float = 0.0,
+                 dense_weight: float = 1.0, max_weights: int | None = 20000, article_context: bool = False,
                  tagger_min_spans: int | None = 150, seed: int = 0):
         self.labels = list(labels)
         self.n_features = n_features
@@ -193,7 +209,7 @@ class TechniqueClassifier:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.max_weights = max_weights
-        self.context_weight = context_weight
+        self.article_context = article_context  # stack each label's article-mean score onto the paragraph's
         self.tagger_min_spans = tagger_min_spans  # techniques with this many gold spans get a token tagger; None: off
         self.seed = seed
 
@@ -223,18 +239,8 @@ class TechniqueClassifier:
 
         return get_embedder(self.embedder).passages([" ".join(t.split()[:96]) for t in texts])
 
-    def context_counts(self, X: sp.csr_matrix, groups: Sequence[str]) -> sp.csr_matrix:
-        """Each paragraph's whole-article counts (the sum over the paragraphs of its group)."""
-        keys = {g: k for k, g in enumerate(dict.fromkeys(groups))}
-        G = sp.csr_matrix((np.ones(len(groups)), ([keys[g] for g in groups], np.arange(len(groups)))),
-                          shape=(len(keys), len(groups)))
-        A = (G @ X).tocsr()
-        return A[[keys[g] for g in groups]]
-
-    def _design(self, X, cues, E, params, C=None) -> sp.csr_matrix:
+    def _design(self, X, cues, E, params) -> sp.csr_matrix:
         blocks = [self._tfidf(X, params["columns"], params["idf"]), sp.csr_matrix(self.cue_weight * cues)]
-        if self.context_weight and C is not None:
-            blocks.append(self.context_weight * self._tfidf(C, params["columns"], params["idf"]))
         if E is not None and params.get("mu") is not None:
             Z = E - params["mu"]
             Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-9)
@@ -242,13 +248,13 @@ class TechniqueClassifier:
         return sp.hstack(blocks, format="csr")
 
     # ---- fit / predict on prepared inputs --------------------------------------------------------------
-    def _fit_core(self, X, cues, E, Y, C=None) -> dict:
+    def _fit_core(self, X, cues, E, Y) -> dict:
         from sklearn.svm import LinearSVC  # noqa: F401  (kept for experiments)
         from sklearn.linear_model import LogisticRegression
 
         columns, idf = fit_idf(X, self.min_df)
         params = {"columns": columns, "idf": idf, "mu": None if E is None else E.mean(axis=0)}
-        D = self._design(X, cues, E, params, C)
+        D = self._design(X, cues, E, params)
         coef = np.zeros((Y.shape[1], D.shape[1]), dtype=np.float32)
         intercept = np.full(Y.shape[1], -10.0, dtype=np.float32)
         for j in range(Y.shape[1]):
@@ -262,10 +268,17 @@ class TechniqueClassifier:
         params["intercept"] = intercept
         return params
 
-    def _scores(self, X, cues, E, params, C=None) -> np.ndarray:
-        D = self._design(X, cues, E, params, C)
+    def _scores(self, X, cues, E, params) -> np.ndarray:
+        D = self._design(X, cues, E, params)
         coef = params["coef"]
-        Z = (D @ coef.T).toarray() if sp.issparse(coef) else np.asarray(D @ coef.T)
+        if sp.issparse(coef):
+            cache = self.__dict__.setdefault("_coef_t", {})
+            if id(coef) not in cache:  # transposed once per process (not saved)
+                cache.clear()
+                cache[id(coef)] = coef.T.tocsr()
+            Z = (D @ cache[id(coef)]).toarray()
+        else:
+            Z = np.asarray(D @ coef.T)
         return _sigmoid(Z + params["intercept"])
 
     def _prune(self, params: dict) -> dict:
@@ -303,7 +316,7 @@ class TechniqueClassifier:
         cues = layout_cues(texts, is_title)
         if E is None:
             E = self.embed(texts)
-        C = self.context_counts(X, list(groups)) if self.context_weight else None
+        groups = list(groups)
         # thresholds from inner CV
         folds = group_folds(list(groups), self.inner_folds, seed=self.seed)
         tagged = self._tagged_labels(spans)
@@ -314,19 +327,19 @@ class TechniqueClassifier:
         for f in range(self.inner_folds):
             tr, te = folds != f, folds == f
             sub = (lambda M, m: None if M is None else M[m])
-            params = self._fit_core(X[tr], cues[tr], sub(E, tr), Y[tr], sub(C, tr))
-            oof[te] = self._scores(X[te], cues[te], sub(E, te), params, sub(C, te))
+            params = self._fit_core(X[tr], cues[tr], sub(E, tr), Y[tr])
+            oof[te] = self._scores(X[te], cues[te], sub(E, te), params)
             if tagged:
                 tagger = TokenTagger(tagged, seed=self.seed).fit(
                     None, [spans[i] for i in np.flatnonzero(tr)], prepared=_token_subset(tokens, np.flatnonzero(tr)))
                 part = _token_subset(tokens, np.flatnonzero(te))
                 oof_tok[te] = paragraph_token_max(tagger.token_proba(part), part[1])
         self.tagged_ = tagged
-        self.stack_ = self._fit_stack(oof, oof_tok, Y) if tagged else {}
-        combined = self._combine(oof, oof_tok)
+        self.stack_ = self._fit_stack(oof, oof_tok, Y, groups)
+        combined = self._combine(oof, oof_tok, groups)
         self.thresholds_ = _micro_thresholds(combined, Y, np.array([_best_threshold(combined[:, j], Y[:, j])
                                                                      for j in range(Y.shape[1])]))
-        self.params_ = self._prune(self._fit_core(X, cues, E, Y, C))
+        self.params_ = self._prune(self._fit_core(X, cues, E, Y))
         self.tagger_ = TokenTagger(tagged, seed=self.seed).fit(None, spans, prepared=tokens) if tagged else None
         self.span_words_ = dict(span_words or {})
         self.trained_ = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -342,28 +355,35 @@ class TechniqueClassifier:
                 counts[lab] = counts.get(lab, 0) + 1
         return [lab for lab in self.labels if counts.get(lab, 0) >= self.tagger_min_spans]
 
-    def _fit_stack(self, P: np.ndarray, M: np.ndarray, Y: np.ndarray) -> dict[str, tuple[float, float, float]]:
-        """Per tagged label, a 2-feature logistic regression on (paragraph score, strongest token) logits,
-        fitted on out-of-fold scores."""
+    def _stack_features(self, P: np.ndarray, M: np.ndarray, groups: Sequence[str], j: int) -> np.ndarray | None:
+        """Second-level inputs for label ``j``: the paragraph score, the strongest token (tagged labels) and
+        the article's mean paragraph score (with ``article_context``), as logits."""
+        label = self.labels[j]
+        cols = [_logit(P[:, j])]
+        if label in self.tagged_:
+            cols.append(_logit(M[:, self.tagged_.index(label)]))
+        if self.article_context:
+            cols.append(_logit(_group_mean(P[:, j], groups)))
+        return np.column_stack(cols) if len(cols) > 1 else None
+
+    def _fit_stack(self, P: np.ndarray, M: np.ndarray, Y: np.ndarray, groups: Sequence[str]) -> dict:
+        """Per label, a small logistic regression on :meth:`_stack_features`, fitted on out-of-fold scores."""
         from sklearn.linear_model import LogisticRegression
 
         out = {}
-        for k, lab in enumerate(self.tagged_):
-            j = self.labels.index(lab)
-            if Y[:, j].sum() < 5:
+        for j, lab in enumerate(self.labels):
+            F = self._stack_features(P, M, groups, j)
+            if F is None or Y[:, j].sum() < 5:
                 continue
-            F = np.column_stack([_logit(P[:, j]), _logit(M[:, k])])
             lr = LogisticRegression(C=1.0, max_iter=200).fit(F, Y[:, j])
-            out[lab] = (float(lr.coef_[0, 0]), float(lr.coef_[0, 1]), float(lr.intercept_[0]))
+            out[lab] = (lr.coef_[0].astype(float).tolist(), float(lr.intercept_[0]))
         return out
 
-    def _combine(self, P: np.ndarray, M: np.ndarray) -> np.ndarray:
+    def _combine(self, P: np.ndarray, M: np.ndarray, groups: Sequence[str]) -> np.ndarray:
         out = P.copy()
-        for k, lab in enumerate(getattr(self, "tagged_", [])):
-            if lab in self.stack_:
-                a, b, c = self.stack_[lab]
-                j = self.labels.index(lab)
-                out[:, j] = _sigmoid(a * _logit(P[:, j]) + b * _logit(M[:, k]) + c)
+        for lab, (w, b) in self.stack_.items():
+            j = self.labels.index(lab)
+            out[:, j] = _sigmoid(self._stack_features(P, M, groups, j) @ np.asarray(w) + b)
         return out
 
     def token_scores(self, texts: Sequence[str]):
@@ -376,19 +396,22 @@ class TechniqueClassifier:
     def predict_proba(self, texts: Sequence[str], is_title: Sequence[bool] | None = None,
                       groups: Sequence[str] | None = None, E: np.ndarray | None = None) -> np.ndarray:
         """Scores per paragraph; ``groups`` names each paragraph's article (default: all one article)."""
+        return self.predict_with_tokens(texts, is_title, groups, E)[0]
+
+    def predict_with_tokens(self, texts: Sequence[str], is_title: Sequence[bool] | None = None,
+                            groups: Sequence[str] | None = None, E: np.ndarray | None = None):
+        """``(scores, tokens)``: :meth:`predict_proba` and the :meth:`token_scores` it used (None without a
+        tagger), so that evidence spans need no second pass."""
         is_title = list(is_title) if is_title is not None else [False] * len(texts)
         if not texts:
-            return np.zeros((0, len(self.labels)))
+            return np.zeros((0, len(self.labels))), None
         if E is None:
             E = self.embed(texts)
-        X = self.hash_counts(texts)
-        C = self.context_counts(X, list(groups) if groups is not None else [""] * len(texts)) \
-            if self.context_weight else None
-        P = self._scores(X, layout_cues(texts, is_title), E, self.params_, C)
+        groups = list(groups) if groups is not None else [""] * len(texts)
+        P = self._scores(self.hash_counts(texts), layout_cues(texts, is_title), E, self.params_)
         tok = self.token_scores(texts)
-        if tok is not None:
-            P = self._combine(P, paragraph_token_max(tok[1], tok[0]))
-        return P
+        M = paragraph_token_max(tok[1], tok[0]) if tok is not None else np.zeros((len(texts), 0))
+        return self._combine(P, M, groups), tok
 
     def decide(self, P: np.ndarray) -> list[list[str]]:
         return [[self.labels[j] for j in np.flatnonzero(row >= self.thresholds_)] for row in P]
@@ -444,14 +467,27 @@ class TechniqueClassifier:
             offs, probs = tokens
             if len(offs):
                 k = tagged.index(label)
-                p = probs[:, k]
-                runs = _runs(p >= self.tagger_.thresholds_[k], gap=1)
-                if runs:
-                    return [(offs[i][0], offs[j][1], float(p[i:j + 1].max())) for i, j in runs]
-                i = int(np.argmax(p))
-                half = max(0, int(round(self.span_words_.get(label, 1))) - 1) // 2
-                lo, hi = max(0, i - half), min(len(offs) - 1, i + half)
-                return [(offs[lo][0], offs[hi][1], float(p[i]))]
+                p = probs[:, k].copy()
+                wordy = np.array([any(ch.isalnum() for ch in text[a:b]) for a, b in offs])
+                p[~wordy] = np.minimum(p[~wordy], self.tagger_.thresholds_[k] * 0.999)  # no punctuation-only runs
+                runs = [(i, j) for i, j in _runs(p >= self.tagger_.thresholds_[k], gap=1) if wordy[i:j + 1].any()]
+                if not runs:
+                    i = int(np.argmax(np.where(wordy, p, -1.0)))
+                    half = max(0, int(round(self.span_words_.get(label, 1))) - 1) // 2
+                    runs = [(max(0, i - half), min(len(offs) - 1, i + half))]
+                out = []
+                for i, j in runs:
+                    while i < j and not wordy[i]:
+                        i += 1
+                    while j > i and not wordy[j]:
+                        j -= 1
+                    a, b = offs[i][0], offs[j][1]
+                    if self.span_words_.get(label, 1) >= LONG_SPAN_WORDS:
+                        # argumentative techniques are annotated on clauses: the sentence is the evidence
+                        a, b = next(((sa, sb) for sa, sb in sentences if sa <= a < sb), (a, b))
+                        b = max(b, offs[j][1])
+                    out.append((a, b, float(p[i:j + 1].max())))
+                return sorted(set(out))
         return [self.evidence_span(text, label, sentences)]
 
     def evidence_span(self, text: str, label: str, sentences: Sequence[tuple[int, int]]) -> tuple[int, int, float]:
@@ -512,6 +548,15 @@ def _select_columns(X: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
     out = sp.csr_matrix((X.data[keep].astype(np.float64), new[keep], indptr), shape=(X.shape[0], len(columns)))
     out.sort_indices()
     return out
+
+
+def _group_mean(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Each item's group mean of ``values``."""
+    keys = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    idx = np.array([keys[g] for g in groups])
+    sums = np.bincount(idx, weights=values, minlength=len(keys))
+    counts = np.bincount(idx, minlength=len(keys))
+    return (sums / np.maximum(counts, 1))[idx]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

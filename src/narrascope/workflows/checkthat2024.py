@@ -126,10 +126,10 @@ def _resolve_model(model):
     if not isinstance(model, (str, Path)):
         return model
     from ..models.checkworthiness import CheckworthinessModel
-    from ..models.registry import ModelUnavailable, models_dir
+    from ..models.registry import ModelUnavailable, artifact_path
 
     name = str(model)
-    path = models_dir() / f"checkworthiness-{name}.joblib" if name in ("default", "fast") else Path(name)
+    path = artifact_path("checkworthiness", name) if name in ("default", "fast") else Path(name)
     if not path.exists():
         raise ModelUnavailable(f"no checkworthiness model at {path}: train one with 'narrascope train "
                                f"checkworthiness --data ../shared/data/checkthat2024_task1_en'")
