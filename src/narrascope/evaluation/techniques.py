@@ -6,6 +6,8 @@
   and a gold span ``t`` of the same technique in the same article earn ``|s ∩ t| / |s|`` towards precision
   and ``|s ∩ t| / |t|`` towards recall; precision is the sum over predicted spans divided by their number,
   recall the sum over gold spans divided by theirs. ``labelled=False`` ignores the technique (task SI).
+  As in the official SI scorer, overlapping spans (of the same technique, when labelled) are first merged
+  on each side, so one gold span cannot be credited twice.
 """
 
 from __future__ import annotations
@@ -56,19 +58,29 @@ def per_label_f1(gold: Mapping[tuple[str, int], Iterable[str]], pred: Mapping[tu
     return out
 
 
+def _merged(spans: Iterable[tuple[str, int, int]], labelled: bool) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for lab, s, e in sorted(((lab if labelled else "", s, e) for lab, s, e in spans)):
+        if out and out[-1][0] == lab and s < out[-1][2]:
+            out[-1] = (lab, out[-1][1], max(out[-1][2], e))
+        else:
+            out.append((lab, s, e))
+    return out
+
+
 def span_f1(gold: Mapping[str, Iterable[tuple[str, int, int]]], pred: Mapping[str, Iterable[tuple[str, int, int]]],
             labelled: bool = True) -> dict[str, float]:
     """Partial-overlap span P/R/F1 over articles; spans are ``(technique, start, end)`` with exclusive ends."""
     p_sum = r_sum = 0.0
     n_pred = n_gold = 0
     for art in set(gold) | set(pred):
-        g = list(gold.get(art, ()))
-        p = list(pred.get(art, ()))
+        g = _merged(gold.get(art, ()), labelled)
+        p = _merged(pred.get(art, ()), labelled)
         n_pred += len(p)
         n_gold += len(g)
         for lab_s, s0, s1 in p:
             for lab_t, t0, t1 in g:
-                if labelled and lab_s != lab_t:
+                if lab_s != lab_t:
                     continue
                 inter = min(s1, t1) - max(s0, t0)
                 if inter > 0:

@@ -487,7 +487,10 @@ class TechniqueClassifier:
                         a, b = next(((sa, sb) for sa, sb in sentences if sa <= a < sb), (a, b))
                         b = max(b, offs[j][1])
                     out.append((a, b, float(p[i:j + 1].max())))
-                return sorted(set(out))
+                best: dict[tuple[int, int], float] = {}
+                for a, b, w in out:  # runs widened to the same sentence collapse into one span
+                    best[(a, b)] = max(w, best.get((a, b), w))
+                return [(a, b, w) for (a, b), w in sorted(best.items())]
         return [self.evidence_span(text, label, sentences)]
 
     def evidence_span(self, text: str, label: str, sentences: Sequence[tuple[int, int]]) -> tuple[int, int, float]:
