@@ -146,7 +146,6 @@ def analyze(
     llm_cache: Optional[Path] = typer.Option(None, "--llm-cache", help="Folder for the LLM response cache (default ~/.cache/narrascope/llm)."),
 ) -> None:
     """Analyse articles and print an evidence-backed report."""
-    from . import readers
     from .pipeline import Pipeline
     from .render.terminal import render_terminal
 

@@ -29,7 +29,7 @@ from .lexicon import strength_bucket, valence
 from .narratives_fast import _sigmoid, group_folds
 
 FORMAT = "narrascope.TechniqueClassifier"
-VERSION = 1
+VERSION = 2  # 2: token features without character 3-grams
 _WORD = re.compile(TOKEN_PATTERN)
 _CAPS = re.compile(r"\b[A-Z\u0410-\u042f]{3,}\b")
 _QUOTES = re.compile("[\"\u201c\u201d\u00ab\u00bb\u201e]")
@@ -51,8 +51,9 @@ def _shape(tok: str) -> str:
 
 
 def token_features(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
-    """Tokens of a paragraph (offsets) and, per token, its hashed-feature strings: the word, its affixes and
-    character 3-grams, its neighbours and the bigrams with them, shape, quotes and its place in the sentence."""
+    """Tokens of a paragraph (offsets) and, per token, its hashed-feature strings: the word, its affixes, its
+    neighbours and the bigrams with them, shape, quotes, valence and its place in the paragraph. (Character
+    3-grams of the word were measured too: no better token-level average precision, 30 % slower.)"""
     toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     low = [t[2].lower() for t in toks]
     lex = valence()
@@ -72,8 +73,6 @@ def token_features(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
              f"w-2={prev2}", f"w+2={next2}", f"b-={prev1}_{w}", f"b+={w}_{next1}", f"q={int(in_quote)}",
              f"pos={min(i, 3)}", f"end={min(n - 1 - i, 3)}", f"val={strength[i]}",
              f"val-1={strength[i - 1] if i else 0}", f"val+1={strength[i + 1] if i + 1 < n else 0}"]
-        padded = f" {w} "
-        f.extend(f"c={padded[k:k + 3]}" for k in range(len(padded) - 2))
         feats.append(f)
     return [(a, b) for a, b, _ in toks], feats
 
@@ -249,7 +248,6 @@ class TechniqueClassifier:
 
     # ---- fit / predict on prepared inputs --------------------------------------------------------------
     def _fit_core(self, X, cues, E, Y) -> dict:
-        from sklearn.svm import LinearSVC  # noqa: F401  (kept for experiments)
         from sklearn.linear_model import LogisticRegression
 
         columns, idf = fit_idf(X, self.min_df)
