@@ -42,3 +42,22 @@ def test_search_without_a_store_is_a_one_line_error(tmp_path, capsys):
     assert main(["search", "x", "--db", str(tmp_path / "missing.db")]) == 2
     err = capsys.readouterr().err.strip()
     assert "no such store" in err and len(err.splitlines()) == 1
+
+
+def test_clusters_of_republished_copies(tmp_path, capsys):
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    body = ("The regional council approved a new ferry timetable on Tuesday, adding an evening crossing and "
+            "moving the first departure to six in the morning, after months of complaints from island workers.")
+    (folder / "orig.txt").write_text("Ferry timetable approved\n\n" + body + "\n", encoding="utf-8")
+    (folder / "copy.txt").write_text("Ferry timetable approved\n\n" + body + " Reposted by a local blog.\n",
+                                     encoding="utf-8")
+    (folder / "other.txt").write_text("Museum reopens\n\nThe town museum reopens next week with a new hall "
+                                      "for old maps and railway posters.\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    main(["ingest", str(folder), "--db", str(db)])
+    capsys.readouterr()
+    assert main(["clusters", "--db", str(db), "--json"]) == 0
+    clusters = json.loads(capsys.readouterr().out)
+    assert len(clusters) == 1 and clusters[0]["size"] == 2 and clusters[0]["title"] == "Ferry timetable approved"
+    assert main(["clusters", "--db", str(db), "--threshold", "2"]) == 2

@@ -577,6 +577,43 @@ def search(
                 console.print(Text(f"{name}: ", style="bold") + Text(", ".join(f"{v} ({n})" for v, n in values[:10])))
 
 
+@app.command("clusters")
+def clusters_cmd(
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    threshold: float = typer.Option(0.5, "--threshold", help="Estimated Jaccard similarity of word 5-gram sets that makes two texts copies (0-1)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the clusters as JSON."),
+) -> None:
+    """Near-duplicate and republication clusters in a corpus store (MinHash LSH), earliest copy first."""
+    from .clusters import near_duplicate_clusters
+    from .store import open_store
+    from .store.base import document_row
+
+    if not 0.0 < threshold < 1.0:
+        raise UsageError("--threshold must be between 0 and 1")
+    if "://" not in db and not Path(db).is_file():
+        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
+    titles: dict[str, str] = {}
+    with open_store(db) as store:
+        def items():
+            for doc_id in store.ids():
+                doc = store.get(doc_id)
+                if doc is not None:
+                    row = document_row(doc)
+                    titles[doc_id] = row.get("title") or ""
+                    yield doc_id, doc.text, row.get("published")
+        found = near_duplicate_clusters(items(), threshold=threshold)
+    if json_out:
+        typer.echo(json.dumps([{**c.to_dict(), "title": titles.get(c.original, "")} for c in found], indent=1, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(found)} cluster(s) of near-duplicates", header_style="bold")
+    for head in ("size", "probable original", "title", "copies"):
+        table.add_column(head, overflow="fold")
+    for c in found:
+        table.add_row(str(len(c.members)), c.original[:12], _clip_title(titles.get(c.original, ""), 70),
+                      ", ".join(m[:12] for m in c.members[1:]))
+    Console(highlight=False).print(table)
+
+
 @app.command("pipeline")
 def pipeline_cmd() -> None:
     """List the analyzers of the default pipeline, in order, and any others installed."""
