@@ -330,6 +330,7 @@ def test_not_a_store(tmp_path: Path) -> None:
 def test_migrates_an_old_file(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     doc = article("Stored by schema version one.", title="Old", published="2023-12-31")
+    doc.add_group("cited_sources", Group("S1", "Harbour TV", "telegram"))
     with SQLiteStore(path, migrate_to=1) as old:
         assert old.schema_version() == 1
         old.add(doc)
@@ -337,8 +338,10 @@ def test_migrates_an_old_file(tmp_path: Path) -> None:
     assert {r[0] for r in con.execute("SELECT name FROM sqlite_master")} .isdisjoint({"ingest_errors", "ingest_done"})
     con.close()
     with open_store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 2
+        assert s.schema_version() == SCHEMA_VERSION == 3
         assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
+        assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
+        assert s.clusters() == []
         s.record_error("x", None, "works after the migration")
         assert s.errors()[0].message == "works after the migration"
 
@@ -376,3 +379,79 @@ def test_snippet_scan_in_chunks_finds_the_same(monkeypatch) -> None:
     for q in queries:
         assert base.find_matches(text, parse_query(q), limit=10_000) == whole[q], q
         assert whole[q] and all(text[a:b] for a, b in whole[q])
+
+
+# -- corpus analytics (written once in base.py, run by every backend) ------------------------------
+
+
+def test_clusters_are_stored_replaced_and_found(store, corpus) -> None:
+    from narrascope.clusters import Cluster
+
+    a, b, c = corpus[0].id, corpus[3].id, corpus[1].id
+    assert store.replace_clusters("near-duplicate", [Cluster([a, b], a, {(a, b): 0.8})]) == 1
+    store.replace_clusters("cross-language", [{"members": [a, c], "original": a,
+                                              "pairs": [{"a": a, "b": c, "score": 0.6, "evidence": ["#139", "@harbour"]}]}])
+    assert store.cluster_count() == 2 and store.cluster_count("near-duplicate") == 1
+    listed = store.clusters("near-duplicate")
+    assert [(x["original"], x["size"], x["title"]) for x in listed] == [(a, 2, "Ferry timetable changes")]
+    whole = store.cluster(listed[0]["id"])
+    assert [m["doc_id"] for m in whole["members"]] == [a, b]
+    assert whole["members"][1]["similarity"] == pytest.approx(0.8) and whole["members"][1]["title"] == "Паромы"
+    cross = store.clusters("cross-language")[0]
+    assert store.cluster(cross["id"])["members"][1]["evidence"] == ["#139", "@harbour"]
+    assert {x["kind"] for x in store.clusters_of(a)} == {"near-duplicate", "cross-language"}
+    # a new run replaces only its own kind; singletons are not clusters
+    assert store.replace_clusters("near-duplicate", [Cluster([c], c)]) == 0
+    assert store.cluster_count("near-duplicate") == 0 and store.cluster_count("cross-language") == 1
+    assert store.cluster(10_000) is None
+    with pytest.raises(StoreError, match="cluster kind"):
+        store.replace_clusters("nonsense", [])
+
+
+def test_overview_and_top_labels(store, corpus) -> None:
+    info = store.overview()
+    assert info["documents"] == 6 and info["sources"] == 4 and info["languages"] == 3
+    assert info["first_published"] == "2024-01-01T09:00:00" and info["last_published"] == "2024-02-20"
+    assert info["dated"] == 5 and info["errors"] == 0
+    assert store.top_labels("entity") == [("Northern Alliance", 2), ("Harbour Authority", 1)]
+    assert store.top_labels("technique", source="Coast Post") == [("Loaded_Language", 1), ("Name_Calling-Labeling", 1)]
+    with pytest.raises(StoreError):
+        store.top_labels("bogus")
+
+
+def test_entity_profile_and_graph(store, corpus) -> None:
+    extra = article("The Northern Alliance and the Harbour Authority signed a deal.", site="Valley Herald",
+                    published="2024-03-02", entities=["Northern Alliance", "Harbour Authority"],
+                    roles=[("Antagonist", "Northern Alliance")])
+    store.add(extra)
+    p = store.entity_profile("Northern Alliance", period="month")
+    assert p["documents"] == 3
+    assert p["roles"] == [("Antagonist", 2), ("Protagonist", 1)]
+    assert {"source": "Coast Post", "role": "Antagonist", "documents": 1} in p["roles_by_source"]
+    assert ("2024-01-01", "Antagonist", 1) in p["roles_over_time"] and ("2024-03-01", "Antagonist", 1) in p["roles_over_time"]
+    assert p["co_occurring"] == [("Harbour Authority", 1)]
+    assert p["recent"][0]["doc_id"] == extra.id
+    assert store.entity_profile("Nobody") is None
+    g = store.entity_graph(min_documents=1)
+    assert [n["id"] for n in g["nodes"]] == ["Northern Alliance", "Harbour Authority"]
+    assert g["nodes"][0]["roles"] == {"Antagonist": 2, "Protagonist": 1}
+    assert g["edges"] == [{"source": "Harbour Authority", "target": "Northern Alliance", "kind": "co-occurrence", "documents": 1}]
+    assert {"source": "Valley Herald", "entity": "Northern Alliance", "role": "Protagonist", "kind": "cast-as", "documents": 1} in g["cast"]
+    assert store.entity_graph(min_documents=2)["edges"] == []
+    only = store.entity_graph(source="Coast Post", min_documents=1)
+    assert [n["id"] for n in only["nodes"]] == ["Harbour Authority", "Northern Alliance"] and only["edges"] == []
+
+
+def test_citation_graph(store) -> None:
+    post = article("As the channel wrote, the minister said it was over.", site="Channel One")
+    post.metadata["forwarded_from"] = "Rybar"
+    post.metadata["links"] = ["https://www.example.org/a", "not a url"]
+    post.add_group("cited_sources", Group("S1", "Readovka", "telegram"))
+    post.add_group("speakers", Group("Q1", "Sergei Lavrov", "speaker"))
+    store.add(post)
+    g = store.citation_graph()
+    edges = {(e["source"], e["target"], e["kind"]) for e in g["edges"]}
+    assert edges == {("Channel One", "Rybar", "cites"), ("Channel One", "Readovka", "cites"),
+                     ("Channel One", "example.org", "cites"), ("Channel One", "Sergei Lavrov", "quotes")}
+    assert {"id": "Channel One", "kind": "outlet", "documents": 4} in g["nodes"]
+    assert store.top_labels("speaker") == [("Sergei Lavrov", 1)]

@@ -347,6 +347,19 @@ def _telegram_text(value: Any) -> str:
     return ""
 
 
+def _telegram_links(*parts: Any) -> list[str]:
+    """URLs a message links to: "link" entities (the URL is the text) and "text_link" ones (an href)."""
+    links: list[str] = []
+    for part in parts:
+        for ent in part if isinstance(part, list) else []:
+            if not isinstance(ent, dict):
+                continue
+            url = ent.get("href") if ent.get("type") == "text_link" else ent.get("text") if ent.get("type") == "link" else None
+            if isinstance(url, str) and url.strip() and url.strip() not in links:
+                links.append(url.strip())
+    return links[:100]
+
+
 def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None, opts: Options) -> ReadResult:
     result = ReadResult()
     for chat in chats:
@@ -383,6 +396,12 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             author = msg.get("author") if is_channel else msg.get("author") or msg.get("from")
             if isinstance(author, str) and author.strip():
                 meta["author"] = author.strip()
+            forwarded = msg.get("forwarded_from")
+            if isinstance(forwarded, str) and forwarded.strip():
+                meta["forwarded_from"] = forwarded.strip()
+            links = _telegram_links(msg.get("text"), msg.get("text_entities"))
+            if links:
+                meta["links"] = links
             meta["record"] = _scalar_fields(msg, "text")
             meta["record_index"] = index
             result.documents.append(Document(text, metadata=meta))

@@ -26,9 +26,34 @@ from ..errors import NarrascopeError
 from ..model import Document
 
 FACETS = ("language", "source", "narrative", "technique", "entity", "role")
-LABEL_KINDS = ("narrative", "technique", "entity", "role")
+# "cited": outlets, channels and accounts a document cites or forwards; "speaker": whom it quotes
+LABEL_KINDS = ("narrative", "technique", "entity", "role", "cited", "speaker")
+CLUSTER_KINDS = ("near-duplicate", "cross-language")
 PERIODS = ("day", "week", "month")
 OTHER_NARRATIVE = "Other"
+
+
+# Tables both backends create the same way (their own migrations run this DDL): the latest stored
+# result of each cluster kind; ids are assigned by the store, not by the database.
+CLUSTER_TABLES_SQL = """
+CREATE TABLE clusters (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                -- near-duplicate | cross-language
+    original TEXT NOT NULL,            -- document id of the probable original (the earliest member)
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX clusters_kind_size ON clusters(kind, size);
+CREATE TABLE cluster_members (
+    cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,         -- 0 = the probable original, then by date
+    similarity REAL,                   -- best similarity estimate to another member
+    evidence TEXT,                     -- shared specifics, one per line (cross-language links)
+    PRIMARY KEY (cluster_id, doc_id)
+);
+CREATE INDEX cluster_members_doc ON cluster_members(doc_id);
+"""
 
 
 class StoreError(NarrascopeError):
@@ -186,6 +211,231 @@ class Store(abc.ABC):
         """(period start as YYYY-MM-DD, label, number of documents) for documents with a
         publication date; weeks start on Monday. With ``entity`` (kind "role"): that entity's roles."""
 
+    # -- SQL every backend speaks -------------------------------------------------------------------
+    # The corpus analytics below (clusters, graphs, entity pages, overview) are written once, in SQL
+    # that SQLite and PostgreSQL both accept, with "?" placeholders; a backend runs it through these.
+    @abc.abstractmethod
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """Run a query, return all rows."""
+
+    @abc.abstractmethod
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """Run one write statement (inside the current batch, else committed by itself)."""
+
+    @abc.abstractmethod
+    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Run one write statement for each row of parameters."""
+
+    @abc.abstractmethod
+    def sightings(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every (source, url, origin, published, seen_at) the text was seen with, first seen first."""
+
+    # -- clusters -----------------------------------------------------------------------------------
+    def replace_clusters(self, kind: str, clusters: Iterable[Any]) -> int:
+        """Store the clusters of one kind (CLUSTER_KINDS), replacing that kind's earlier result.
+        Each cluster is a :class:`narrascope.clusters.Cluster` (or its ``to_dict()``): members
+        earliest first, the first the probable original. Returns how many were stored."""
+        if kind not in CLUSTER_KINDS:
+            raise StoreError(f"cluster kind must be one of {', '.join(CLUSTER_KINDS)}, not {kind!r}")
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        stored = 0
+        with self.batch():
+            self._run("DELETE FROM cluster_members WHERE cluster_id IN (SELECT id FROM clusters WHERE kind = ?)", (kind,))
+            self._run("DELETE FROM clusters WHERE kind = ?", (kind,))
+            next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM clusters")[0][0]) + 1
+            for c in clusters:
+                c = c.to_dict() if hasattr(c, "to_dict") else dict(c)
+                members = list(c["members"])
+                if len(members) < 2:
+                    continue
+                best: dict[str, float] = {}
+                evidence: dict[str, list[str]] = {}
+                for pair in c.get("pairs", []):
+                    score = float(pair.get("jaccard", pair.get("score", 0.0)))
+                    for m in (pair["a"], pair["b"]):
+                        best[m] = max(best.get(m, 0.0), score)
+                        if pair.get("evidence"):
+                            evidence.setdefault(m, [])
+                            evidence[m] += [e for e in pair["evidence"] if e not in evidence[m]]
+                self._run("INSERT INTO clusters (id, kind, original, size, created_at) VALUES (?, ?, ?, ?, ?)",
+                          (next_id, kind, members[0], len(members), now))
+                self._run_many(
+                    "INSERT INTO cluster_members (cluster_id, doc_id, position, similarity, evidence) VALUES (?, ?, ?, ?, ?)",
+                    [(next_id, m, i, best.get(m), "\n".join(evidence.get(m, [])[:20]) or None) for i, m in enumerate(members)],
+                )
+                next_id += 1
+                stored += 1
+        return stored
+
+    _CLUSTER_COLUMNS = ("id", "kind", "original", "size", "title", "source", "published", "language")
+
+    def clusters(self, kind: str | None = None, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Stored clusters, largest first, with the probable original's title, source, date, language."""
+        sql = ("SELECT c.id, c.kind, c.original, c.size, d.title, d.source, d.published, d.language"
+               " FROM clusters c LEFT JOIN documents d ON d.id = c.original")
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE c.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY c.size DESC, c.id LIMIT ? OFFSET ?"
+        return [dict(zip(self._CLUSTER_COLUMNS, r)) for r in self._rows(sql, params + [max(0, int(limit)), max(0, int(offset))])]
+
+    def cluster_count(self, kind: str | None = None) -> int:
+        if kind:
+            return int(self._rows("SELECT count(*) FROM clusters WHERE kind = ?", (kind,))[0][0])
+        return int(self._rows("SELECT count(*) FROM clusters")[0][0])
+
+    def cluster(self, cluster_id: int) -> dict[str, Any] | None:
+        """One cluster with its members (earliest first): id, title, source, url, published, language,
+        similarity (best estimate to another member), evidence (shared specifics, cross-language)."""
+        rows = self._rows(
+            "SELECT c.id, c.kind, c.original, c.size, d.title, d.source, d.published, d.language"
+            " FROM clusters c LEFT JOIN documents d ON d.id = c.original WHERE c.id = ?", (int(cluster_id),))
+        if not rows:
+            return None
+        out = dict(zip(self._CLUSTER_COLUMNS, rows[0]))
+        keys = ("doc_id", "position", "similarity", "evidence", "title", "source", "url", "published", "language")
+        out["members"] = [
+            {**dict(zip(keys, r)), "evidence": r[3].split("\n") if r[3] else []}
+            for r in self._rows(
+                "SELECT m.doc_id, m.position, m.similarity, m.evidence, d.title, d.source, d.url, d.published, d.language"
+                " FROM cluster_members m LEFT JOIN documents d ON d.id = m.doc_id WHERE m.cluster_id = ? ORDER BY m.position",
+                (int(cluster_id),))
+        ]
+        return out
+
+    def clusters_of(self, doc_id: str) -> list[dict[str, Any]]:
+        """The clusters a document belongs to (id, kind, original, size, its position)."""
+        rows = self._rows(
+            "SELECT c.id, c.kind, c.original, c.size, m.position FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id"
+            " WHERE m.doc_id = ? ORDER BY c.kind, c.id", (doc_id,))
+        return [dict(zip(("id", "kind", "original", "size", "position"), r)) for r in rows]
+
+    # -- overview, entities, graphs -------------------------------------------------------------------
+    def overview(self) -> dict[str, Any]:
+        """Corpus totals for a dashboard: documents, sources, languages, dated span, clusters, errors."""
+        docs, sources, languages, first, last, dated = self._rows(
+            "SELECT count(*), count(DISTINCT source), count(DISTINCT language), min(published), max(published),"
+            " count(published) FROM documents")[0]
+        return {
+            "documents": int(docs), "sources": int(sources), "languages": int(languages),
+            "first_published": first, "last_published": last, "dated": int(dated),
+            "clusters": {k: self.cluster_count(k) for k in CLUSTER_KINDS},
+            "errors": int(self._rows("SELECT count(*) FROM ingest_errors")[0][0]),
+        }
+
+    def top_labels(self, kind: str, *, limit: int = 20, source: str | None = None) -> list[tuple[str, int]]:
+        """The labels of one kind (LABEL_KINDS) in most documents: (label, documents)."""
+        if kind not in LABEL_KINDS:
+            raise StoreError(f"kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        if source:
+            rows = self._rows(
+                "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l JOIN documents d ON d.id = l.doc_id"
+                " WHERE l.kind = ? AND d.source = ? GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", (kind, source, limit))
+        else:
+            rows = self._rows(
+                "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = ?"
+                " GROUP BY label ORDER BY n DESC, label LIMIT ?", (kind, limit))
+        return [(label, int(n)) for label, n in rows]
+
+    def entity_profile(self, name: str, *, period: str = "month") -> dict[str, Any] | None:
+        """Everything about one entity (its canonical name): documents, roles (main roles and the
+        documents casting it so), who casts it as what (role by source), roles over time, the entities
+        it appears with, and its most recent documents. None when no document mentions it."""
+        docs = int(self._rows(
+            "SELECT count(DISTINCT doc_id) FROM doc_labels WHERE kind = 'entity' AND label = ?", (name,))[0][0])
+        roles = [(r, int(n)) for r, n in self._rows(
+            "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = 'role' AND entity = ?"
+            " GROUP BY label ORDER BY n DESC, label", (name,))]
+        if not docs and not roles:
+            return None
+        by_source = [
+            {"source": s, "role": r, "documents": int(n)} for s, r, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                " JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?"
+                " GROUP BY d.source, l.label ORDER BY n DESC, d.source, l.label LIMIT 200", (name,))
+        ]
+        together = [(e, int(n)) for e, n in self._rows(
+            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM doc_labels a JOIN doc_labels b ON b.doc_id = a.doc_id"
+            " WHERE a.kind = 'entity' AND a.label = ? AND b.kind = 'entity' AND b.label <> a.label"
+            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", (name,))]
+        recent = [
+            dict(zip(("doc_id", "title", "source", "published", "language"), r)) for r in self._rows(
+                "SELECT d.id, d.title, d.source, d.published, d.language FROM documents d WHERE d.id IN"
+                " (SELECT doc_id FROM doc_labels WHERE kind IN ('entity', 'role') AND (label = ? OR entity = ?))"
+                " ORDER BY d.published IS NULL, d.published DESC, d.id LIMIT 20", (name, name))
+        ]
+        return {
+            "entity": name, "documents": docs, "roles": roles, "roles_by_source": by_source,
+            "roles_over_time": self.counts_over_time("role", period, entity=name),
+            "co_occurring": together, "recent": recent,
+        }
+
+    def entity_graph(self, *, limit: int = 60, min_documents: int = 2, source: str | None = None) -> dict[str, Any]:
+        """Entities as nodes (the ``limit`` in most documents, with their roles), co-occurrence edges
+        (documents mentioning both, at least ``min_documents``), and "cast as ROLE by SOURCE" edges."""
+        src_join, src_where, src_params = "", "", []
+        if source:
+            src_join, src_where, src_params = " JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]
+        top = self._rows(
+            f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l{src_join} WHERE l.kind = 'entity'{src_where}"
+            " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", src_params + [limit])
+        names = [r[0] for r in top]
+        if not names:
+            return {"nodes": [], "edges": [], "cast": []}
+        marks = ", ".join("?" * len(names))
+        role_rows = self._rows(
+            f"SELECT l.entity, l.label, count(DISTINCT l.doc_id) FROM doc_labels l{src_join}"
+            f" WHERE l.kind = 'role' AND l.entity IN ({marks}){src_where} GROUP BY l.entity, l.label", names + src_params)
+        roles: dict[str, dict[str, int]] = {}
+        for entity, role, n in role_rows:
+            roles.setdefault(entity, {})[role] = int(n)
+        nodes = [{"id": name, "documents": int(n), "roles": roles.get(name, {})} for name, n in top]
+        edge_src = (" JOIN documents d ON d.id = a.doc_id", " AND d.source = ?") if source else ("", "")
+        edges = [
+            {"source": a, "target": b, "kind": "co-occurrence", "documents": int(n)} for a, b, n in self._rows(
+                f"SELECT a.label, b.label, count(DISTINCT a.doc_id) AS n FROM doc_labels a"
+                f" JOIN doc_labels b ON b.doc_id = a.doc_id AND b.kind = 'entity' AND a.label < b.label{edge_src[0]}"
+                f" WHERE a.kind = 'entity' AND a.label IN ({marks}) AND b.label IN ({marks}){edge_src[1]}"
+                " GROUP BY a.label, b.label HAVING count(DISTINCT a.doc_id) >= ? ORDER BY n DESC, a.label, b.label LIMIT 500",
+                names + names + src_params + [max(1, int(min_documents))])
+        ]
+        cast = [
+            {"source": s, "entity": e, "role": r, "kind": "cast-as", "documents": int(n)} for s, e, r, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.entity, l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity IN ({marks})"
+                + (" AND d.source = ?" if source else "")
+                + " GROUP BY d.source, l.entity, l.label ORDER BY n DESC, l.entity, l.label LIMIT 500", names + src_params)
+        ]
+        return {"nodes": nodes, "edges": edges, "cast": cast}
+
+    def citation_graph(self, *, limit: int = 300) -> dict[str, Any]:
+        """Who leans on whom: an edge from each outlet (a document's source) to what its documents cite
+        or forward ("cites") and to whom they quote ("quotes"), weighted by documents."""
+        edges = [
+            {"source": s, "target": t, "kind": "cites" if k == "cited" else "quotes", "documents": int(n)}
+            for s, t, k, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.label, l.kind, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                " JOIN documents d ON d.id = l.doc_id WHERE l.kind IN ('cited', 'speaker')"
+                " GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label LIMIT ?", (limit,))
+        ]
+        nodes: dict[tuple[str, str], int] = {}
+        for e in edges:
+            nodes[("outlet", e["source"])] = nodes.get(("outlet", e["source"]), 0) + e["documents"]
+            kind = "cited" if e["kind"] == "cites" else "speaker"
+            nodes[(kind, e["target"])] = nodes.get((kind, e["target"]), 0) + e["documents"]
+        return {"nodes": [{"id": name, "kind": kind, "documents": n} for (kind, name), n in
+                          sorted(nodes.items(), key=lambda kv: (-kv[1], kv[0]))],
+                "edges": edges}
+
+    def documents_for_clustering(self) -> Iterator[tuple[str, str, str | None]]:
+        """(id, text, published) of every stored document, in insertion order, read in pages."""
+        for chunk in batch_iter(self.ids(), 500):
+            marks = ", ".join("?" * len(chunk))
+            for doc_id, payload, published in self._rows(
+                    f"SELECT id, json, published FROM documents WHERE id IN ({marks})", chunk):
+                yield doc_id, Document.from_json(payload).text, published
+
     # -- lifecycle --------------------------------------------------------------------------------
     @abc.abstractmethod
     def close(self) -> None: ...
@@ -313,6 +563,19 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
         bump("entity", g.label, n=mentions if isinstance(mentions, int) and mentions > 0 else max(1, len(g.span_ids)))
     for g in doc.groups.get("roles", []):
         bump("role", g.label, g.attrs.get("entity") or "")
+    for g in doc.groups.get("cited_sources", []):
+        bump("cited", g.label, n=max(1, len(g.span_ids)))
+    forwarded = doc.metadata.get("forwarded_from")
+    if isinstance(forwarded, str):
+        bump("cited", forwarded)
+    for link in doc.metadata.get("links") or []:
+        if isinstance(link, str):
+            with contextlib.suppress(ValueError):
+                host = urllib.parse.urlsplit(link.strip()).hostname
+                if host:
+                    bump("cited", host[4:] if host.startswith("www.") else host)
+    for g in doc.groups.get("speakers", []):
+        bump("speaker", g.label, n=max(1, len(g.span_ids)))
     return [(kind, label, entity, n) for (kind, label, entity), n in counts.items()]
 
 

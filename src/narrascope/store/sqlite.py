@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 from ..model import Document
 from .base import (
+    CLUSTER_TABLES_SQL,
     FACETS,
     LABEL_KINDS,
     PERIODS,
@@ -127,7 +128,19 @@ def _m2_ingest(con: sqlite3.Connection, fts: bool) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest]
+def _m3_clusters(con: sqlite3.Connection, fts: bool) -> None:
+    """Stored cluster results, and the "cited" / "speaker" labels for documents already stored."""
+    _script(con, CLUSTER_TABLES_SQL)
+    for doc_id, payload in con.execute("SELECT id, json FROM documents").fetchall():
+        doc = Document.from_json(payload)
+        con.executemany(
+            "INSERT OR IGNORE INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
+            [(doc_id, kind, _sql_text(label), _sql_text(entity), n) for kind, label, entity, n in document_labels(doc)
+             if kind in ("cited", "speaker")],
+        )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -325,8 +338,18 @@ class SQLiteStore(Store):
     def ids(self) -> list[str]:
         return [r[0] for r in self._con.execute("SELECT id FROM documents ORDER BY rowid")]
 
+    def _rows(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self._con.execute(sql, list(params)).fetchall()
+
+    def _run(self, sql: str, params: Any = ()) -> None:
+        with self.batch():
+            self._con.execute(sql, list(params))
+
+    def _run_many(self, sql: str, rows: Any) -> None:
+        with self.batch():
+            self._con.executemany(sql, rows)
+
     def sightings(self, doc_id: str) -> list[dict[str, Any]]:
-        """Every (source, url, origin, published) the text was seen with, first seen first."""
         rows = self._con.execute(
             "SELECT source, url, origin, published, seen_at FROM sightings WHERE doc_id = ? ORDER BY seen_at, source, url",
             (doc_id,),
@@ -429,7 +452,7 @@ class SQLiteStore(Store):
             out[column] = [tuple(r) for r in self._con.execute(
                 f"SELECT d.{column}, count(*) AS n{where} {'AND' if ' WHERE ' in where else 'WHERE'} d.{column} IS NOT NULL"
                 f" GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?", params + [limit])]
-        for kind in LABEL_KINDS:
+        for kind in FACETS[2:]:  # the label facets
             out[kind] = [tuple(r) for r in self._con.execute(
                 f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ? AND l.doc_id IN ({matching})"
                 " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", [kind] + params + [limit])]
