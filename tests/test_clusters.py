@@ -74,3 +74,48 @@ def test_pairwise_scores_count_pairs():
     s = pairwise_scores(clusters, truth)
     assert s["true_pairs"] == 4 and s["predicted_pairs"] == 2
     assert s["precision"] == pytest.approx(0.5) and s["recall"] == pytest.approx(0.25)
+
+
+# -- cross-language copies ------------------------------------------------------------------------------
+
+from narrascope.clusters import cross_language_clusters, document_anchors  # noqa: E402
+from narrascope.model import Document  # noqa: E402
+
+EN = ("Harbour strike: 1,250 dockers walk out in Odessa. Union leader Viktor Marchenko said 37 ships were "
+      "waiting and losses reached 4.5 million hryvnias a day. Details: https://portnews.example/strike/2024")
+RU = ("Забастовка в порту: 1 250 докеров покинули работу в Одессе. Лидер профсоюза Виктор Марченко заявил, что "
+      "37 судов ждут разгрузки, а потери достигли 4,5 миллиона гривен в день. Подробнее: https://portnews.example/strike/2024/")
+RU_OTHER = ("Забастовка в порту Одессы продолжается. Лидер профсоюза Виктор Марченко заявил, что 12 судов ждут, "
+            "а 800 докеров вышли на работу. Источник: https://othernews.example/a")
+
+
+def _doc(text: str, lang: str, published: str | None = "2024-03-01") -> Document:
+    meta = {"language": lang}
+    if published:
+        meta["published"] = published
+    return Document(text, metadata=meta)
+
+
+def test_anchors_survive_translation():
+    en, ru = document_anchors(_doc(EN, "en")), document_anchors(_doc(RU, "ru"))
+    shared = set(en) & set(ru)
+    assert {"#1250", "#37", "#4.5", "/portnews.example/strike/2024", "@march", "@odess"} <= shared
+    assert "#1" not in en  # single digits say nothing
+
+
+def test_translation_is_linked_and_same_topic_is_not():
+    en, ru, other = _doc(EN, "en", "2024-03-02"), _doc(RU, "ru", "2024-03-01"), _doc(RU_OTHER, "uk")
+    noise = [_doc(f"Market report number {i}: prices of {100 + i} goods rose in Lviv and Kharkiv.", "en") for i in range(30)]
+    clusters = cross_language_clusters([en, ru, other, *noise])
+    assert len(clusters) == 1
+    c = clusters[0]
+    assert c.members == [ru.id, en.id] and c.original == ru.id  # the earlier one
+    evidence = c.evidence[next(iter(c.evidence))]
+    assert any("1,250" in e and "1 250" in e for e in evidence) and c.to_dict()["pairs"][0]["anchor_score"] >= 0.3
+
+
+def test_cross_language_needs_different_languages_and_close_dates():
+    assert cross_language_clusters([_doc(EN, "en"), _doc(EN + " Updated.", "en")]) == []
+    assert cross_language_clusters([_doc(EN, "en", "2020-01-01"), _doc(RU, "ru", "2024-03-01")]) == []
+    assert cross_language_clusters([_doc(EN, "en"), _doc(RU, "ru", None)])  # undated: not excluded
+    assert cross_language_clusters([_doc(EN, None), _doc(RU, "ru")]) == []  # unknown language: not compared

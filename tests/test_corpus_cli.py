@@ -58,6 +58,65 @@ def test_clusters_of_republished_copies(tmp_path, capsys):
     main(["ingest", str(folder), "--db", str(db)])
     capsys.readouterr()
     assert main(["clusters", "--db", str(db), "--json"]) == 0
-    clusters = json.loads(capsys.readouterr().out)
+    found = json.loads(capsys.readouterr().out)
+    clusters = found["near-duplicate"]
     assert len(clusters) == 1 and clusters[0]["size"] == 2 and clusters[0]["title"] == "Ferry timetable approved"
+    assert found["cross-language"] == []
     assert main(["clusters", "--db", str(db), "--threshold", "2"]) == 2
+    assert main(["clusters", "--db", str(db), "--kind", "nonsense"]) == 2
+    # the result is stored: the store (and the web UI) lists it without clustering again
+    from narrascope.store import open_store
+
+    with open_store(db) as store:
+        stored = store.clusters("near-duplicate")
+        assert [c["id"] for c in stored] == [clusters[0]["id"]] and stored[0]["size"] == 2
+    capsys.readouterr()
+    assert main(["clusters", "--db", str(db)]) == 0  # the table; running again replaces, not adds
+    assert "1 near-duplicate cluster(s)" in capsys.readouterr().out
+    with open_store(db) as store:
+        assert store.cluster_count() == 1
+
+
+def _labelled_store(path):
+    from narrascope.model import Document, Group
+    from narrascope.store import open_store
+
+    with open_store(path) as store:
+        for i, (site, role, day) in enumerate([("Coast Post", "Antagonist", "2024-01-02"), ("Coast Post", "Antagonist", "2024-01-20"),
+                                               ("=Valley Herald", "Protagonist", "2024-02-03")]):
+            doc = Document(f"Report {i} on the Northern Alliance and the Harbour Board.",
+                           metadata={"site_name": site, "published": day, "language": "en"})
+            doc.add_group("entities", Group("E1", "Northern Alliance", "ORG"))
+            doc.add_group("entities", Group("E2", "Harbour Board", "ORG"))
+            doc.add_group("roles", Group("R1", role, "ORG", attrs={"entity": "Northern Alliance"}))
+            doc.add_group("narratives", Group("N1", "Blaming others", "narrative"))
+            doc.add_group("cited_sources", Group("S1", "Harbour TV", "telegram"))
+            store.add(doc)
+
+
+def test_trends_entity_and_graph_commands(tmp_path, capsys):
+    db = tmp_path / "l.db"
+    _labelled_store(db)
+    assert main(["trends", "--db", str(db), "--period", "month", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"period": "2024-01-01", "narrative": "Blaming others", "documents": 2},
+        {"period": "2024-02-01", "narrative": "Blaming others", "documents": 1}]
+    assert main(["trends", "--db", str(db), "--kind", "role", "--entity", "Northern Alliance", "--period", "month", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "period,role,documents" and "2024-01-01,Antagonist,2" in lines
+    assert main(["trends", "--db", str(db), "--kind", "bogus"]) == 2
+    assert main(["entity", "Northern Alliance", "--db", str(db), "--json"]) == 0
+    profile = json.loads(capsys.readouterr().out)
+    assert profile["documents"] == 3 and profile["roles"] == [["Antagonist", 2], ["Protagonist", 1]]
+    assert main(["entity", "Northern Alliance", "--db", str(db)]) == 0
+    assert "cast as Antagonist (2), Protagonist (1)" in capsys.readouterr().out
+    assert main(["entity", "Nobody", "--db", str(db)]) == 2
+    assert main(["graph", "entities", "--db", str(db), "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "source,target,kind,documents" and "Harbour Board,Northern Alliance,co-occurrence,3" in out
+    assert "'=Valley Herald,Northern Alliance,Protagonist,cast-as,1" in out  # a formula-looking cell is defused
+    assert main(["graph", "citations", "--db", str(db), "--format", "json"]) == 0
+    graph = json.loads(capsys.readouterr().out)
+    assert {"source": "Coast Post", "target": "Harbour TV", "kind": "cites", "documents": 2} in graph["edges"]
+    assert main(["graph", "nonsense", "--db", str(db)]) == 2
+    assert main(["graph", "entities", "--db", str(tmp_path / "missing.db")]) == 2

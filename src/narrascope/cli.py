@@ -577,41 +577,168 @@ def search(
                 console.print(Text(f"{name}: ", style="bold") + Text(", ".join(f"{v} ({n})" for v, n in values[:10])))
 
 
+def _existing_store(db: str) -> str:
+    """``db`` when it names a store that exists (a database URL, or an SQLite file); a usage error otherwise."""
+    if "://" not in db and not Path(db).is_file():
+        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
+    return db
+
+
+def _print_rows(rows: list[dict], fmt: str, title: str) -> None:
+    """Rows as a Rich table, JSON, or CSV on stdout (CSV cells that a spreadsheet would run are quoted with ')."""
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    columns = list(rows[0]) if rows else []
+    if fmt == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in r.values()])
+        return
+    table = Table(title=title, header_style="bold")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r.values()))
+    Console(highlight=False).print(table)
+
+
+_FORMATS = ("table", "json", "csv")
+
+
 @app.command("clusters")
 def clusters_cmd(
     db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
     threshold: float = typer.Option(0.5, "--threshold", help="Estimated Jaccard similarity of word 5-gram sets that makes two texts copies (0-1)."),
+    kind: str = typer.Option("all", "--kind", help="near-duplicate, cross-language, or all."),
     json_out: bool = typer.Option(False, "--json", help="Print the clusters as JSON."),
 ) -> None:
-    """Near-duplicate and republication clusters in a corpus store (MinHash LSH), earliest copy first."""
-    from .clusters import near_duplicate_clusters
+    """Find near-duplicate clusters (MinHash LSH) and cross-language copies (shared figures, links, names) in a
+    corpus store, store them (replacing the previous result of each kind), and print them, earliest copy first."""
+    from .clusters import cross_language_clusters, near_duplicate_clusters
     from .store import open_store
-    from .store.base import document_row
+    from .store.base import CLUSTER_KINDS, document_row
 
     if not 0.0 < threshold < 1.0:
         raise UsageError("--threshold must be between 0 and 1")
-    if "://" not in db and not Path(db).is_file():
-        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
-    titles: dict[str, str] = {}
-    with open_store(db) as store:
-        def items():
-            for doc_id in store.ids():
-                doc = store.get(doc_id)
-                if doc is not None:
-                    row = document_row(doc)
-                    titles[doc_id] = row.get("title") or ""
-                    yield doc_id, doc.text, row.get("published")
-        found = near_duplicate_clusters(items(), threshold=threshold)
+    if kind not in (*CLUSTER_KINDS, "all"):
+        raise UsageError(f"--kind must be one of {', '.join(CLUSTER_KINDS)}, all")
+    kinds = CLUSTER_KINDS if kind == "all" else (kind,)
+    found: dict[str, list] = {}
+    with open_store(_existing_store(db)) as store:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True, disable=json_out) as bar:
+            total = store.count()
+            for k in kinds:
+                task = bar.add_task(k, total=total)
+
+                def counted(docs):
+                    for doc in docs:
+                        bar.advance(task)
+                        yield doc
+
+                if k == "near-duplicate":
+                    found[k] = near_duplicate_clusters(
+                        ((d.id, d.text, document_row(d)["published"]) for d in counted(store.iter_documents())),
+                        threshold=threshold)
+                else:
+                    found[k] = cross_language_clusters(counted(store.iter_documents()))
+                store.replace_clusters(k, found[k])
+        listed = {k: {c["original"]: c for c in store.clusters(k, limit=max(1, len(found[k])))} for k in kinds}
     if json_out:
-        typer.echo(json.dumps([{**c.to_dict(), "title": titles.get(c.original, "")} for c in found], indent=1, ensure_ascii=False))
+        typer.echo(json.dumps({k: [{**c.to_dict(), "id": listed[k][c.original]["id"], "title": listed[k][c.original]["title"]}
+                                   for c in found[k]] for k in kinds}, indent=1, ensure_ascii=False))
         return
-    table = Table(title=f"{len(found)} cluster(s) of near-duplicates", header_style="bold")
-    for head in ("size", "probable original", "title", "copies"):
-        table.add_column(head, overflow="fold")
-    for c in found:
-        table.add_row(str(len(c.members)), c.original[:12], _clip_title(titles.get(c.original, ""), 70),
-                      ", ".join(m[:12] for m in c.members[1:]))
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    for k in kinds:
+        table = Table(title=f"{len(found[k])} {k} cluster(s)", header_style="bold")
+        for head in ("id", "size", "probable original", "title", "copies"):
+            table.add_column(head, overflow="fold")
+        for c in found[k]:
+            row = listed[k][c.original]
+            table.add_row(str(row["id"]), str(len(c.members)), c.original[:12], _clip_title(row["title"] or "", 70),
+                          ", ".join(m[:12] for m in c.members[1:]))
+        console.print(table)
+
+
+@app.command("trends")
+def trends_cmd(
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    kind: str = typer.Option("narrative", "--kind", help="narrative, technique, entity, role, cited or speaker."),
+    period: str = typer.Option("week", "--period", help="day, week (from Monday) or month."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this outlet's documents."),
+    entity: Optional[str] = typer.Option(None, "--entity", help="With --kind role: the roles of this entity."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+) -> None:
+    """Documents per label over time (dated documents only)."""
+    from .store import open_store
+    from .store.base import LABEL_KINDS, PERIODS
+
+    if kind not in LABEL_KINDS or period not in PERIODS or fmt not in _FORMATS:
+        raise UsageError(f"--kind: {', '.join(LABEL_KINDS)}; --period: {', '.join(PERIODS)}; --format: {', '.join(_FORMATS)}")
+    with open_store(_existing_store(db)) as store:
+        rows = [{"period": p, kind: label, "documents": n}
+                for p, label, n in store.counts_over_time(kind, period, source=source, entity=entity)]
+    _print_rows(rows, fmt, f"{kind} per {period}" + (f" in {source}" if source else ""))
+
+
+@app.command("entity")
+def entity_cmd(
+    name: str = typer.Argument(..., help="The entity's canonical name, as search facets show it."),
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    period: str = typer.Option("month", "--period", help="Bucket of the roles over time: day, week, month."),
+    json_out: bool = typer.Option(False, "--json", help="Print the whole profile as JSON."),
+) -> None:
+    """One entity across the corpus: how often, cast in which roles, by which outlets, since when."""
+    from .store import open_store
+    from .store.base import PERIODS
+
+    if period not in PERIODS:
+        raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
+    with open_store(_existing_store(db)) as store:
+        profile = store.entity_profile(name, period=period)
+    if profile is None:
+        raise UsageError(f"{name}: no document mentions this entity (see narrascope search --facets)")
+    if json_out:
+        typer.echo(json.dumps(profile, ensure_ascii=False, indent=1))
+        return
+    console = Console(highlight=False)
+    roles = ", ".join(f"{r} ({n})" for r, n in profile["roles"]) or "no roles"
+    console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
+    _print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
+    _print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
+    console.print(Text("appears with: ", style="bold") + Text(", ".join(f"{e} ({n})" for e, n in profile["co_occurring"][:15])))
+
+
+@app.command("graph")
+def graph_cmd(
+    which: str = typer.Argument(..., metavar="entities|citations"),
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    limit: int = typer.Option(60, "--limit", help="entities: how many entities (most mentioned first); citations: edges."),
+    min_documents: int = typer.Option(2, "--min-documents", help="entities: fewest shared documents for a co-occurrence edge."),
+    source: Optional[str] = typer.Option(None, "--source", help="entities: only this outlet's documents."),
+    fmt: str = typer.Option("table", "--format", help="table or csv (the edges), json (nodes and edges)."),
+) -> None:
+    """The entity graph (co-occurrence, and "cast as ROLE by SOURCE") or the citation graph (outlet -> what it cites or quotes)."""
+    from .store import open_store
+
+    if which not in ("entities", "citations") or fmt not in _FORMATS:
+        raise UsageError(f"graph: entities or citations; --format: {', '.join(_FORMATS)}")
+    with open_store(_existing_store(db)) as store:
+        if which == "entities":
+            graph = store.entity_graph(limit=limit, min_documents=min_documents, source=source)
+            edges = graph["edges"] + graph["cast"]
+        else:
+            graph = store.citation_graph(limit=limit)
+            edges = graph["edges"]
+    if fmt == "json":
+        typer.echo(json.dumps(graph, ensure_ascii=False, indent=1))
+        return
+    _print_rows(edges, fmt, f"{which} graph: {len(graph['nodes'])} nodes, {len(edges)} edges")
 
 
 @app.command("pipeline")

@@ -1,8 +1,9 @@
 """Near-duplicate and republication clusters: which articles are copies (or light edits) of one original.
 
 Method: each text becomes the set of its word 5-gram shingles (lower-cased, punctuation dropped); a MinHash
-signature (``datasketch``, 128 permutations) estimates the Jaccard similarity of two sets, and MinHash LSH
-(banded, tuned for ``threshold``) proposes candidate pairs in time linear in the number of texts. Each
+signature (``datasketch``, 128 permutations) estimates the Jaccard similarity of two sets, and LSH banding
+(datasketch's optimal bands × rows for ``threshold``; band keys sorted, not hashed into tables) proposes
+candidate pairs in time linear in the number of texts. Each
 candidate pair is confirmed on its estimated Jaccard similarity (≥ ``threshold``), and confirmed pairs are
 joined into clusters with a union-find. In every cluster the member with the earliest date (ties: the first
 seen) is marked the probable original.
@@ -26,11 +27,14 @@ class Cluster:
 
     members: list[str]
     original: str
-    similarity: dict[tuple[str, str], float] = field(default_factory=dict)  # confirmed pairs -> Jaccard estimate
+    similarity: dict[tuple[str, str], float] = field(default_factory=dict)  # confirmed pairs -> similarity
+    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # cross-language: shared specifics
+    measure: str = "jaccard"  # what the similarity is: "jaccard" (near-duplicates) or "anchor_score"
 
     def to_dict(self) -> dict:
         return {"original": self.original, "members": self.members, "size": len(self.members),
-                "pairs": [{"a": a, "b": b, "jaccard": round(j, 3)} for (a, b), j in sorted(self.similarity.items())]}
+                "pairs": [{"a": a, "b": b, self.measure: round(j, 3), **({"evidence": self.evidence[(a, b)]} if (a, b) in self.evidence else {})}
+                          for (a, b), j in sorted(self.similarity.items())]}
 
 
 def shingles(text: str, k: int = 5) -> set[bytes]:
@@ -62,41 +66,84 @@ def near_duplicate_clusters(items: Iterable[tuple[str, str, str | None]], thresh
                             num_perm: int = 128, k: int = 5, seed: int = 1) -> list[Cluster]:
     """Clusters of near-duplicates among ``items`` = ``(id, text, date or None)``; only clusters of two or
     more members are returned, largest first. Ids must be unique."""
-    from datasketch import MinHash, MinHashLSH
+    import numpy as np
+    from datasketch import MinHash
+    from datasketch.lsh import _optimal_param
 
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold must be between 0 and 1")
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    signatures: dict[str, MinHash] = {}
+    # One pass: a MinHash signature per text (datasketch; the permutations are drawn once, not per text).
+    # Only the signatures are kept (num_perm × 4 bytes a text): memory grows by them alone.
+    template = MinHash(num_perm=num_perm, seed=seed)
+    permutations, scheme = template.permutations, template.scheme
+    ids: list[str] = []
     order: dict[str, tuple[str, int]] = {}
-    uf = _UnionFind()
-    confirmed: dict[tuple[str, str], float] = {}
+    rows: list[np.ndarray] = []
     for n, (doc_id, text, when) in enumerate(items):
-        if doc_id in signatures:
+        if doc_id in order:
             raise ValueError(f"duplicate id {doc_id!r}")
+        order[doc_id] = (when or "9999", n)
         grams = shingles(text, k)
         if not grams:
             continue
-        m = MinHash(num_perm=num_perm, seed=seed)
+        m = MinHash(num_perm=num_perm, seed=seed, permutations=permutations, scheme=scheme)
         m.update_batch(list(grams))
-        for other in lsh.query(m):
-            j = float(m.jaccard(signatures[other]))
-            if j >= threshold:
-                uf.union(other, doc_id)
-                confirmed[(other, doc_id)] = j
-        lsh.insert(doc_id, m)
-        signatures[doc_id] = m
-        order[doc_id] = (when or "9999", n)
+        ids.append(doc_id)
+        rows.append(m.hashvalues.astype(np.uint32))  # affine32 values fit in 32 bits
+    if len(ids) < 2:
+        return []
+    sig = np.vstack(rows)
+    del rows
+    # LSH banding with datasketch's optimal (bands, rows) for the threshold: texts whose signatures agree
+    # on a whole band are candidates. Band keys are sorted instead of hashed into tables, so the index
+    # costs one 8-byte key per text and band.
+    bands, per_band = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    mult = np.random.default_rng(seed).integers(1, 2**63, size=per_band, dtype=np.uint64) | np.uint64(1)
+    uf = _UnionFind()
+    confirmed: dict[tuple[str, str], float] = {}
+    checked: set[tuple[int, int]] = set()
+
+    def confirm(i: int, j: int) -> None:
+        a, b = (i, j) if i < j else (j, i)
+        if (a, b) in checked:
+            return
+        checked.add((a, b))
+        jac = float(np.count_nonzero(sig[a] == sig[b])) / num_perm
+        if jac >= threshold:
+            uf.union(ids[a], ids[b])
+            confirmed[(ids[a], ids[b])] = jac
+
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            block = sig[:, band * per_band:(band + 1) * per_band].astype(np.uint64)
+            keys = (block * mult).sum(axis=1)  # wraps modulo 2**64: a hash of the band
+            sorted_idx = np.argsort(keys, kind="stable")
+            sorted_keys = keys[sorted_idx]
+            breaks = np.flatnonzero(np.diff(sorted_keys)) + 1
+            for group in np.split(sorted_idx, breaks):
+                if len(group) < 2:
+                    continue
+                members = group.tolist()
+                if len(members) <= 40:
+                    for x in range(len(members)):
+                        for y in range(x + 1, len(members)):
+                            confirm(members[x], members[y])
+                else:  # a crowded band (boilerplate): chain neighbours and the first, not every pair
+                    for x in range(1, len(members)):
+                        confirm(members[0], members[x])
+                        confirm(members[x - 1], members[x])
     groups: dict[str, list[str]] = {}
-    for doc_id in signatures:
+    for doc_id in ids:
         groups.setdefault(uf.find(doc_id), []).append(doc_id)
+    by_member: dict[str, list[tuple[tuple[str, str], float]]] = {}
+    for pair, j in confirmed.items():
+        by_member.setdefault(pair[0], []).append((pair, j))
     clusters = []
     for members in groups.values():
         if len(members) < 2:
             continue
         members.sort(key=lambda d: order[d])
-        inside = set(members)
-        pairs = {p: j for p, j in confirmed.items() if p[0] in inside}
+        pairs = {p: j for d in members for p, j in by_member.get(d, [])}
         clusters.append(Cluster(members, members[0], pairs))
     clusters.sort(key=lambda c: (-len(c.members), c.original))
     return clusters
@@ -117,3 +164,133 @@ def pairwise_scores(clusters: list[Cluster], truth: dict[str, str]) -> dict[str,
     r = tp / true_pairs if true_pairs else 1.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
             "predicted_pairs": int(pred_pairs), "true_pairs": int(true_pairs)}
+
+
+# -- cross-language copies --------------------------------------------------------------------------------
+# A translation shares no word shingles with its original, but it keeps the specifics: figures, links, and
+# names (which transliterate: Лавров -> Lavrov). Two documents in different languages that share several
+# rare specifics, at least two of them figures or links, are linked as probable translations of one text.
+
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+_FIGURE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+_NAME = re.compile(r"(?<![\w])[^\W\d_][^\W\d_'’-]{3,}")
+
+
+def _figure_key(raw: str) -> str | None:
+    digits = re.sub(r"[ \u00a0\u202f]", "", raw)
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):  # 12,500 / 12.500 / 12 500: thousands
+        digits = re.sub(r"[.,]", "", digits)
+    digits = digits.replace(",", ".")
+    if len(digits.replace(".", "").lstrip("0")) < 2:
+        return None  # single digits are everywhere
+    return "#" + digits
+
+
+def _name_key(word: str) -> str | None:
+    from anyascii import anyascii
+
+    if not word[0].isupper():
+        return None
+    latin = re.sub(r"[^a-z]", "", anyascii(word).lower())
+    # the first five letters: Odessa / Odesse, Kazakhstan / Kazakhstana (inflected forms) are one name
+    return "@" + latin[:5] if len(latin) >= 4 else None
+
+
+def document_anchors(doc) -> dict[str, str]:
+    """The specifics of a Document that survive translation: figures (``#12500``), links (``/host/path``)
+    and capitalised names transliterated to Latin (``@lavrov``), each with its first surface form."""
+    text = doc.text
+    out: dict[str, str] = {}
+    urls = [m.group(0).rstrip(".,;:") for m in _URL.finditer(text)]
+    urls += [u for u in doc.metadata.get("links") or [] if isinstance(u, str)]
+    for u in urls:
+        m = re.match(r"https?://(?:www\.)?([^/?#]+)([^?#]*)", u.strip(), re.IGNORECASE)
+        if m:
+            out.setdefault("/" + m.group(1).lower() + m.group(2).rstrip("/"), u)
+    no_urls = _URL.sub(" ", text)
+    for m in _FIGURE.finditer(no_urls):
+        key = _figure_key(m.group(0))
+        if key:
+            out.setdefault(key, m.group(0))
+    for m in _NAME.finditer(no_urls):
+        key = _name_key(m.group(0))
+        if key:
+            out.setdefault(key, m.group(0))
+    return out
+
+
+def cross_language_clusters(docs: Iterable, *, min_shared: int = 4, min_specific: int = 2, min_score: float = 0.3,
+                            max_days: int = 90, max_df: int = 100) -> list[Cluster]:
+    """Clusters of probable translations among ``docs`` (Documents with ``metadata["language"]``).
+
+    Two documents in different languages are linked when they share at least ``min_shared`` anchors
+    (:func:`document_anchors`) of which ``min_specific`` are figures or links, the shared anchors carry at least
+    ``min_score`` of the smaller document's anchor weight (weights: inverse document frequency), and, when
+    both are dated, they are at most ``max_days`` apart. Anchors in more than ``max_df`` documents are too
+    common to tell anything and are ignored, which keeps the candidate pairs linear in the corpus size.
+    Each link's shared anchors are its evidence."""
+    import math
+    from collections import Counter, defaultdict
+    from datetime import date
+
+    from .store.base import document_row
+
+    rows: list[tuple[str, str, str | None, dict[str, str]]] = []
+    for doc in docs:
+        row = document_row(doc)
+        if row["language"]:
+            rows.append((doc.id, row["language"].split("-")[0], row["published"], document_anchors(doc)))
+    df = Counter(key for *_, anchors in rows for key in anchors)
+    n = max(1, len(rows))
+    idf = {key: math.log(1 + n / c) for key, c in df.items() if c <= max_df}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, (_, _, _, anchors) in enumerate(rows):
+        for key in anchors:
+            if key in idf and df[key] > 1:
+                postings[key].append(i)
+    shared: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for key, members in postings.items():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                if rows[a][1] != rows[b][1]:
+                    shared[(a, b)].append(key)
+
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value[:10]) if value else None
+
+    weight = [sum(idf.get(k, 0.0) for k in anchors) for *_, anchors in rows]
+    uf = _UnionFind()
+    confirmed: dict[tuple[str, str], float] = {}
+    evidence: dict[tuple[str, str], list[str]] = {}
+    for (a, b), keys in shared.items():
+        specific = sum(1 for k in keys if k[0] in "#/")
+        if len(keys) < min_shared or specific < min_specific:
+            continue
+        score = sum(idf[k] for k in keys) / max(1e-9, min(weight[a], weight[b]))
+        if score < min_score:
+            continue
+        da, db = day(rows[a][2]), day(rows[b][2])
+        if da and db and abs((da - db).days) > max_days:
+            continue
+        ida, idb = rows[a][0], rows[b][0]
+        uf.union(ida, idb)
+        confirmed[(ida, idb)] = min(1.0, score)
+        keys.sort(key=lambda k: (k[0] != "#" and k[0] != "/", -idf[k], k))
+        evidence[(ida, idb)] = [f"{rows[a][3][k]} = {rows[b][3][k]}" if rows[a][3][k] != rows[b][3][k] else rows[a][3][k]
+                                for k in keys[:12]]
+    order = {doc_id: ((published or "9999"), i) for i, (doc_id, _, published, _) in enumerate(rows)}
+    groups: dict[str, list[str]] = {}
+    for pair in confirmed:
+        for doc_id in pair:
+            root = uf.find(doc_id)
+            if doc_id not in groups.setdefault(root, []):
+                groups[root].append(doc_id)
+    clusters = []
+    for members in groups.values():
+        members.sort(key=lambda d: order[d])
+        inside = set(members)
+        pairs = {p: s for p, s in confirmed.items() if p[0] in inside}
+        clusters.append(Cluster(members, members[0], pairs, {p: evidence[p] for p in pairs}, "anchor_score"))
+    clusters.sort(key=lambda c: (-len(c.members), c.original))
+    return clusters

@@ -251,7 +251,7 @@ class Store(abc.ABC):
                 best: dict[str, float] = {}
                 evidence: dict[str, list[str]] = {}
                 for pair in c.get("pairs", []):
-                    score = float(pair.get("jaccard", pair.get("score", 0.0)))
+                    score = float(next((pair[k] for k in ("jaccard", "anchor_score", "score") if k in pair), 0.0))
                     for m in (pair["a"], pair["b"]):
                         best[m] = max(best.get(m, 0.0), score)
                         if pair.get("evidence"):
@@ -428,13 +428,14 @@ class Store(abc.ABC):
                           sorted(nodes.items(), key=lambda kv: (-kv[1], kv[0]))],
                 "edges": edges}
 
-    def documents_for_clustering(self) -> Iterator[tuple[str, str, str | None]]:
-        """(id, text, published) of every stored document, in insertion order, read in pages."""
-        for chunk in batch_iter(self.ids(), 500):
+    def iter_documents(self, page: int = 500) -> Iterator[Document]:
+        """Every stored Document in insertion order, read ``page`` at a time (memory stays flat)."""
+        for chunk in batch_iter(self.ids(), page):
             marks = ", ".join("?" * len(chunk))
-            for doc_id, payload, published in self._rows(
-                    f"SELECT id, json, published FROM documents WHERE id IN ({marks})", chunk):
-                yield doc_id, Document.from_json(payload).text, published
+            found = dict(self._rows(f"SELECT id, json FROM documents WHERE id IN ({marks})", chunk))
+            for doc_id in chunk:
+                if doc_id in found:
+                    yield Document.from_json(found[doc_id])
 
     # -- lifecycle --------------------------------------------------------------------------------
     @abc.abstractmethod
