@@ -452,10 +452,15 @@ class SQLiteStore(Store):
             out[column] = [tuple(r) for r in self._con.execute(
                 f"SELECT d.{column}, count(*) AS n{where} {'AND' if ' WHERE ' in where else 'WHERE'} d.{column} IS NOT NULL"
                 f" GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?", params + [limit])]
+        everything = not terms and not any(v is not None and v != "" for v in filters.values())
         for kind in FACETS[2:]:  # the label facets
-            out[kind] = [tuple(r) for r in self._con.execute(
-                f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ? AND l.doc_id IN ({matching})"
-                " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", [kind] + params + [limit])]
+            if everything:  # the whole corpus: no membership test per row (the dashboard's case)
+                sql = "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ?"
+                args = [kind]
+            else:
+                sql = f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ? AND l.doc_id IN ({matching})"
+                args = [kind] + params
+            out[kind] = [tuple(r) for r in self._con.execute(sql + " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", args + [limit])]
         return out
 
     def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
