@@ -6,6 +6,7 @@ analysed and written). Errors are one line on stderr, never a traceback (``--deb
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -96,8 +97,7 @@ def _read_sources(sources: list[str], options: dict) -> tuple[list[Document], in
             failures += 1
             continue
         for problem in result.problems:
-            where = f"{problem.source}:{problem.line}" if problem.line else problem.source
-            _error(f"{where}: {problem.message}")
+            _error(str(problem))  # source[:line or item]: message
             failures += 1
         docs.extend(result.documents)
     return docs, failures
@@ -126,6 +126,30 @@ def _summary_table(docs: list[Document]) -> Table:
     return table
 
 
+def _check_engine(engine: str, scheduler: Optional[str]) -> None:
+    if engine not in ("local", "dask"):
+        raise UsageError(f"unknown --engine {engine!r}: use local or dask")
+    if engine == "dask" and not scheduler:
+        raise UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if engine == "local" and scheduler:
+        raise UsageError("--scheduler goes with --engine dask")
+
+
+def _dask_engine(pipeline, scheduler: str, timeout: float):
+    """Connect to the cluster (EngineError, exit 1, when it cannot be reached)."""
+    from .engines import DaskEngine, PipelineSpec
+
+    if not _debug:  # distributed logs lost connections with tracebacks; what matters comes as one line
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    try:
+        spec = PipelineSpec.from_pipeline(pipeline)
+    except ValueError as exc:
+        raise UsageError(f"--engine dask: {exc}") from None
+    return DaskEngine(scheduler, spec, timeout=timeout)
+
+
 @app.command()
 def analyze(
     sources: List[str] = typer.Argument(..., metavar="PATH|URL|-", help="Article files (txt, html, json, jsonl, csv, Telegram export), URLs, or - for stdin."),
@@ -144,6 +168,9 @@ def analyze(
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name for --llm-url."),
     llm_key_env: str = typer.Option("NARRASCOPE_LLM_API_KEY", "--llm-key-env", help="Environment variable holding the API key (never stored or cached)."),
     llm_cache: Optional[Path] = typer.Option(None, "--llm-cache", help="Folder for the LLM response cache (default ~/.cache/narrascope/llm)."),
+    engine: str = typer.Option("local", "--engine", help="Where the analysis runs: local (this machine, --jobs processes) or dask (an existing Dask cluster, see --scheduler)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (workers need narrascope installed)."),
+    scheduler_timeout: float = typer.Option(10.0, "--scheduler-timeout", metavar="SECONDS", help="With --engine dask: how long to wait for the scheduler and a worker."),
 ) -> None:
     """Analyse articles and print an evidence-backed report."""
     from .pipeline import Pipeline
@@ -151,8 +178,9 @@ def analyze(
 
     options = {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
                                   "max_bytes": max_bytes}.items() if v is not None}
-    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed"):
-        raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv, telegram or feed")
+    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "warc"):
+        raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv, telegram, feed or warc")
+    _check_engine(engine, scheduler)
     backend = None
     if llm_url or llm_model:
         if not (llm_url and llm_model):
@@ -170,14 +198,35 @@ def analyze(
         raise UsageError(str(exc).strip("'\"")) from None
     for name in turned_off[len(disable):]:
         _warn(f"{name} is off too: it needs what {', '.join(disable)} adds")
+    remote = _dask_engine(pipeline, scheduler, scheduler_timeout) if engine == "dask" else None
 
-    docs, failures = _read_sources(sources, options)
-    if not docs:
-        raise InputError("nothing to analyse" if failures else "no documents in the input")
+    try:
+        docs, failures = _read_sources(sources, options)
+        if not docs:
+            raise InputError("nothing to analyse" if failures else "no documents in the input")
+        if remote is not None:
+            analysed = []
+            with Progress(TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True, disable=not err.is_terminal or len(docs) == 1) as progress:
+                task = progress.add_task("analyse", total=len(docs))
+                for result in remote.imap(docs):
+                    if isinstance(result, Document):
+                        analysed.append(result)
+                    else:
+                        _error(f"{result.document.metadata.get('source', '<input>')}: analysis failed ({result})")
+                        failures += 1
+                    progress.advance(task)
+            if not analysed:
+                raise InputError("no document could be analysed")
+    finally:
+        if remote is not None:
+            remote.close()
 
     n_process = jobs if jobs > 0 else (os.cpu_count() or 1)
     n_process = min(n_process, len(docs))
-    if len(docs) == 1:
+    if remote is not None:
+        pass  # analysed on the cluster above
+    elif len(docs) == 1:
         analysed = [pipeline(docs[0])]
     else:
         analysed = []
@@ -488,6 +537,9 @@ def ingest(
     source: Optional[str] = typer.Option(None, "--source", help="Outlet name for every document (default: from the metadata)."),
     allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private, loopback or link-local addresses."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-read sources an earlier run already finished."),
+    engine: str = typer.Option("local", "--engine", help="Where the analysis runs: local (this machine, --jobs processes) or dask (an existing Dask cluster, see --scheduler); reading and storing stay here."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (workers need narrascope installed)."),
+    scheduler_timeout: float = typer.Option(10.0, "--scheduler-timeout", metavar="SECONDS", help="With --engine dask: how long to wait for the scheduler and a worker."),
 ) -> None:
     """Add articles to a corpus store: resumable, idempotent (keyed by content hash), errors logged in the store."""
     from .ingest import ingest as run_ingest
@@ -500,7 +552,13 @@ def ingest(
     if max_bytes is not None:
         reader_options["max_bytes"] = max_bytes
     pipeline = False if raw else (Pipeline.default(exclude=disable) if analyze else None)
-    with open_store(db) as store, Progress(
+    _check_engine(engine, scheduler)
+    chosen = "local"
+    if engine == "dask" and not raw:
+        from .ingest import light_pipeline
+
+        chosen, pipeline = _dask_engine(pipeline or light_pipeline(), scheduler, scheduler_timeout), None
+    with (contextlib.nullcontext() if chosen == "local" else chosen), open_store(db) as store, Progress(
         TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
         console=err, transient=True, disable=not err.is_terminal,
@@ -513,7 +571,7 @@ def ingest(
 
         report = run_ingest(sources, store, pipeline=pipeline, batch_size=batch_size, allow_private=allow_private,
                             progress=tick, reader_options=reader_options, resume=not no_resume, source=source,
-                            n_process=jobs)
+                            n_process=jobs, engine=chosen)
         total = store.count()
     for line in report.errors[:20]:
         _error(line)

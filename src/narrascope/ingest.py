@@ -13,6 +13,10 @@ document, so a re-run after an interruption, even ``kill -9``, skips finished so
 at most the unfinished ones; documents are keyed by content hash, so re-adding is idempotent and
 the final set of documents equals an uninterrupted run's.
 
+The analysis runs here (``n_process`` processes) or on the workers of a Dask cluster
+(``engine="dask", scheduler=...``, see ``narrascope.engines``); reading and storing always happen in
+this process, the one writer to the store, so all of the above holds with either engine.
+
 URLs are fetched with a timeout and a size limit, and never from private, loopback, link-local or
 otherwise non-global addresses unless ``allow_private``: the host is resolved and checked before
 the request, and the address actually connected to is checked again (redirects, DNS rebinding).
@@ -32,12 +36,12 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import readers
 from .errors import InputError
 from .model import Document
-from .readers.base import EXTENSIONS, human_size
+from .readers.base import format_for_name, human_size
 from .store.base import Store
 
 # What ingest analyses by default: the fast analyzers only; the model-based ones run later or on demand.
@@ -98,7 +102,7 @@ def _folder_files(folder: Path) -> list[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS:
+            if not name.startswith(".") and format_for_name(name) is not None:
                 found.append(Path(root) / name)
     return found
 
@@ -288,6 +292,34 @@ def _item_name(doc: Document) -> str:
     return ""
 
 
+@dataclass
+class _Source:  # the events that flow through the engine with the documents, in reading order
+    item: str
+
+
+@dataclass
+class _Keep:  # a document stored as read: already known (a sighting) or --raw
+    doc: Document
+
+
+@dataclass
+class _Problem:
+    where: str
+    item: str
+    message: str
+
+
+@dataclass
+class _Finished:
+    key: str
+
+
+@dataclass
+class _Tick:
+    number: int
+    item: str
+
+
 def ingest(
     sources: Iterable[str | os.PathLike[str]],
     store: Store,
@@ -303,6 +335,8 @@ def ingest(
     url_timeout: float = DEFAULT_URL_TIMEOUT,
     url_max_bytes: int = DEFAULT_URL_MAX_BYTES,
     throttle: float = 0.0,
+    engine: Any = "local",
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Read, analyse and store ``sources``; never raises for bad input (see the report and
     ``store.errors()``).
@@ -312,19 +346,43 @@ def ingest(
     documents are still not stored twice). ``source`` overrides the outlet name of every document.
     ``n_process`` > 1 analyses each batch in that many processes. ``throttle``: seconds to wait
     after each source (polite crawling; tests use it to interrupt a run half way).
+
+    ``engine``: where the analysis runs. "local" (this process, or ``n_process`` processes);
+    "dask" (the workers of the Dask cluster whose scheduler is at ``scheduler``; the pipeline must be
+    built from registered analyzers, see ``narrascope.engines``); or an ``AnalysisEngine``, which then
+    brings its own pipeline. Reading and storing always happen here, so resuming, dedup and the
+    error log work the same with every engine. Raises ``EngineError`` (exit code 1) when a Dask
+    cluster cannot be reached or is lost; what was analysed by then is stored.
     """
+    from .engines import AnalysisEngine, AnalysisFailure, DaskEngine, EngineError, LocalEngine
+
     started = time.monotonic()
     options = dict(reader_options or {})
-    if pipeline is None:
-        pipeline = light_pipeline()
+    batch_size = max(1, int(batch_size))
+    analysing = pipeline is not False
+    owned = None
+    if isinstance(engine, AnalysisEngine):
+        if pipeline not in (None, False):
+            raise ValueError("give the pipeline to the engine, not to ingest, when passing an engine")
+        runner: AnalysisEngine | None = engine if analysing else None
+    elif engine in (None, "local"):
+        runner = LocalEngine(light_pipeline() if pipeline is None else pipeline, n_process=n_process,
+                             chunk_size=batch_size) if analysing else None
+    elif engine == "dask":
+        if not scheduler:
+            raise ValueError('engine="dask" needs scheduler="tcp://HOST:PORT"')
+        runner = owned = DaskEngine(scheduler, light_pipeline() if pipeline is None else pipeline) if analysing else None
+    else:
+        raise ValueError(f"unknown engine {engine!r}: use 'local', 'dask' or an AnalysisEngine")
+
     items = expand_sources(sources)
     report = IngestReport(sources=len(items))
-    batch_size = max(1, int(batch_size))
 
-    pending: list[tuple[Document, bool, str]] = []  # (doc, needs analysis, where it came from)
-    pending_ids: set[str] = set()
+    pending: list[tuple[Document, str]] = []  # analysed (or kept) documents, stored at the next flush
     pending_done: list[str] = []
     pending_errors: list[tuple[str, str, str]] = []
+    unsettled: set[str] = set()  # ids read whose first copy is not yet stored (or failed): copies are sightings
+    settled: list[str] = []
 
     def error(where: str, item: str, message: str) -> None:
         report.failed += 1
@@ -332,38 +390,9 @@ def ingest(
         if len(report.errors) < MAX_ERRORS_IN_REPORT:
             report.errors.append(f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message)
 
-    def analyse(batch: list[tuple[Document, bool, str]]) -> list[tuple[Document, str]]:
-        todo = [doc for doc, needs, _ in batch if needs]
-        done: dict[int, Document] = {}
-        if pipeline is not False and todo:
-            results: list[Document] | None = None
-            if n_process > 1 and len(todo) > 1:
-                try:
-                    results = list(pipeline.pipe(todo, n_process=n_process))
-                except Exception:  # one bad document: redo one by one to find it
-                    results = None
-            if results is not None:
-                done = {id(d): r for d, r in zip(todo, results)}
-            else:
-                for doc, needs, where in batch:
-                    if not needs:
-                        continue
-                    try:
-                        done[id(doc)] = pipeline(doc)
-                    except Exception as exc:  # an analyzer bug must not stop the corpus
-                        error(where, _item_name(doc), f"analysis failed ({type(exc).__name__}: {exc})")
-        out = []
-        for doc, needs, where in batch:
-            if not needs or pipeline is False:
-                out.append((doc, where))
-            elif id(doc) in done:
-                out.append((done[id(doc)], where))
-        return out
-
     def flush() -> None:
-        docs = analyse(pending)
         with store.batch():
-            for doc, where in docs:
+            for doc, where in pending:
                 try:
                     stored = store.add(doc, source)
                 except Exception as exc:  # one unstorable document is an error, not a lost batch
@@ -377,47 +406,86 @@ def ingest(
                 store.record_error(where, item, message)
             for key in pending_done:
                 store.mark_done(key)
+        unsettled.difference_update(doc.id for doc, _ in pending)
+        unsettled.difference_update(settled)
         pending.clear()
-        pending_ids.clear()
         pending_done.clear()
         pending_errors.clear()
+        settled.clear()
 
-    for number, item in enumerate(items, 1):
-        key = source_key(item)
-        if resume and key is not None and store.is_done(key):
-            report.sources_resumed += 1
-        else:
-            try:
-                if item == "-":
-                    result = readers.read_stdin(**options)
-                elif readers.is_url(item):
-                    result = fetch_url(item, allow_private=allow_private, timeout=url_timeout,
-                                       max_download_bytes=url_max_bytes, **options)
-                else:
-                    result = readers.read_path(item, **options)
-            except InputError as exc:
-                error(item, "", str(exc))
-                result = None
-            except Exception as exc:  # a reader bug is one failed source, not a crashed ingest
-                error(item, "", f"could not read ({type(exc).__name__}: {exc})")
-                result = None
-            if result is not None:
-                for problem in result.problems:
-                    error(item, f"line {problem.line}" if problem.line is not None else "", problem.message)
-                for doc in result.documents:
-                    known = doc.id in pending_ids or doc.id in store
-                    pending_ids.add(doc.id)
-                    pending.append((doc, not known, item))  # known: stored only as a sighting
-                    if len(pending) >= batch_size:
-                        flush()
-                if key is not None:
-                    pending_done.append(key)
-            if throttle > 0:
-                time.sleep(throttle)
-        if len(pending) >= batch_size or len(pending_done) >= batch_size or len(pending_errors) >= batch_size:
-            flush()
-        if progress is not None:
-            progress(IngestProgress(number, len(items), report.added, report.skipped, report.failed, time.monotonic() - started, item))
+    def events() -> Iterator[Any]:
+        """Reading, in order: a source, its problems and documents (a Document is analysed on the
+        way), that it is finished, a tick. Runs ahead of storing only as far as the engine reads."""
+        for number, item in enumerate(items, 1):
+            key = source_key(item)
+            if resume and key is not None and store.is_done(key):
+                report.sources_resumed += 1
+            else:
+                yield _Source(item)
+                try:
+                    if item == "-":
+                        result = readers.read_stdin(**options)
+                    elif readers.is_url(item):
+                        result = fetch_url(item, allow_private=allow_private, timeout=url_timeout,
+                                           max_download_bytes=url_max_bytes, **options)
+                    else:
+                        result = readers.read_path(item, **options)
+                except InputError as exc:
+                    yield _Problem(item, "", str(exc))
+                    result = None
+                except Exception as exc:  # a reader bug is one failed source, not a crashed ingest
+                    yield _Problem(item, "", f"could not read ({type(exc).__name__}: {exc})")
+                    result = None
+                if result is not None:
+                    for problem in result.problems:
+                        where = getattr(problem, "item", None) or (f"line {problem.line}" if problem.line is not None else "")
+                        yield _Problem(item, where, problem.message)
+                    documents = result.documents[::-1]  # handed on one by one, not held till the source ends
+                    result = None
+                    while documents:
+                        doc = documents.pop()
+                        known = doc.id in unsettled or doc.id in store
+                        unsettled.add(doc.id)
+                        yield doc if analysing and not known else _Keep(doc)  # known: stored only as a sighting
+                    if key is not None:
+                        yield _Finished(key)
+                if throttle > 0:
+                    time.sleep(throttle)
+            yield _Tick(number, item)
+
+    where = ""
+    stream = runner.imap(events()) if runner is not None else events()
+    try:
+        for event in stream:
+            if isinstance(event, Document):
+                pending.append((event, where))
+            elif isinstance(event, _Keep):
+                pending.append((event.doc, where))
+            elif isinstance(event, AnalysisFailure):
+                settled.append(event.document.id)
+                error(where, _item_name(event.document), f"analysis failed ({event.error_type}: {event.message})")
+            elif isinstance(event, _Source):
+                where = event.item
+            elif isinstance(event, _Problem):
+                error(event.where, event.item, event.message)
+            elif isinstance(event, _Finished):
+                pending_done.append(event.key)
+            elif isinstance(event, _Tick):
+                if len(pending) >= batch_size or len(pending_done) >= batch_size or len(pending_errors) >= batch_size:
+                    flush()
+                if progress is not None:
+                    progress(IngestProgress(event.number, len(items), report.added, report.skipped, report.failed,
+                                            time.monotonic() - started, event.item))
+                continue
+            if len(pending) >= batch_size:
+                flush()
+    except EngineError:
+        if pending or pending_done or pending_errors:
+            flush()  # everything here was analysed; sources are marked done only after their last document
+        raise
+    finally:
+        if owned is not None:
+            owned.close()
     if pending or pending_done or pending_errors:
         flush()
     report.elapsed = time.monotonic() - started

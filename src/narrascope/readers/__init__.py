@@ -2,8 +2,8 @@
 
 Every failure is an InputError with one line that names the input; nothing else
 escapes for bad input. Formats: plain text, HTML, JSON, JSONL, CSV/TSV, Telegram
-Desktop exports and RSS/Atom/RDF feeds, chosen by ``format``, else by extension, else by
-sniffing the content.
+Desktop exports, RSS/Atom/RDF feeds and WARC web archives, chosen by ``format``, else by
+extension, else by sniffing the content.
 Text is never altered after decoding, because analyzers' offsets index it.
 """
 
@@ -34,6 +34,7 @@ from .base import (
     Options,
     ReadProblem,
     ReadResult,
+    format_for_name,
     human_size,
     normalize_format,
     replay,
@@ -42,6 +43,7 @@ from .encoding import DAMAGED_UTF8, decode, detect_encoding
 from .feeds import looks_like_feed, read_feed
 from .html import declared_charset, html_document, looks_like_html
 from .records import looks_like_jsonl, parse_json, read_csv, read_json, read_jsonl
+from .warc import looks_like_warc, read_warc
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -94,7 +96,7 @@ def read_path(
     path = Path(path)
     name = str(path)
     opts = Options(text_field, title_field, id_field, max_bytes)
-    fmt = normalize_format(format) or EXTENSIONS.get(path.suffix.lower())
+    fmt = normalize_format(format) or format_for_name(path.name)
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -131,7 +133,7 @@ def read_bytes(
     data = bytes(data)
     opts = Options(text_field, title_field, id_field, max_bytes)
     suffix = "" if name.startswith("<") else Path(name).suffix.lower()
-    fmt = normalize_format(format) or EXTENSIONS.get(suffix)
+    fmt = normalize_format(format) or (None if name.startswith("<") else format_for_name(name))
     if not data:
         raise InputError(f"{name}: the input is empty")
     return _read_stream(io.BytesIO(data), name, size=len(data), fmt=fmt, opts=opts, tsv=suffix == ".tsv" or _is_tsv(format))
@@ -188,7 +190,7 @@ def read_url(
         charset = content_type.get_param("charset")
         fmt = normalize_format(format) or _MIME_FORMATS.get(mime)
         if fmt is None and mime not in ("text/plain", "application/octet-stream"):
-            fmt = EXTENSIONS.get(Path(urllib.parse.urlsplit(final_url).path).suffix.lower())
+            fmt = format_for_name(Path(urllib.parse.urlsplit(final_url).path).name)
         length = response.headers.get("Content-Length")
         size = int(length) if length and length.isdigit() else None
         try:
@@ -222,6 +224,7 @@ _MIME_FORMATS = {
     "application/rss+xml": "feed",
     "application/atom+xml": "feed",
     "application/rdf+xml": "feed",
+    "application/warc": "warc",
 }
 
 
@@ -255,6 +258,10 @@ def _read_stream(
         raise InputError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from None
     if not sample:
         raise InputError(f"{name}: the file is empty")
+    if fmt == "warc" or (fmt is None and looks_like_warc(sample)):
+        # a web archive is streamed record by record; only a stream of unknown size is capped
+        rest = stream if size is not None else _Capped(stream, MAX_DUMP_BYTES - len(sample), name)
+        return read_warc(replay(sample, rest), name=name, opts=opts)
     partial = len(sample) < size if size is not None else len(sample) == SNIFF_BYTES
     if not partial and not sample.strip():
         raise InputError(f"{name}: the file holds only whitespace")

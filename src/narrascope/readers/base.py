@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import BinaryIO
 
 from ..model import Document
@@ -13,7 +14,7 @@ MAX_JSON_BYTES = 256 * 1024 * 1024  # a JSON file is parsed whole, so it needs a
 MAX_DUMP_BYTES = 2 * 1024 * 1024 * 1024  # JSONL/CSV are streamed; this only stops runaway inputs
 SNIFF_BYTES = 64 * 1024
 
-FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed")
+FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "warc")
 
 _ALIASES = {
     "txt": "text",
@@ -47,19 +48,37 @@ EXTENSIONS = {
     ".rss": "feed",
     ".atom": "feed",
     ".xml": "feed",  # the feed reader says so when an .xml file is some other XML
+    ".warc": "warc",
 }
+# Extensions of more than one suffix, looked at before EXTENSIONS (a .gz is only known as one of these).
+COMPOUND_EXTENSIONS = {
+    ".warc.gz": "warc",
+}
+
+
+def format_for_name(name: str) -> str | None:
+    """The format a file name's extension says, or None ("crawl.warc.gz" is warc)."""
+    path = PurePath(str(name).lower())
+    for ending, fmt in COMPOUND_EXTENSIONS.items():
+        if path.name.endswith(ending) and path.name != ending:
+            return fmt
+    return EXTENSIONS.get(path.suffix)
 
 
 @dataclass
 class ReadProblem:
-    """Something in the input that was skipped, such as a malformed JSONL line."""
+    """Something in the input that was skipped, such as a malformed JSONL line; ``item`` names it
+    when a line number does not ("record 7" of a web archive)."""
 
     source: str
     line: int | None
     message: str
+    item: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        if self.line is None and self.item:
+            where = f"{self.source}:{self.item}"
         return f"{where}: {self.message}"
 
 

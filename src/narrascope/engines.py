@@ -1,0 +1,486 @@
+"""Analysis engines: where the pipeline runs when many documents are analysed.
+
+An engine takes Documents and gives them back analysed, in the same order, with a failure for a
+document reported as an :class:`AnalysisFailure` in its place instead of raised. Reading and storing
+stay with the caller (``ingest`` is the single writer to the store), so resumability, dedup by
+content hash and the error log do not depend on the engine.
+
+- :class:`LocalEngine`: this process, or ``n_process`` worker processes (``Pipeline.pipe``). The default.
+- :class:`DaskEngine`: the workers of an existing Dask distributed cluster.
+
+    from narrascope.engines import DaskEngine, PipelineSpec
+    with DaskEngine("tcp://10.0.0.5:8786", PipelineSpec.light()) as engine:
+        for result in engine.imap(documents):   # analysed Documents (or AnalysisFailure), in order
+            ...
+
+The Dask workers must run the same environment as the client: narrascope (same version) and its
+models installed, ``pip install 'narrascope[dask]'``. Documents travel as JSON in chunks; a worker
+builds the pipeline once (from a :class:`PipelineSpec`: component names and their options, never a
+pickled pipeline) and keeps it for every later chunk; a bounded number of chunks is in flight at a
+time, so memory stays flat however big the corpus. One thread per worker suits the analyzers
+(``dask worker ADDRESS --nthreads 1 --nworkers N``): they hold the GIL, and a worker with more
+threads runs its chunks one at a time anyway.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import logging
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence, Sized
+
+from .errors import NarrascopeError
+from .model import Document
+
+__all__ = [
+    "AnalysisEngine",
+    "AnalysisFailure",
+    "DaskEngine",
+    "EngineError",
+    "LocalEngine",
+    "PipelineSpec",
+]
+
+DEFAULT_DASK_CHUNK = 16
+DEFAULT_DASK_TIMEOUT = 10.0
+
+
+class EngineError(NarrascopeError):
+    """The engine cannot run at all: the scheduler is unreachable or lost, the workers lack narrascope."""
+
+    exit_code = 1
+
+
+@dataclass
+class AnalysisFailure:
+    """Stands in the results for a document the pipeline failed on (the document as it was given)."""
+
+    document: Document
+    error_type: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.message}"
+
+    @classmethod
+    def of(cls, document: Document, exc: BaseException) -> "AnalysisFailure":
+        return cls(document, type(exc).__name__, str(exc))
+
+
+# -- what the workers build ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """A pipeline as data: the enabled components in order, each with the options its factory was
+    called with (JSON). Workers rebuild the pipeline from it by name, so it must only name analyzers
+    that are registered on the workers too (built-ins, or plug-ins installed there)."""
+
+    components: tuple[tuple[str, str], ...]  # (name, options as canonical JSON)
+
+    @classmethod
+    def of(cls, components: Iterable[str | tuple[str, dict[str, Any]]]) -> "PipelineSpec":
+        items = []
+        for item in components:
+            name, options = (item, {}) if isinstance(item, str) else item
+            items.append((name, _options_json(name, options)))
+        return cls(tuple(items))
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any) -> "PipelineSpec":
+        """The spec of a Pipeline's enabled components. ValueError for a component that cannot be
+        rebuilt by name elsewhere: not a registered analyzer, or built with options that are not JSON
+        (such as an LLM backend object)."""
+        from .pipeline import Pipeline, _FACTORIES, _load_factories
+
+        if not isinstance(pipeline, Pipeline):
+            raise ValueError(f"a {type(pipeline).__name__} cannot be sent to workers: give a Pipeline or a PipelineSpec")
+        items = []
+        for name in pipeline.enabled:
+            component = pipeline.get(name)
+            _load_factories(name)
+            factory = _FACTORIES.get(name)
+            if factory is None:
+                _load_factories()
+                factory = _FACTORIES.get(name)
+            if factory is None or (isinstance(factory, type) and type(component) is not factory):
+                raise ValueError(f"component {name!r} is not a registered analyzer, so workers cannot build it "
+                                 "(register it with @register_analyzer or the narrascope.analyzers entry point)")
+            items.append((name, getattr(component, "created_with", None) or {}))
+        return cls.of(items)
+
+    @classmethod
+    def light(cls) -> "PipelineSpec":
+        """What ingest runs by default: the default pipeline without the model-based analyzers."""
+        from .ingest import light_pipeline
+
+        return cls.from_pipeline(light_pipeline())
+
+    @classmethod
+    def default(cls, exclude: Iterable[str] = (), options: dict[str, dict] | None = None) -> "PipelineSpec":
+        from .pipeline import Pipeline
+
+        return cls.from_pipeline(Pipeline.default(exclude=exclude, options=options))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.components]
+
+    def key(self) -> str:
+        """A canonical string: equal specs have equal keys (the worker cache is keyed by it)."""
+        return json.dumps([[name, json.loads(options)] for name, options in self.components], sort_keys=True,
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_key(cls, key: str) -> "PipelineSpec":
+        return cls.of((name, options) for name, options in json.loads(key))
+
+    def build(self) -> Any:  # -> Pipeline
+        from .pipeline import Pipeline, create_analyzer
+
+        return Pipeline(create_analyzer(name, **json.loads(options)) for name, options in self.components)
+
+
+def _options_json(name: str, options: dict[str, Any]) -> str:
+    try:
+        return json.dumps(options, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        odd = ", ".join(k for k, v in options.items() if not _is_json(v)) or "its options"
+        raise ValueError(f"component {name!r} was built with options that cannot be sent to workers ({odd})") from None
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+# -- the interface ---------------------------------------------------------------------------------
+
+
+class AnalysisEngine(abc.ABC):
+    """Analyses Documents in order; per-document failures come back as AnalysisFailure, never raised.
+
+    Subclasses implement :meth:`_submit` (start analysing a chunk), :meth:`_collect` (its results)
+    and, when chunks run concurrently, :meth:`_wait` (which are done); this class keeps at most
+    ``max_in_flight`` chunks of ``chunk_size`` documents under way and puts the results back in order.
+    """
+
+    chunk_size: int = 1
+    max_in_flight: int = 1
+
+    def map_documents(self, docs: Sequence[Document]) -> list[Document | AnalysisFailure]:
+        """Every document analysed, in order; a failure stands in place of a document it failed on."""
+        return list(self.imap(docs))
+
+    def imap(self, items: Iterable[Any]) -> Iterator[Any]:
+        """Lazily: each Document comes back analysed (or as an AnalysisFailure) and anything that is not
+        a Document comes back unchanged, all in the order given (callers thread markers through).
+        Reads ahead only as far as the chunks in flight, so memory does not grow with the input."""
+        chunk_size = self._chunk_size_for(items)
+        source = iter(items)
+        # items read but not yet given back: room for every chunk in flight, with the markers callers
+        # thread between documents (ingest sends about four per document), and no more
+        limit = max(64, 8 * chunk_size * self.max_in_flight)
+        ready: dict[int, Any] = {}
+        inflight: list[tuple[Any, list[int], list[Document]]] = []
+        chunk_seqs: list[int] = []
+        chunk_docs: list[Document] = []
+        seq = next_out = 0
+        exhausted = False
+
+        def submit() -> None:
+            inflight.append((self._submit(list(chunk_docs)), list(chunk_seqs), list(chunk_docs)))
+            chunk_seqs.clear()
+            chunk_docs.clear()
+
+        try:
+            while True:
+                while not exhausted and len(inflight) < self.max_in_flight and seq - next_out < limit:
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    if isinstance(item, Document):
+                        chunk_seqs.append(seq)
+                        chunk_docs.append(item)
+                        if len(chunk_docs) >= chunk_size:
+                            submit()
+                    else:
+                        ready[seq] = item
+                    seq += 1
+                    while next_out in ready:
+                        yield ready.pop(next_out)
+                        next_out += 1
+                if chunk_docs and len(inflight) < self.max_in_flight:
+                    submit()  # the input ended or paused: do not hold a part chunk back
+                if not inflight:
+                    if exhausted and not chunk_docs:
+                        break
+                    continue
+                done = set(self._wait([handle for handle, _, _ in inflight]))
+                for index in sorted(done):
+                    handle, seqs, docs = inflight[index]
+                    results = self._collect(handle, docs)
+                    if len(results) != len(docs):
+                        raise EngineError(f"the engine returned {len(results)} results for {len(docs)} documents")
+                    ready.update(zip(seqs, results))
+                inflight[:] = [entry for i, entry in enumerate(inflight) if i not in done]
+                while next_out in ready:
+                    yield ready.pop(next_out)
+                    next_out += 1
+        finally:
+            for handle, _, _ in inflight:
+                self._cancel(handle)
+
+    # -- for subclasses -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _submit(self, docs: list[Document]) -> Any:
+        """Start analysing ``docs``; returns a handle for :meth:`_collect`."""
+
+    @abc.abstractmethod
+    def _collect(self, handle: Any, docs: list[Document]) -> list[Document | AnalysisFailure]:
+        """The results of a handle that :meth:`_wait` reported done, one per document of its chunk."""
+
+    def _chunk_size_for(self, items: Iterable[Any]) -> int:
+        return self.chunk_size
+
+    def _wait(self, handles: list[Any]) -> list[int]:
+        """Indexes of the handles that are done; blocks until at least one is. The default: the oldest."""
+        return [0]
+
+    def _cancel(self, handle: Any) -> None:
+        """Give up a handle whose results are no longer wanted."""
+
+    def close(self) -> None:
+        """Release what the engine holds (connections, processes)."""
+
+    def __enter__(self) -> "AnalysisEngine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- local ----------------------------------------------------------------------------------------
+
+
+class LocalEngine(AnalysisEngine):
+    """This process (``n_process`` 1) or ``n_process`` worker processes per chunk of ``chunk_size``
+    documents (``Pipeline.pipe``; a chunk with a failing document is redone one by one to find it).
+    ``pipeline`` may be any callable Document -> Document."""
+
+    def __init__(self, pipeline: Any, n_process: int = 1, chunk_size: int = 50) -> None:
+        self.pipeline = pipeline
+        self.n_process = n_process
+        self.chunk_size = 1 if n_process <= 1 else max(1, int(chunk_size))
+        self.max_in_flight = 1
+
+    def _submit(self, docs: list[Document]) -> list[Document | AnalysisFailure]:
+        if self.n_process > 1 and len(docs) > 1:
+            try:
+                return list(self.pipeline.pipe(docs, n_process=self.n_process))
+            except Exception:  # one bad document (or no .pipe): redo one by one to find it
+                pass
+        out: list[Document | AnalysisFailure] = []
+        for doc in docs:
+            try:
+                out.append(self.pipeline(doc))
+            except Exception as exc:  # an analyzer bug must not stop the corpus
+                out.append(AnalysisFailure.of(doc, exc))
+        return out
+
+    def _collect(self, handle: Any, docs: list[Document]) -> list[Document | AnalysisFailure]:
+        return handle
+
+
+# -- Dask ------------------------------------------------------------------------------------------
+
+# On a worker: the pipelines built so far, by PipelineSpec key, each with a lock (a worker with
+# several threads runs one chunk at a time through a pipeline, since analyzers keep state).
+_WORKER_PIPELINES: dict[str, tuple[Any, threading.Lock]] = {}
+_WORKER_BUILD_LOCK = threading.Lock()
+
+
+def _worker_pipeline(key: str) -> tuple[Any, threading.Lock]:
+    with _WORKER_BUILD_LOCK:
+        entry = _WORKER_PIPELINES.get(key)
+        if entry is None:
+            pipeline = PipelineSpec.from_key(key).build()
+            pipeline.check()
+            for name in pipeline.enabled:  # load the models now: a missing one fails the run, not each document
+                pipeline.get(name).ensure_ready()
+            entry = _WORKER_PIPELINES[key] = (pipeline, threading.Lock())
+        return entry
+
+
+def _analyse_chunk(key: str, payloads: list[str]) -> list[tuple[str, ...]]:
+    """Runs on a worker: ("ok", document JSON) or ("error", type, message) per document, or one
+    ("fatal", message) when the pipeline cannot be built there."""
+    try:
+        pipeline, lock = _worker_pipeline(key)
+    except Exception as exc:
+        return [("fatal", f"{type(exc).__name__}: {exc}")]
+    out: list[tuple[str, ...]] = []
+    with lock:
+        for payload in payloads:
+            try:
+                out.append(("ok", pipeline(Document.from_json(payload)).to_json(indent=None)))
+            except Exception as exc:
+                out.append(("error", type(exc).__name__, str(exc)))
+    return out
+
+
+def _worker_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _short_reason(exc: BaseException, timeout: float) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, TimeoutError) or "timed out" in text.lower():
+        return f"no answer within {timeout:g} s"
+    return (text[:200] + "…" if len(text) > 200 else text) or type(exc).__name__
+
+
+class DaskEngine(AnalysisEngine):
+    """The workers of an existing Dask distributed cluster, reached through its scheduler.
+
+    Workers need narrascope installed (the same version as here) with its models. Documents go to
+    them as JSON in chunks of ``chunk_size``; each worker builds the pipeline described by
+    ``pipeline_spec`` once and caches it; at most ``max_in_flight`` chunks (default: two per worker
+    thread) are under way. Raises EngineError when the scheduler cannot be reached within ``timeout``
+    seconds, has no workers, or the workers lack narrascope."""
+
+    def __init__(self, scheduler_address: str, pipeline_spec: PipelineSpec | Any, *, chunk_size: int = DEFAULT_DASK_CHUNK,
+                 max_in_flight: int | None = None, timeout: float = DEFAULT_DASK_TIMEOUT) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise EngineError("--engine dask needs dask's distributed package: pip install 'narrascope[dask]'") from None
+        self._distributed = distributed
+        spec = pipeline_spec if isinstance(pipeline_spec, PipelineSpec) else PipelineSpec.from_pipeline(pipeline_spec)
+        self.spec = spec
+        self._key = spec.key()
+        self.address = scheduler_address
+        self.chunk_size = max(1, int(chunk_size))
+        self.timeout = timeout
+        self._finished = threading.Event()
+        self.client = None
+        try:
+            # a malformed or unresolvable address fails here, before a half-made Client complains at exit
+            from distributed.comm import resolve_address
+
+            resolve_address(scheduler_address)
+            self.client = distributed.Client(scheduler_address, timeout=timeout, set_as_default=False)
+        except Exception as exc:
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler_address} ({_short_reason(exc, timeout)})") from None
+        try:
+            self._check_workers()
+            threads = sum(self.client.nthreads().values()) or 1
+        except BaseException:
+            self.close()
+            raise
+        self.max_in_flight = max(1, int(max_in_flight)) if max_in_flight else max(2, 2 * threads)
+
+    def _check_workers(self) -> None:
+        from . import __version__
+
+        try:
+            self.client.wait_for_workers(1, timeout=self.timeout)
+        except Exception:
+            raise EngineError(f"the Dask cluster at {self.address} has no workers (none joined within {self.timeout:g} s)") from None
+        try:
+            versions = self.client.run(_worker_version)
+        except Exception as exc:
+            raise EngineError(f"the Dask workers at {self.address} cannot run narrascope ({_short_reason(exc, self.timeout)}); "
+                              "install narrascope, the same version as here, on every worker") from None
+        other = sorted({v for v in versions.values() if v != __version__})
+        if other:
+            raise EngineError(f"the Dask workers at {self.address} run narrascope {', '.join(other)}, this is {__version__}; "
+                              "install the same version everywhere")
+
+    def _chunk_size_for(self, items: Iterable[Any]) -> int:
+        # a short list is spread over every slot instead of filling one chunk (one worker)
+        if isinstance(items, Sized):
+            return max(1, min(self.chunk_size, math.ceil(len(items) / self.max_in_flight)))
+        return self.chunk_size
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.nthreads())
+
+    def _submit(self, docs: list[Document]) -> Any:
+        payloads = [doc.to_json(indent=None) for doc in docs]
+        future = self.client.submit(_analyse_chunk, self._key, payloads, pure=False)
+        future.add_done_callback(lambda _: self._finished.set())
+        return future
+
+    def _wait(self, handles: list[Any]) -> list[int]:
+        while True:
+            self._finished.clear()
+            done = [i for i, handle in enumerate(handles) if handle.done()]
+            if done:
+                return done
+            if self.client is None or self.client.status in ("closing", "closed", "failed"):
+                raise EngineError(f"lost the Dask scheduler at {self.address}")
+            self._finished.wait(1.0)
+
+    def _collect(self, handle: Any, docs: list[Document]) -> list[Document | AnalysisFailure]:
+        status = handle.status
+        if status == "error":
+            exc = handle.exception()
+            handle.release()
+            if type(exc).__name__ == "KilledWorker":  # a document that crashes workers: fail its chunk only
+                return [AnalysisFailure(doc, "KilledWorker", "the Dask worker died analysing this chunk") for doc in docs]
+            raise EngineError(f"the Dask workers at {self.address} failed ({type(exc).__name__}: {_short_reason(exc, self.timeout)}); "
+                              "they need narrascope installed, the same version as here")
+        if status != "finished":
+            raise EngineError(f"lost the Dask scheduler at {self.address} (a task was {status})")
+        try:
+            rows = handle.result()
+        except Exception as exc:
+            raise EngineError(f"lost the Dask scheduler at {self.address} ({_short_reason(exc, self.timeout)})") from None
+        handle.release()
+        if len(rows) == 1 and rows[0][0] == "fatal":
+            raise EngineError(f"the Dask workers cannot build the pipeline ({rows[0][1]}); "
+                              "they need narrascope installed, the same version and models as here")
+        out: list[Document | AnalysisFailure] = []
+        for doc, row in zip(docs, rows):
+            if row[0] == "ok":
+                out.append(Document.from_json(row[1]))
+            else:
+                out.append(AnalysisFailure(doc, row[1], row[2]))
+        return out
+
+    def _cancel(self, handle: Any) -> None:
+        try:
+            handle.cancel()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is None:
+            return
+        self.client = None
+        # closing a client that lost its scheduler cuts its reconnect short, which distributed logs
+        # with a traceback; the EngineError already said what happened, in one line
+        log = logging.getLogger("distributed.client")
+        level = log.level
+        if client.status != "running":
+            log.setLevel(logging.CRITICAL)
+        try:
+            client.close(timeout=self.timeout)
+        except Exception:
+            pass
+        finally:
+            log.setLevel(level)
