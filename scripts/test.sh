@@ -8,4 +8,5 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
 bash scripts/install_browser.sh
+bash scripts/install_postgres.sh
 exec .venv/bin/python -m pytest -q "$@"

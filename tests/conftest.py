@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+pytest_plugins = ["pg_server"]  # a throwaway PostgreSQL server for the store tests (tests/pg_server.py)
+
 # CI runs the same examples every time (a failure there is reproducible, never a coin toss);
 # locally Hypothesis keeps exploring new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -1,9 +1,12 @@
-"""The corpus store: ``open_store("corpus.db")`` (SQLite), later ``open_store("postgresql://...")``.
+"""The corpus store: ``open_store("corpus.db")`` (SQLite) or ``open_store("postgresql://...")``.
 
     from narrascope.store import open_store
     with open_store("corpus.db") as store:
         store.add(doc)
         hits = store.search("ceasefire", language="en", date_from="2024-01-01")
+
+Both backends behave the same (one test suite runs on both); PostgreSQL needs the ``postgres``
+extra (``pip install 'narrascope[postgres]'``, psycopg 3).
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ __all__ = [
 
 def open_store(url_or_path: str | os.PathLike[str], **options) -> Store:
     """A store from a path (SQLite file, created when missing), ``sqlite:///relative.db``,
-    ``sqlite:////absolute.db``, ``:memory:``, or a ``postgresql://`` URL (not built yet)."""
+    ``sqlite:////absolute.db``, ``:memory:``, or a ``postgresql://`` / ``postgres://`` URL
+    (:class:`~narrascope.store.postgres.PostgresStore`; an empty database or one of ours; the
+    password may come from the URL, PGPASSWORD or ~/.pgpass). ``options`` go to the backend."""
     if isinstance(url_or_path, Path) or not isinstance(url_or_path, str):
         target = os.fspath(url_or_path)
     else:
@@ -43,10 +48,10 @@ def open_store(url_or_path: str | os.PathLike[str], **options) -> Store:
     if not target:
         raise StoreError("no store given: pass a file path or a database URL")
     lowered = target.lower()
-    if lowered.startswith(("postgresql://", "postgres://", "postgresql+")):
-        raise StoreNotBuiltError(
-            "PostgreSQL store not built yet: use an SQLite file (a path or sqlite:///FILE) for now"
-        )
+    if lowered.startswith(("postgresql://", "postgres://", "postgresql+", "postgres+")):
+        from .postgres import PostgresStore  # imports psycopg only when it connects
+
+        return PostgresStore(target, **options)
     if lowered.startswith("sqlite:"):
         rest = target[len("sqlite:"):]
         if rest in ("", "//", "///", "///:memory:"):

@@ -1,0 +1,729 @@
+"""The PostgreSQL store: ``open_store("postgresql://user:password@host/db")``.
+
+The same store as :mod:`narrascope.store.sqlite` (the shared test suite runs on both): documents
+keyed by content hash, sightings, facet rows, the ingest error log and progress marks, stored
+clusters, versioned migrations in ``schema_version`` (versions 1..3 mean what they mean for SQLite).
+
+Full-text search uses PostgreSQL's own ``tsvector`` with a GIN index. The vector is built here, in
+Python (:func:`build_index`), title with weight A and text with weight B, from the tokens the
+snippet matcher and SQLite's plain index see: the text folded by :func:`base.fold` (case,
+diacritics, compatibility forms), then words of letters and digits, CJK characters one token each
+(:func:`base.split_cjk`); so results do not depend on the server's locale or text-search
+configuration. (SQLite's FTS5 tokenizer folds less: it keeps ß, ligatures and superscripts, and
+reads symbols outside the BMP, emoji, as letters.) Queries are built from :func:`base.parse_query`
+terms only, as tsquery values (phrases with ``<->``, prefixes with ``:*``): user syntax is never
+passed through, so no query is an error. Ranking is ``ts_rank`` (normalised by length).
+
+PostgreSQL keeps at most 256 positions per word and none past 16,383, and a vector under 1 MB: for
+a document beyond those limits (long texts) the folded token string is stored too (``fts_text``)
+and phrases are checked in it, so a phrase late in a long article is found as SQLite finds it.
+
+PostgreSQL text cannot hold NUL or lone surrogates: in the columns and the index they become
+U+FFFD; the Document JSON (text, with JSON escapes) keeps them exactly. Text columns use the "C"
+collation, so ordering and comparisons (dates stored as ISO text, labels) match SQLite's.
+
+Needs psycopg 3: ``pip install 'narrascope[postgres]'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator
+
+from ..model import Document
+from .base import (
+    CLUSTER_TABLES_SQL,
+    FACETS,
+    LABEL_KINDS,
+    PERIODS,
+    ErrorRecord,
+    SearchHit,
+    Store,
+    StoreError,
+    StoreVersionError,
+    Term,
+    bound_from,
+    bound_to,
+    document_labels,
+    document_row,
+    fold,
+    make_snippet,
+    parse_query,
+    split_cjk,
+)
+
+# -- text PostgreSQL can hold ----------------------------------------------------------------------
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def pg_text(value: Any) -> Any:
+    """NUL and lone surrogates (which PostgreSQL text cannot hold) become U+FFFD, one each."""
+    if isinstance(value, str) and _BAD_CHARS.search(value):
+        return _BAD_CHARS.sub("\ufffd", value)
+    return value
+
+
+def _doc_json(doc: Document) -> str:
+    """Compact JSON, non-ASCII kept as is; escaped where the text holds lone surrogates. JSON
+    escapes control characters, so NUL is stored as \\u0000 and the Document comes back exact."""
+    payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if _BAD_CHARS.search(payload):  # only lone surrogates can be left: NUL is always escaped
+        payload = json.dumps(doc.to_dict(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return payload
+
+
+def _key(*parts: Any) -> str:
+    """A fixed-size key for uniqueness over long text (PostgreSQL btree entries are limited to ~2.7 kB)."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=True).encode("ascii")).hexdigest()[:32]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- the full-text index, built in Python ----------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_POSITION = 16383  # PostgreSQL's limits for a tsvector
+MAX_POSITIONS = 256
+MAX_LEXEME_BYTES = 2046
+MAX_VECTOR_BYTES = 1_000_000  # of 1,048,575: lexemes (2-byte aligned) + 2 + 2 per position
+RANK_WEIGHTS = "{0.1, 0.2, 0.33, 1.0}"  # D, C, B (text), A (title): a title match counts 3x
+
+
+def tokens(text: str) -> list[str]:
+    """The index's tokens: the text folded (case, diacritics, compatibility forms: :func:`base.fold`,
+    as the snippet matcher and SQLite's plain index fold it), then split into words of letters and
+    digits, CJK characters one by one. Whitespace separates before and after folding, so the text
+    is folded a piece at a time (ASCII pieces only lower-cased)."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    out: list[str] = []
+    for piece in text.split():
+        out += _WORD.findall(piece.lower() if piece.isascii() else split_cjk(fold(piece)))
+    return out
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_POSITIONS = {w: [""] + [f"{p}{w}" for p in range(1, MAX_POSITION + 1)] for w in "AB"}  # "17B", built once
+
+
+def build_index(title: str, text: str) -> tuple[str, str | None, bool]:
+    """(tsvector literal, fts_text, partial). ``fts_text`` (the folded tokens, title and text apart)
+    is None unless the vector lacks positions (long texts); ``partial``: it lacks words too."""
+    title_tokens, text_tokens = tokens(pg_text(title or "")), tokens(pg_text(text or ""))
+    positions: dict[str, list[str]] = {}
+    lossy = False
+    pos = 0
+    for weight, toks in (("A", title_tokens), ("B", text_tokens)):
+        table = _POSITIONS[weight]
+        room = max(0, MAX_POSITION - pos)
+        for tok in toks[:room]:
+            pos += 1
+            plist = positions.get(tok)
+            if plist is None:
+                positions[tok] = [table[pos]]
+            elif len(plist) < MAX_POSITIONS:
+                plist.append(table[pos])
+            else:
+                lossy = True
+        if len(toks) > room:  # past PostgreSQL's last position: the words, without positions
+            lossy = True
+            for tok in toks[room:]:
+                if tok not in positions:
+                    positions[tok] = []
+        pos += len(toks) - min(room, len(toks)) + 1  # + a gap: a phrase cannot run from the title into the text
+    parts: list[str] = []
+    size = 0
+    partial = False
+    for tok, plist in positions.items():
+        n = len(tok) if tok.isascii() else len(tok.encode("utf-8"))
+        if n > MAX_LEXEME_BYTES:
+            partial = True
+            continue
+        base = n + (n & 1)
+        cost = base + (2 + 2 * len(plist) if plist else 0)
+        if size + cost > MAX_VECTOR_BYTES:
+            lossy = True
+            if size + base > MAX_VECTOR_BYTES:
+                partial = True
+                continue
+            plist, cost = [], base
+        size += cost
+        # a token holds only letters and digits: no quote or backslash to escape
+        parts.append(f"'{tok}':" + ",".join(plist) if plist else f"'{tok}'")
+    fts_text = None
+    if lossy or partial:
+        fts_text = " " + " ".join(title_tokens) + " | " + " ".join(text_tokens) + " "
+    return " ".join(parts), fts_text, partial
+
+
+@functools.lru_cache(maxsize=512)
+def _translate(sql: str) -> str:
+    """``?`` placeholders (outside quotes) to ``%s``; a literal ``%`` to ``%%``."""
+    out: list[str] = []
+    quote = ""
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+# -- schema migrations -----------------------------------------------------------------------------
+# Each migration runs inside the migration's transaction; the list index + 1 is the schema version
+# it produces. Append new migrations; never edit a released one.
+
+_V1 = """
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- insertion order
+    id TEXT COLLATE "C" NOT NULL UNIQUE,                     -- content hash (Document.id)
+    title TEXT COLLATE "C", author TEXT COLLATE "C", source TEXT COLLATE "C", origin TEXT COLLATE "C",
+    url TEXT COLLATE "C", language TEXT COLLATE "C",
+    published TEXT COLLATE "C",        -- YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC), compared as text
+    added_at TEXT NOT NULL,
+    json TEXT NOT NULL,                -- the full Document, Document.from_json reads it
+    fts TSVECTOR NOT NULL,             -- title (A) + text (B), built by narrascope (postgres.build_index)
+    fts_text TEXT COLLATE "C",         -- folded tokens, only where fts lacks positions (long texts)
+    fts_partial BOOLEAN NOT NULL DEFAULT false  -- fts lacks some words too: fts_text decides
+);
+CREATE INDEX documents_published ON documents(published);
+CREATE INDEX documents_source ON documents(source);
+CREATE INDEX documents_language ON documents(language);
+CREATE INDEX documents_fts ON documents USING gin (fts);
+CREATE INDEX documents_fts_partial ON documents(fts_partial) WHERE fts_partial;
+CREATE TABLE doc_labels (
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    kind TEXT COLLATE "C" NOT NULL,    -- narrative | technique | entity | role | cited | speaker
+    label TEXT COLLATE "C" NOT NULL,
+    entity TEXT COLLATE "C" NOT NULL DEFAULT '',  -- roles: the entity cast in the role
+    count INTEGER NOT NULL DEFAULT 1,
+    key TEXT NOT NULL,                 -- hash of (kind, label, entity): long labels fit the index
+    PRIMARY KEY (doc_id, key)
+);
+CREATE INDEX doc_labels_kind_label ON doc_labels(kind, label, doc_id);
+CREATE INDEX doc_labels_kind_entity ON doc_labels(kind, entity, doc_id);
+-- every place a stored text was seen (the same text from several channels or URLs)
+CREATE TABLE sightings (
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    source TEXT COLLATE "C" NOT NULL DEFAULT '', url TEXT COLLATE "C" NOT NULL DEFAULT '',
+    origin TEXT COLLATE "C" NOT NULL DEFAULT '',
+    published TEXT COLLATE "C", seen_at TEXT COLLATE "C" NOT NULL,
+    key TEXT NOT NULL,                 -- hash of (source, url, origin)
+    PRIMARY KEY (doc_id, key)
+);
+"""
+
+_V2 = """
+CREATE TABLE ingest_errors (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source TEXT COLLATE "C" NOT NULL, item TEXT COLLATE "C" NOT NULL DEFAULT '', message TEXT COLLATE "C" NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE           -- hash of (source, item, message)
+);
+CREATE TABLE ingest_done (key TEXT PRIMARY KEY, source_key TEXT NOT NULL, done_at TEXT NOT NULL);
+"""
+
+
+def _script(cur: Any, sql: str) -> None:
+    for statement in sql.split(";"):
+        if statement.strip():
+            cur.execute(statement)
+
+
+def _m1_documents(cur: Any) -> None:
+    _script(cur, _V1)
+    cur.execute("INSERT INTO store_meta VALUES ('fts', 'tsvector')")
+
+
+def _m2_ingest(cur: Any) -> None:
+    _script(cur, _V2)
+
+
+def _m3_clusters(cur: Any) -> None:
+    """Stored cluster results, and the "cited" / "speaker" labels for documents already stored."""
+    # SQLite's REAL is 8 bytes; PostgreSQL's is 4: keep similarities as SQLite stores them
+    _script(cur, CLUSTER_TABLES_SQL.replace(" REAL", " DOUBLE PRECISION"))
+    last = 0
+    while True:
+        page = cur.execute("SELECT rowid, id, json FROM documents WHERE rowid > %s ORDER BY rowid LIMIT 500",
+                           (last,)).fetchall()
+        if not page:
+            break
+        last = page[-1][0]
+        rows = []
+        for _, doc_id, payload in page:
+            rows += _label_rows(doc_id, Document.from_json(payload), kinds=("cited", "speaker"))
+        if rows:
+            cur.executemany(
+                "INSERT INTO doc_labels (doc_id, kind, label, entity, count, key) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (doc_id, key) DO NOTHING", rows)
+
+
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters]
+SCHEMA_VERSION = len(MIGRATIONS)
+_MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
+
+
+def _label_rows(doc_id: str, doc: Document, kinds: Iterable[str] | None = None) -> list[tuple]:
+    """doc_labels rows; labels that become equal once made storable are merged (counts added)."""
+    merged: dict[tuple[str, str, str], int] = {}
+    for kind, label, entity, n in document_labels(doc):
+        if kinds is not None and kind not in kinds:
+            continue
+        k = (kind, pg_text(label), pg_text(entity))
+        merged[k] = merged.get(k, 0) + n
+    return [(doc_id, kind, label, entity, n, _key(kind, label, entity)) for (kind, label, entity), n in merged.items()]
+
+
+# -- URLs and messages -----------------------------------------------------------------------------
+
+
+def mask_url(url: str) -> str:
+    """The URL without its password (user:***@host, password=***)."""
+    url = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
+
+
+def _one_line(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class PostgresStore(Store):
+    """The store in a PostgreSQL database (its current schema; an empty one, or one of ours)."""
+
+    def __init__(self, url: str, *, migrate_to: int | None = None, connect_timeout: int = 10) -> None:
+        """``url``: ``postgresql://`` or ``postgres://`` (``postgresql+psycopg://`` is accepted);
+        libpq query parameters and environment (PGPASSWORD, ~/.pgpass, sslmode...) apply.
+        ``migrate_to``: stop at that schema version (tests build old stores with it)."""
+        raw = url.strip()
+        scheme, sep, rest = raw.partition("://")
+        if not sep or not re.fullmatch(r"(?i)postgres(ql)?(\+\w+)?", scheme):
+            raise StoreError(f"{mask_url(raw)}: not a PostgreSQL URL (postgresql://user@host/database)")
+        self.url = mask_url(f"postgresql://{rest}")
+        self._conninfo = f"postgresql://{rest}"
+        self._depth = 0
+        self._con: Any = None
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(
+                "the PostgreSQL store needs psycopg: install narrascope[postgres] (pip install 'narrascope[postgres]')"
+            ) from None
+        self._psycopg = psycopg
+        self._pipelines = psycopg.Pipeline.is_supported()
+        secrets: list[str] = []
+        try:
+            params = psycopg.conninfo.conninfo_to_dict(self._conninfo)
+            secrets = [str(params.get("password") or "")]
+            params.setdefault("connect_timeout", str(connect_timeout))
+            params.setdefault("application_name", "narrascope")
+            self._con = psycopg.connect(psycopg.conninfo.make_conninfo(**params), autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: cannot connect to PostgreSQL ({_one_line(exc, secrets)})") from None
+        try:
+            self._migrate(migrate_to)
+        except psycopg.Error as exc:  # from a migration's own statements
+            self.close()
+            raise StoreError(f"{self.url}: cannot open the store ({_one_line(exc, secrets)})") from None
+        except BaseException:
+            self.close()
+            raise
+
+    # -- running SQL ----------------------------------------------------------------------------------
+    def _exec(self, sql: str, params: Iterable[Any] | None = None, *, clean: bool = True) -> Any:
+        """Run one statement (``%s`` placeholders); str parameters made storable unless ``clean`` is False."""
+        args = None if params is None else [pg_text(p) for p in params] if clean else list(params)
+        try:
+            return self._con.execute(sql, args)
+        except self._psycopg.Error as exc:  # one line for the user (lost connection, permissions...)
+            raise self._error(exc) from exc
+
+    def _exec_many(self, sql: str, rows: list[Any]) -> None:
+        try:
+            with self._con.cursor() as cur:
+                cur.executemany(sql, rows)
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: BaseException) -> StoreError:
+        return StoreError(f"{self.url}: {_one_line(exc)}")
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        return self._exec(_translate(sql), list(params)).fetchall()
+
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """In the current batch, else a transaction by itself (the connection autocommits)."""
+        self._exec(_translate(sql), list(params))
+
+    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        rows = [[pg_text(v) for v in row] for row in rows]
+        if not rows:
+            return
+        with self.batch():
+            self._exec_many(_translate(sql), rows)
+
+    # -- schema ---------------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return self._version()
+
+    def _version(self) -> int:
+        has = self._exec("SELECT to_regclass(quote_ident(current_schema()) || '.schema_version') IS NOT NULL").fetchone()[0]
+        if not has:
+            return 0
+        return int(self._exec("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
+
+    def _newer(self, version: int) -> StoreVersionError:
+        return StoreVersionError(f"{self.url}: store schema version {version} is newer than this narrascope knows "
+                                 f"({SCHEMA_VERSION}); upgrade narrascope to open it")
+
+    def _migrate(self, upto: int | None) -> None:
+        target = SCHEMA_VERSION if upto is None else upto
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise self._newer(version)
+        if version >= target:
+            return  # nothing to write: a read-only user or a standby opens the store too
+        with self.batch():
+            self._exec("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            version = self._version()  # again, under the lock: another process may have migrated
+            if version == 0:
+                schema = self._exec("SELECT current_schema()").fetchone()[0]
+                if schema is None:
+                    raise StoreError(f"{self.url}: no schema to create the store in (check search_path)")
+                other = self._exec(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')").fetchone()[0]
+                if other:
+                    raise StoreError(
+                        f"{self.url}: a PostgreSQL database (schema {schema}) with other tables, not a narrascope store;"
+                        " use an empty database, or a schema of its own (?options=-csearch_path%3Dnarrascope)")
+                self._exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
+            elif version > SCHEMA_VERSION:
+                raise self._newer(version)
+            cur = self._con.cursor()
+            for n in range(version + 1, target + 1):
+                MIGRATIONS[n - 1](cur)
+                cur.execute("INSERT INTO schema_version VALUES (%s, %s)", (n, _now()))
+
+    # -- transactions ---------------------------------------------------------------------------------
+    @staticmethod
+    def _begin_sql(depth: int) -> str:
+        return "BEGIN" if depth == 0 else f"SAVEPOINT batch_{depth}"
+
+    @staticmethod
+    def _end_sql(depth: int) -> str:
+        return "COMMIT" if depth == 0 else f"RELEASE SAVEPOINT batch_{depth}"
+
+    def _abort(self, depth: int) -> None:
+        """Undo the transaction (depth 0) or the savepoint; never raises (the caller is raising)."""
+        with contextlib.suppress(Exception):
+            if depth == 0:
+                self._con.execute("ROLLBACK")
+            else:
+                self._con.execute(f"ROLLBACK TO SAVEPOINT batch_{depth}")
+                self._con.execute(f"RELEASE SAVEPOINT batch_{depth}")
+
+    def _pipeline(self) -> contextlib.AbstractContextManager[Any]:
+        """Queue statements and send them together (libpq >= 14), else one by one."""
+        return self._con.pipeline() if self._pipelines else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction; a nested batch is a savepoint, so a failed inner batch (an add() whose
+        exception the caller catches) leaves the outer transaction usable, without its writes."""
+        depth = self._depth
+        self._exec(self._begin_sql(depth))
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth = depth
+            self._abort(depth)
+            raise
+        self._depth = depth
+        if self._con.info.transaction_status == self._psycopg.pq.TransactionStatus.INERROR:
+            # a statement failed and its error was swallowed: COMMIT would silently roll back
+            self._abort(depth)
+            raise StoreError(f"{self.url}: a statement in the batch failed; its writes were rolled back")
+        self._exec(self._end_sql(depth))
+
+    # -- writing --------------------------------------------------------------------------------------
+    def add(self, doc: Document, source: str | None = None) -> bool:
+        """Its own transaction, or a savepoint inside a batch (like a nested batch), sent in two
+        round trips where libpq pipelines: begin + "is it stored?", then the inserts + commit."""
+        row = {k: pg_text(v) for k, v in document_row(doc, source).items()}
+        now = _now()
+        sighting = (row["source"] or "", row["url"] or "", row["origin"] or "")
+        depth = self._depth
+        self._depth += 1
+        try:
+            with self._pipeline():
+                self._exec(self._begin_sql(depth))
+                cur = None
+                if self._exec("SELECT 1 FROM documents WHERE id = %s", (row["id"],)).fetchone() is None:
+                    title = doc.metadata.get("title") if isinstance(doc.metadata.get("title"), str) else ""
+                    vector, fts_text, partial = build_index(title, doc.text)
+                    cur = self._exec(
+                        "INSERT INTO documents (id, title, author, source, origin, url, language, published, added_at, json,"
+                        " fts, fts_text, fts_partial) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s, %s)"
+                        " ON CONFLICT (id) DO NOTHING RETURNING rowid",
+                        (row["id"], row["title"], row["author"], row["source"], row["origin"], row["url"], row["language"],
+                         row["published"], now, _doc_json(doc), vector, fts_text, partial), clean=False)
+                self._exec(
+                    "INSERT INTO sightings (doc_id, source, url, origin, published, seen_at, key)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING",
+                    (row["id"], *sighting, row["published"], now, _key(*sighting)), clean=False)
+                if cur is not None:
+                    labels = _label_rows(row["id"], doc)
+                    if labels:  # a concurrent writer may have stored the same document: then these are its labels
+                        self._exec_many("INSERT INTO doc_labels (doc_id, kind, label, entity, count, key)"
+                                        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING", labels)
+                self._exec(self._end_sql(depth))
+                added = cur is not None and cur.fetchone() is not None
+        except self._psycopg.Error as exc:  # raised where the pipeline syncs
+            self._depth = depth
+            self._abort(depth)
+            raise self._error(exc) from exc
+        except BaseException:
+            self._depth = depth
+            self._abort(depth)
+            raise
+        self._depth = depth
+        return added
+
+    def record_error(self, source: str, item: str | None, message: str) -> None:
+        now = _now()
+        source, item, message = pg_text(str(source)), pg_text(str(item or "")), pg_text(str(message))
+        self._exec(
+            "INSERT INTO ingest_errors (source, item, message, count, first_seen, last_seen, key)"
+            " VALUES (%s, %s, %s, 1, %s, %s, %s) ON CONFLICT (key) DO UPDATE"
+            " SET count = ingest_errors.count + 1, last_seen = excluded.last_seen",
+            (source, item, message, now, now, _key(source, item, message)))
+
+    def errors(self) -> list[ErrorRecord]:
+        rows = self._exec("SELECT source, item, message, count, first_seen, last_seen FROM ingest_errors ORDER BY id")
+        return [ErrorRecord(*r) for r in rows.fetchall()]
+
+    def clear_errors(self) -> None:
+        self._exec("DELETE FROM ingest_errors")
+
+    def mark_done(self, source_key: str) -> None:
+        source_key = pg_text(source_key)
+        self._exec(
+            "INSERT INTO ingest_done (key, source_key, done_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET done_at = excluded.done_at",
+            (_key(source_key), source_key, _now()))
+
+    def is_done(self, source_key: str) -> bool:
+        return self._exec("SELECT 1 FROM ingest_done WHERE key = %s", (_key(pg_text(source_key)),)).fetchone() is not None
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document | None:
+        row = self._exec("SELECT json FROM documents WHERE id = %s", (doc_id,)).fetchone()
+        return Document.from_json(row[0]) if row else None
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        return self._exec("SELECT 1 FROM documents WHERE id = %s", (doc_id,)).fetchone() is not None
+
+    def count(self) -> int:
+        return int(self._exec("SELECT count(*) FROM documents").fetchone()[0])
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._exec("SELECT id FROM documents ORDER BY rowid").fetchall()]
+
+    def sightings(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self._exec(
+            "SELECT source, url, origin, published, seen_at FROM sightings WHERE doc_id = %s ORDER BY seen_at, source, url",
+            (doc_id,)).fetchall()
+        keys = ("source", "url", "origin", "published", "seen_at")
+        return [dict(zip(keys, r)) for r in rows]
+
+    # -- search ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _tsqueries(terms: list[Term]) -> tuple[str, str, list[str], bool] | None:
+        """(query with phrases, every word ANDed, needles for fts_text, whether a word is too long for
+        the vector); None when no term has a token (nothing can match)."""
+        phrases: list[str] = []
+        words: list[str] = []
+        needles: list[str] = []
+        too_long = False
+        for term in terms:
+            toks = [t for w in term.words for t in tokens(w)]
+            if not toks:
+                continue
+            too_long = too_long or any(len(t.encode("utf-8")) > MAX_LEXEME_BYTES for t in toks)
+            lexemes = [_lexeme(t) for t in toks]
+            if term.prefix:
+                lexemes[-1] += ":*"
+            phrases.append("(" + " <-> ".join(lexemes) + ")")
+            words += lexemes
+            needles.append(" " + " ".join(toks) + ("" if term.prefix else " "))
+        if not needles:
+            return None
+        return " & ".join(phrases), " & ".join(words), needles, too_long
+
+    def _where(self, terms: list[Term], filters: dict[str, Any]) -> tuple[str, list[Any], list[Any] | None]:
+        """FROM + WHERE over ``documents d``, its parameters, and the rank's parameters (None: no
+        full-text condition)."""
+        unknown = set(filters) - {"language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role"}
+        if unknown:
+            raise TypeError(f"unknown search filter(s): {', '.join(sorted(unknown))}")
+        clauses: list[str] = []
+        params: list[Any] = []
+        rank: list[Any] | None = None
+        if terms:
+            built = self._tsqueries(terms)
+            if built is None:
+                clauses.append("false")
+            else:
+                phrase_q, and_q, needles, too_long = built
+                strpos = "(SELECT bool_and(strpos(d.fts_text, n) > 0) FROM unnest(%s::text[]) AS n)"
+                if too_long:  # only a document whose vector lacks words can hold such a word
+                    clauses.append(f"d.fts_partial AND {strpos}")
+                    params += [needles]
+                else:
+                    clauses.append("(d.fts @@ %s::tsquery OR d.fts_partial) AND CASE WHEN d.fts_text IS NULL"
+                                   f" THEN d.fts @@ %s::tsquery ELSE {strpos} END")
+                    params += [and_q, phrase_q, needles]
+                    rank = [and_q]
+        if filters.get("language"):
+            clauses.append("d.language = %s")
+            params.append(str(filters["language"]).lower())
+        if filters.get("source"):
+            clauses.append("d.source = %s")
+            params.append(filters["source"])
+        if filters.get("date_from") is not None:
+            low = bound_from(filters["date_from"])
+            if low is None:
+                raise StoreError(f"date_from: not a date: {filters['date_from']!r}")
+            clauses.append("d.published >= %s")
+            params.append(low)
+        if filters.get("date_to") is not None:
+            high = bound_to(filters["date_to"])
+            if high is None:
+                raise StoreError(f"date_to: not a date: {filters['date_to']!r}")
+            clauses.append("d.published <= %s" if high[1] else "d.published < %s")
+            params.append(high[0])
+        for kind in ("narrative", "technique"):
+            if filters.get(kind):
+                clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = %s AND l.label = %s)")
+                params += [kind, filters[kind]]
+        entity, role = filters.get("entity"), filters.get("role")
+        if entity and role:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role'"
+                           " AND l.label = %s AND l.entity = %s)")
+            params += [role, entity]
+        elif entity:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'entity' AND l.label = %s)")
+            params.append(entity)
+        elif role:
+            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = %s)")
+            params.append(role)
+        sql = " FROM documents d"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return sql, params, rank
+
+    def search(self, query: str | None = None, *, limit: int = 20, offset: int = 0, **filters: Any) -> list[SearchHit]:
+        terms = parse_query(query)
+        if query and query.strip() and not terms:
+            return []  # only punctuation: nothing can match
+        where, params, rank = self._where(terms, filters)
+        if rank is not None:
+            select = f"SELECT d.id, d.title, d.published, d.source, d.language, d.url, d.json, ts_rank('{RANK_WEIGHTS}', d.fts, %s::tsquery, 1) AS score"
+            order = " ORDER BY score DESC, d.rowid"
+            params = rank + params
+        else:
+            select = "SELECT d.id, d.title, d.published, d.source, d.language, d.url, d.json, 0.0 AS score"
+            order = " ORDER BY d.published IS NULL, d.published DESC, d.rowid"
+        rows = self._exec(select + where + order + " LIMIT %s OFFSET %s",
+                          params + [max(0, int(limit)), max(0, int(offset))]).fetchall()
+        hits = []
+        for doc_id, title, published, source, language, url, payload, score in rows:
+            text = json.loads(payload)["text"]
+            snippet, start, end, matches = make_snippet(text, terms)
+            hits.append(SearchHit(doc_id, title, snippet, start, end, matches, round(float(score), 6),
+                                  published, source, language, url))
+        return hits
+
+    def search_count(self, query: str | None = None, **filters: Any) -> int:
+        terms = parse_query(query)
+        if query and query.strip() and not terms:
+            return 0
+        where, params, _ = self._where(terms, filters)
+        return int(self._exec("SELECT count(*)" + where, params).fetchone()[0])
+
+    def facets(self, query: str | None = None, *, limit: int = 50, **filters: Any) -> dict[str, list[tuple[str, int]]]:
+        terms = parse_query(query)
+        out: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        if query and query.strip() and not terms:
+            return out
+        where, params, _ = self._where(terms, filters)
+        matching = "SELECT d.id" + where
+        for column in ("language", "source"):
+            out[column] = [(v, int(n)) for v, n in self._exec(
+                f"SELECT d.{column}, count(*) AS n{where} {'AND' if ' WHERE ' in where else 'WHERE'} d.{column} IS NOT NULL"
+                f" GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT %s", params + [limit]).fetchall()]
+        for kind in FACETS[2:]:  # the label facets
+            out[kind] = [(v, int(n)) for v, n in self._exec(
+                f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = %s AND l.doc_id IN ({matching})"
+                " GROUP BY l.label ORDER BY n DESC, l.label LIMIT %s", [kind] + params + [limit]).fetchall()]
+        return out
+
+    def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
+                         entity: str | None = None) -> list[tuple[str, str, int]]:
+        if kind not in LABEL_KINDS:
+            raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        if period not in PERIODS:
+            raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
+        day = "to_date(left(d.published, 10), 'YYYY-MM-DD')"
+        bucket = {
+            "day": "left(d.published, 10)",
+            "week": f"to_char(date_trunc('week', {day}::timestamp), 'YYYY-MM-DD')",  # the Monday of the week
+            "month": "left(d.published, 7) || '-01'",
+        }[period]
+        sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
+               " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = %s AND d.published IS NOT NULL")
+        params: list[Any] = [kind]
+        if source:
+            sql += " AND d.source = %s"
+            params.append(source)
+        if entity:
+            sql += " AND l.entity = %s" if kind == "role" else " AND l.label = %s"
+            params.append(entity)
+        sql += " GROUP BY 1, 2 ORDER BY 1, 2"
+        return [(p, label, int(n)) for p, label, n in self._exec(sql, params).fetchall()]
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def close(self) -> None:
+        con = self._con
+        if con is not None:
+            self._con = None
+            with contextlib.suppress(Exception):
+                con.close()  # an open transaction is rolled back by the server
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.url!r})"
