@@ -799,6 +799,61 @@ def graph_cmd(
     _print_rows(edges, fmt, f"{which} graph: {len(graph['nodes'])} nodes, {len(edges)} edges")
 
 
+def _is_loopback(host: str) -> bool:
+    """True only for addresses no other machine can reach: localhost, 127.0.0.0/8, ::1."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
+@app.command("serve")
+def serve_cmd(
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but loopback needs --token."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN", envvar="NARRASCOPE_TOKEN", show_envvar=False,
+                                        help="Require this token on every request (Authorization: Bearer TOKEN, or open ?token=TOKEN once in a browser); default $NARRASCOPE_TOKEN."),
+) -> None:
+    """Browse a corpus store in a web browser: dashboard, search, documents, clusters, entities, graphs (read-only)."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UsageError("--port must be between 1 and 65535")
+    if "://" not in db and not Path(db).is_file():
+        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
+    token = (token or "").strip() or None
+    loopback = _is_loopback(host)
+    if not loopback and token is None:
+        raise UsageError(f"--host {host} can be reached from other machines: give --token TOKEN (or set NARRASCOPE_TOKEN)")
+    try:
+        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+    import uvicorn
+
+    from .web import create_app
+
+    # without a token, answer only to this machine's own names (no DNS rebinding)
+    allowed = None if token else {"localhost", "127.0.0.1", "::1", host.strip("[]").lower()}
+    web_app = create_app(db, token=token, allowed_hosts=allowed)
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    err.print(Text(f"narrascope: serving {db} on http://{shown}:{port}/"
+                   + (" (token required: open the page once with ?token=TOKEN)" if token else "") + "; Ctrl+C stops"),
+              soft_wrap=True)
+    # no access log: it would print ?token= addresses
+    uvicorn.run(web_app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+
+
 @app.command("pipeline")
 def pipeline_cmd() -> None:
     """List the analyzers of the default pipeline, in order, and any others installed."""
