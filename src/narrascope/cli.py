@@ -523,7 +523,7 @@ def match_cmd(
 @app.command()
 def ingest(
     sources: List[str] = typer.Argument(..., metavar="PATH|GLOB|URL|-", help="Files, folders (recursive), globs, URLs, or - for stdin."),
-    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store: an SQLite file (created when missing) or sqlite:///FILE."),
+    db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store: an SQLite file (created when missing), sqlite:///FILE, or postgresql://USER@HOST/DB."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the article text in JSON/CSV records."),
     title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
@@ -573,12 +573,13 @@ def ingest(
                             progress=tick, reader_options=reader_options, resume=not no_resume, source=source,
                             n_process=jobs, engine=chosen)
         total = store.count()
+        shown_db = db if "://" not in db else store.url  # a database URL is shown with its password masked
     for line in report.errors[:20]:
         _error(line)
     if len(report.errors) > 20:
         _error(f"... and {report.failed - 20} more (all in the store's error log)")
     err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed, "
-                   f"{report.sources_resumed} sources already done; {total} documents in {db} "
+                   f"{report.sources_resumed} sources already done; {total} documents in {shown_db} "
                    f"({report.docs_per_s:.0f} docs/s)", style="dim"), soft_wrap=True)
     if report.failed:
         raise typer.Exit(EXIT_INPUT)

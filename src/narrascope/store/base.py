@@ -67,7 +67,7 @@ class StoreVersionError(StoreError):
 
 
 class StoreNotBuiltError(StoreError):
-    """A backend the interface allows but this build does not have yet (PostgreSQL)."""
+    """A backend the interface allows but this build does not have (kept for callers that catch it)."""
 
     exit_code = 2
 
@@ -353,7 +353,7 @@ class Store(abc.ABC):
             {"source": s, "role": r, "documents": int(n)} for s, r, n in self._rows(
                 "SELECT coalesce(d.source, ''), l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
                 " JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?"
-                " GROUP BY d.source, l.label ORDER BY n DESC, d.source, l.label LIMIT 200", (name,))
+                " GROUP BY d.source, l.label ORDER BY n DESC, coalesce(d.source, ''), l.label LIMIT 200", (name,))
         ]
         together = [(e, int(n)) for e, n in self._rows(
             "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM doc_labels a JOIN doc_labels b ON b.doc_id = a.doc_id"
@@ -405,7 +405,8 @@ class Store(abc.ABC):
                 "SELECT coalesce(d.source, ''), l.entity, l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
                 f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity IN ({marks})"
                 + (" AND d.source = ?" if source else "")
-                + " GROUP BY d.source, l.entity, l.label ORDER BY n DESC, l.entity, l.label LIMIT 500", names + src_params)
+                + " GROUP BY d.source, l.entity, l.label ORDER BY n DESC, l.entity, l.label, coalesce(d.source, '') LIMIT 500",
+                names + src_params)
         ]
         return {"nodes": nodes, "edges": edges, "cast": cast}
 
@@ -417,7 +418,7 @@ class Store(abc.ABC):
             for s, t, k, n in self._rows(
                 "SELECT coalesce(d.source, ''), l.label, l.kind, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
                 " JOIN documents d ON d.id = l.doc_id WHERE l.kind IN ('cited', 'speaker')"
-                " GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label LIMIT ?", (limit,))
+                " GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label, l.kind, coalesce(d.source, '') LIMIT ?", (limit,))
         ]
         nodes: dict[tuple[str, str], int] = {}
         for e in edges:

@@ -255,8 +255,10 @@ class SQLiteStore(Store):
     # -- transactions ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        if self._depth == 0:
-            self._con.execute("BEGIN IMMEDIATE")
+        """The outermost batch is a transaction; a nested one is a savepoint, so a failed inner write
+        (one document inside an ingest batch) is undone alone and the batch goes on."""
+        savepoint = f"b{self._depth}"
+        self._con.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
         self._depth += 1
         try:
             yield
@@ -264,10 +266,12 @@ class SQLiteStore(Store):
             self._depth -= 1
             if self._depth == 0:
                 self._con.execute("ROLLBACK")
+            else:
+                self._con.execute(f"ROLLBACK TO {savepoint}")
+                self._con.execute(f"RELEASE {savepoint}")
             raise
         self._depth -= 1
-        if self._depth == 0:
-            self._con.execute("COMMIT")
+        self._con.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
 
     # -- writing --------------------------------------------------------------------------------------
     def add(self, doc: Document, source: str | None = None) -> bool:
@@ -290,9 +294,13 @@ class SQLiteStore(Store):
             index = (lambda t: split_cjk(_sql_text(t))) if self.fts else (lambda t: _plain_index_text(_sql_text(t)))
             self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
                               (rowid, index(title), index(doc.text)))
+            labels: dict[tuple[str, str, str], int] = {}  # two labels may become one once sanitised
+            for kind, label, entity, n in document_labels(doc):
+                key = (kind, _sql_text(label), _sql_text(entity))
+                labels[key] = labels.get(key, 0) + n
             self._con.executemany(
                 "INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
-                [(row["id"], kind, _sql_text(label), _sql_text(entity), n) for kind, label, entity, n in document_labels(doc)],
+                [(row["id"], kind, label, entity, n) for (kind, label, entity), n in labels.items()],
             )
             return True
 
@@ -324,13 +332,13 @@ class SQLiteStore(Store):
 
     # -- reading --------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
-        row = self._con.execute("SELECT json FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = self._con.execute("SELECT json FROM documents WHERE id = ?", (_sql_text(doc_id),)).fetchone()
         return Document.from_json(row[0]) if row else None
 
     def __contains__(self, doc_id: object) -> bool:
         if not isinstance(doc_id, str):
             return False
-        return self._con.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        return self._con.execute("SELECT 1 FROM documents WHERE id = ?", (_sql_text(doc_id),)).fetchone() is not None
 
     def count(self) -> int:
         return int(self._con.execute("SELECT count(*) FROM documents").fetchone()[0])
@@ -352,7 +360,7 @@ class SQLiteStore(Store):
     def sightings(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self._con.execute(
             "SELECT source, url, origin, published, seen_at FROM sightings WHERE doc_id = ? ORDER BY seen_at, source, url",
-            (doc_id,),
+            (_sql_text(doc_id),),
         ).fetchall()
         keys = ("source", "url", "origin", "published", "seen_at")
         return [dict(zip(keys, r)) for r in rows]
@@ -410,7 +418,7 @@ class SQLiteStore(Store):
             params.append(role)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return sql, params
+        return sql, [_sql_text(p) for p in params]
 
     def search(self, query: str | None = None, *, limit: int = 20, offset: int = 0, **filters: Any) -> list[SearchHit]:
         terms = parse_query(query)
