@@ -28,6 +28,8 @@ import abc
 import json
 import logging
 import math
+import os
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ __all__ = [
     "PipelineSpec",
 ]
 
-DEFAULT_DASK_CHUNK = 16
+DEFAULT_DASK_CHUNK = 8
 DEFAULT_DASK_TIMEOUT = 10.0
 
 
@@ -309,10 +311,38 @@ _WORKER_PIPELINES: dict[str, tuple[Any, threading.Lock]] = {}
 _WORKER_BUILD_LOCK = threading.Lock()
 
 
+_malloc_tuned = False
+
+
+def _tune_worker_malloc() -> None:
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (to hand freed memory back to the
+    OS), which also turns off glibc's sliding mmap threshold: every numpy temporary over 128 KB is then
+    mapped and unmapped again, and the analyzers run about 1.6x slower (116 instead of 73 ms of CPU per
+    article, full pipeline with --fast models, measured). Raise both thresholds in this worker process,
+    once; NARRASCOPE_KEEP_MALLOC_TRIM=1 leaves Dask's setting as it is."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or os.environ.get("NARRASCOPE_KEEP_MALLOC_TRIM"):
+        return
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: 32 MB
+        libc.mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD: 128 MB
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _worker_pipeline(key: str) -> tuple[Any, threading.Lock]:
     with _WORKER_BUILD_LOCK:
         entry = _WORKER_PIPELINES.get(key)
         if entry is None:
+            _tune_worker_malloc()
             pipeline = PipelineSpec.from_key(key).build()
             pipeline.check()
             for name in pipeline.enabled:  # load the models now: a missing one fails the run, not each document
