@@ -166,6 +166,13 @@ def pages(store_path: Path) -> list[str]:
     return out
 
 
+def quiesce(app, limit: float = 60.0) -> None:
+    """Wait until no store call runs in the background, so that it does not slow the next page."""
+    deadline = time.monotonic() + limit
+    while app.state.corpus._pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def time_pages(store_path: Path, repeat: int) -> list[dict]:
     from fastapi.testclient import TestClient
 
@@ -180,6 +187,7 @@ def time_pages(store_path: Path, repeat: int) -> list[dict]:
                 if url.endswith("/report") and fmt == "json":
                     continue
                 full = url if fmt == "html" else url + ("&" if "?" in url else "?") + "format=json"
+                quiesce(app)  # store calls an earlier page left running in the background (search facets)
                 app.state.corpus.cache = ResultCache()  # forget earlier pages' store results
                 times = []
                 for _ in range(repeat):
