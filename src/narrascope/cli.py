@@ -152,10 +152,10 @@ def _dask_engine(pipeline, scheduler: str, timeout: float):
 
 @app.command()
 def analyze(
-    sources: List[str] = typer.Argument(..., metavar="PATH|URL|-", help="Article files (txt, html, json, jsonl, csv, Telegram export), URLs, or - for stdin."),
+    sources: List[str] = typer.Argument(..., metavar="PATH|URL|-", help="Article files (txt, html, json, jsonl, csv, Telegram export, RSS/Atom, WARC web archive), URLs, or - for stdin."),
     json_out: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help="Write the analysed Document as JSON (several: a JSON array, or JSON Lines if FILE ends in .jsonl)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write one self-contained HTML report."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed, warc."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the article text in JSON/CSV records."),
     title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="Field holding the record id in JSON/CSV records."),
@@ -524,7 +524,7 @@ def match_cmd(
 def ingest(
     sources: List[str] = typer.Argument(..., metavar="PATH|GLOB|URL|-", help="Files, folders (recursive), globs, URLs, or - for stdin."),
     db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store: an SQLite file (created when missing), sqlite:///FILE, or postgresql://USER@HOST/DB."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input format: text, html, json, jsonl, csv, telegram, feed, warc."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="Field holding the article text in JSON/CSV records."),
     title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="Field holding the record id in JSON/CSV records."),
