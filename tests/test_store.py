@@ -412,7 +412,7 @@ def test_migrates_an_old_file(tmp_path: Path) -> None:
     assert {r[0] for r in con.execute("SELECT name FROM sqlite_master")} .isdisjoint({"ingest_errors", "ingest_done"})
     con.close()
     with open_store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
         assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
         assert s.clusters() == []
@@ -588,13 +588,13 @@ def test_postgres_migrates_an_old_schema(pg_url: str) -> None:
     with PostgresStore(pg_url, migrate_to=2) as mid:
         assert mid.schema_version() == 2
     with open_store(pg_url) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
         assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
         assert s.clusters() == []
         s.record_error("x", None, "works after the migration")
         assert s.errors()[0].message == "works after the migration"
-        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
 
 
 def test_postgres_newer_schema_and_foreign_databases_are_refused(pg_url: str, pg_server) -> None:

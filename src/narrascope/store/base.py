@@ -56,6 +56,14 @@ CREATE INDEX cluster_members_doc ON cluster_members(doc_id);
 """
 
 
+# Schema version 4, both backends: covering index for the date/source/language of a document id, and
+# the newest-first order of a search without words.
+RECENT_INDEXES_SQL = """
+CREATE INDEX documents_id_published ON documents(id, published, source, language);
+CREATE INDEX documents_recent ON documents((published IS NULL), published DESC)
+"""
+
+
 class StoreError(NarrascopeError):
     """The store cannot be opened or used: not a store, a newer schema, an unknown URL."""
 

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Document
 from .base import (
+    RECENT_INDEXES_SQL,
     CLUSTER_TABLES_SQL,
     FACETS,
     LABEL_KINDS,
@@ -276,7 +277,11 @@ def _m3_clusters(cur: Any) -> None:
                 " ON CONFLICT (doc_id, key) DO NOTHING", rows)
 
 
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters]
+def _m4_indexes(cur: Any) -> None:
+    _script(cur, RECENT_INDEXES_SQL)
+
+
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
 

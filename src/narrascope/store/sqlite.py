@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 from ..model import Document
 from .base import (
     CLUSTER_TABLES_SQL,
+    RECENT_INDEXES_SQL,
     FACETS,
     LABEL_KINDS,
     PERIODS,
@@ -140,7 +141,13 @@ def _m3_clusters(con: sqlite3.Connection, fts: bool) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters]
+def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
+    """Indexes for a large corpus: date/source/language read with the id alone (counts over time, facets,
+    overview) and the newest-first order of a search without words."""
+    _script(con, RECENT_INDEXES_SQL)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -375,7 +382,9 @@ class SQLiteStore(Store):
         sql = " FROM documents d"
         if terms:
             if self.fts:
-                sql += " JOIN documents_fts f ON f.rowid = d.rowid"
+                # the full-text index first, then the filters on its hits: SQLite would otherwise start
+                # from a filter's index (say language) and probe the full-text index once per document
+                sql = " FROM documents_fts f CROSS JOIN documents d ON d.rowid = f.rowid"
                 clauses.append("documents_fts MATCH ?")
                 params.append(fts_query(terms))
             else:
@@ -465,9 +474,10 @@ class SQLiteStore(Store):
             if everything:  # the whole corpus: no membership test per row (the dashboard's case)
                 sql = "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ?"
                 args = [kind]
-            else:
-                sql = f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ? AND l.doc_id IN ({matching})"
-                args = [kind] + params
+            else:  # from the matching documents to their labels (the primary key starts with doc_id)
+                sql = (f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM ({matching}) m"
+                       " JOIN doc_labels l ON l.doc_id = m.id WHERE l.kind = ?")
+                args = params + [kind]
             out[kind] = [tuple(r) for r in self._con.execute(sql + " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", args + [limit])]
         return out
 
