@@ -337,9 +337,11 @@ class Store(abc.ABC):
         if kind not in LABEL_KINDS:
             raise StoreError(f"kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
         if source:
+            # CROSS JOIN: the source's documents first, then their labels (SQLite keeps that order)
             rows = self._rows(
-                "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l JOIN documents d ON d.id = l.doc_id"
-                " WHERE l.kind = ? AND d.source = ? GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", (kind, source, limit))
+                "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM documents d CROSS JOIN doc_labels l"
+                " WHERE l.doc_id = d.id AND l.kind = ? AND d.source = ? GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?",
+                (kind, source, limit))
         else:
             rows = self._rows(
                 "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = ?"

@@ -470,15 +470,21 @@ class SQLiteStore(Store):
                 f"SELECT d.{column}, count(*) AS n{where} {'AND' if ' WHERE ' in where else 'WHERE'} d.{column} IS NOT NULL"
                 f" GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?", params + [limit])]
         everything = not terms and not any(v is not None and v != "" for v in filters.values())
-        for kind in FACETS[2:]:  # the label facets
-            if everything:  # the whole corpus: no membership test per row (the dashboard's case)
-                sql = "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ?"
-                args = [kind]
-            else:  # from the matching documents to their labels (the primary key starts with doc_id)
-                sql = (f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM ({matching}) m"
-                       " JOIN doc_labels l ON l.doc_id = m.id WHERE l.kind = ?")
-                args = params + [kind]
-            out[kind] = [tuple(r) for r in self._con.execute(sql + " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", args + [limit])]
+        if everything:  # the whole corpus: no membership test per row (the dashboard's case)
+            for kind in FACETS[2:]:
+                out[kind] = [tuple(r) for r in self._con.execute(
+                    "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l WHERE l.kind = ?"
+                    " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", [kind, limit])]
+            return out
+        # one pass from the matching documents to their labels (the primary key starts with doc_id)
+        kinds = FACETS[2:]
+        rows = self._con.execute(
+            f"SELECT l.kind, l.label, count(DISTINCT l.doc_id) AS n FROM ({matching}) m CROSS JOIN doc_labels l"
+            f" WHERE l.doc_id = m.id AND l.kind IN ({', '.join('?' * len(kinds))}) GROUP BY l.kind, l.label",
+            params + list(kinds)).fetchall()
+        for kind, label, n in sorted(rows, key=lambda r: (-r[2], r[1])):
+            if len(out[kind]) < limit:
+                out[kind].append((label, n))
         return out
 
     def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
