@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs narrascope with its test extras into .venv, Debian's Chromium for the browser tests,
+# Installs narrascope with its test extras into .venv, Debian's Chromium and PostgreSQL (browser and store tests),
 # then runs the whole test suite. Safe to run again; pass pytest options through ("$@").
 set -euo pipefail
 cd "$(dirname "$0")/.."
