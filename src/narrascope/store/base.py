@@ -593,6 +593,53 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
 
 # -- queries and snippets ------------------------------------------------------------------------
 
+SEARCH_FILTERS = ("language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role")
+
+
+def filter_clauses(filters: dict[str, Any], mark: str = "?") -> tuple[list[str], list[Any]]:
+    """The WHERE conditions of the search filters over ``documents d`` (labels through ``doc_labels``),
+    with ``mark`` as the parameter placeholder of the backend, and their parameters."""
+    unknown = set(filters) - set(SEARCH_FILTERS)
+    if unknown:
+        raise TypeError(f"unknown search filter(s): {', '.join(sorted(unknown))}")
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.get("language"):
+        clauses.append(f"d.language = {mark}")
+        params.append(str(filters["language"]).lower())
+    if filters.get("source"):
+        clauses.append(f"d.source = {mark}")
+        params.append(filters["source"])
+    if filters.get("date_from") is not None:
+        low = bound_from(filters["date_from"])
+        if low is None:
+            raise StoreError(f"date_from: not a date: {filters['date_from']!r}")
+        clauses.append(f"d.published >= {mark}")
+        params.append(low)
+    if filters.get("date_to") is not None:
+        high = bound_to(filters["date_to"])
+        if high is None:
+            raise StoreError(f"date_to: not a date: {filters['date_to']!r}")
+        clauses.append(f"d.published <= {mark}" if high[1] else f"d.published < {mark}")
+        params.append(high[0])
+    has_label = "EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = {kind} AND l.label = {mark}{more})"
+    for kind in ("narrative", "technique"):
+        if filters.get(kind):
+            clauses.append(has_label.format(kind=mark, mark=mark, more=""))
+            params += [kind, filters[kind]]
+    entity, role = filters.get("entity"), filters.get("role")
+    if entity and role:
+        clauses.append(has_label.format(kind="'role'", mark=mark, more=f" AND l.entity = {mark}"))
+        params += [role, entity]
+    elif entity:
+        clauses.append(has_label.format(kind="'entity'", mark=mark, more=""))
+        params.append(entity)
+    elif role:
+        clauses.append(has_label.format(kind="'role'", mark=mark, more=""))
+        params.append(role)
+    return clauses, params
+
+
 # Scripts written without spaces between words: each character is indexed as its own token, so a
 # search for 北京 is the phrase "北 京" and finds it inside 我爱北京天安门.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Document
 from .base import (
+    filter_clauses,
     RECENT_INDEXES_SQL,
     CLUSTER_TABLES_SQL,
     FACETS,
@@ -48,8 +49,6 @@ from .base import (
     StoreError,
     StoreVersionError,
     Term,
-    bound_from,
-    bound_to,
     document_labels,
     document_row,
     fold,
@@ -593,9 +592,7 @@ class PostgresStore(Store):
     def _where(self, terms: list[Term], filters: dict[str, Any]) -> tuple[str, list[Any], list[Any] | None]:
         """FROM + WHERE over ``documents d``, its parameters, and the rank's parameters (None: no
         full-text condition)."""
-        unknown = set(filters) - {"language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role"}
-        if unknown:
-            raise TypeError(f"unknown search filter(s): {', '.join(sorted(unknown))}")
+        filter_clauses(filters)  # unknown filters are an error before any SQL runs
         clauses: list[str] = []
         params: list[Any] = []
         rank: list[Any] | None = None
@@ -614,39 +611,9 @@ class PostgresStore(Store):
                                    f" THEN d.fts @@ %s::tsquery ELSE {strpos} END")
                     params += [and_q, phrase_q, needles]
                     rank = [and_q]
-        if filters.get("language"):
-            clauses.append("d.language = %s")
-            params.append(str(filters["language"]).lower())
-        if filters.get("source"):
-            clauses.append("d.source = %s")
-            params.append(filters["source"])
-        if filters.get("date_from") is not None:
-            low = bound_from(filters["date_from"])
-            if low is None:
-                raise StoreError(f"date_from: not a date: {filters['date_from']!r}")
-            clauses.append("d.published >= %s")
-            params.append(low)
-        if filters.get("date_to") is not None:
-            high = bound_to(filters["date_to"])
-            if high is None:
-                raise StoreError(f"date_to: not a date: {filters['date_to']!r}")
-            clauses.append("d.published <= %s" if high[1] else "d.published < %s")
-            params.append(high[0])
-        for kind in ("narrative", "technique"):
-            if filters.get(kind):
-                clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = %s AND l.label = %s)")
-                params += [kind, filters[kind]]
-        entity, role = filters.get("entity"), filters.get("role")
-        if entity and role:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role'"
-                           " AND l.label = %s AND l.entity = %s)")
-            params += [role, entity]
-        elif entity:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'entity' AND l.label = %s)")
-            params.append(entity)
-        elif role:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = %s)")
-            params.append(role)
+        more, more_params = filter_clauses(filters, "%s")
+        clauses += more
+        params += more_params
         sql = " FROM documents d"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)

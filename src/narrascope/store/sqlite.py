@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 from ..model import Document
 from .base import (
     CLUSTER_TABLES_SQL,
+    filter_clauses,
     RECENT_INDEXES_SQL,
     FACETS,
     LABEL_KINDS,
@@ -34,8 +35,6 @@ from .base import (
     StoreError,
     StoreVersionError,
     Term,
-    bound_from,
-    bound_to,
     document_labels,
     document_row,
     fold,
@@ -374,9 +373,6 @@ class SQLiteStore(Store):
 
     def _where(self, terms: list[Term], filters: dict[str, Any]) -> tuple[str, list[Any]]:
         """FROM + WHERE over ``documents d`` (joined to the index as ``f`` when there are terms)."""
-        unknown = set(filters) - {"language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role"}
-        if unknown:
-            raise TypeError(f"unknown search filter(s): {', '.join(sorted(unknown))}")
         clauses: list[str] = []
         params: list[Any] = []
         sql = " FROM documents d"
@@ -393,38 +389,9 @@ class SQLiteStore(Store):
                     needle = " " + " ".join(fold(w) for w in t.words) + ("" if t.prefix else " ")
                     clauses.append("(instr(f.text, ?) > 0 OR instr(f.title, ?) > 0)")
                     params += [needle, needle]
-        if filters.get("language"):
-            clauses.append("d.language = ?")
-            params.append(str(filters["language"]).lower())
-        if filters.get("source"):
-            clauses.append("d.source = ?")
-            params.append(filters["source"])
-        if filters.get("date_from") is not None:
-            low = bound_from(filters["date_from"])
-            if low is None:
-                raise StoreError(f"date_from: not a date: {filters['date_from']!r}")
-            clauses.append("d.published >= ?")
-            params.append(low)
-        if filters.get("date_to") is not None:
-            high = bound_to(filters["date_to"])
-            if high is None:
-                raise StoreError(f"date_to: not a date: {filters['date_to']!r}")
-            clauses.append("d.published <= ?" if high[1] else "d.published < ?")
-            params.append(high[0])
-        for kind in ("narrative", "technique"):
-            if filters.get(kind):
-                clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = ? AND l.label = ?)")
-                params += [kind, filters[kind]]
-        entity, role = filters.get("entity"), filters.get("role")
-        if entity and role:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = ? AND l.entity = ?)")
-            params += [role, entity]
-        elif entity:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'entity' AND l.label = ?)")
-            params.append(entity)
-        elif role:
-            clauses.append("EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'role' AND l.label = ?)")
-            params.append(role)
+        more, more_params = filter_clauses(filters)
+        clauses += more
+        params += more_params
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         return sql, [_sql_text(p) for p in params]

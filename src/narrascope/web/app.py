@@ -54,6 +54,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from ..render.html import _plain  # the JSON-safe copy the HTML report uses
 from ..store import Store, StoreError, open_store
 from ..store.base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, document_labels, document_row, find_matches, normalize_date, parse_query
 from .charts import NEUTRAL, PALETTE, ROLE_COLORS, bars, graph_svg, line_chart, role_name
@@ -377,21 +378,6 @@ def _requested_format(request: Request) -> str:
 
 
 # -- output -------------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy: tuples become lists, non-finite floats strings."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "to_dict"):
-        return _plain(value.to_dict())
-    return str(value)
 
 
 def json_response(data: Any, status: int = 200) -> Response:
