@@ -760,3 +760,15 @@ def test_postgres_read_only_user(pg_url: str) -> None:
         with open_store(pg_url) as s:
             s._run(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
             s._run(f"DROP ROLE {role}")
+
+
+def test_outlet_of_a_plain_text_repost_comes_from_its_provenance() -> None:
+    from narrascope.store.base import default_source
+
+    doc = Document("Body.", metadata={"provenance": {"aggregator": "Example Aggregator", "original_source_domain": "example.org"}})
+    assert default_source(doc) == "Example Aggregator"
+    doc.metadata["provenance"] = {"original_source_domain": "example.org"}
+    assert default_source(doc) == "example.org"
+    doc.metadata["url"] = "https://www.news.example/a"  # the document's own address wins
+    assert default_source(doc) == "news.example"
+    assert default_source(Document("Body.")) is None

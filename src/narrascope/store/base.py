@@ -516,7 +516,8 @@ def bound_to(value: Any) -> tuple[str, bool] | None:
 
 
 def default_source(doc: Document) -> str | None:
-    """The outlet: site name, Telegram channel, feed title, else the URL's host; None if unknown."""
+    """The outlet: site name, Telegram channel, feed title, else the URL's host, else the aggregator or
+    original-source domain found in the text (``metadata.provenance``); None if unknown."""
     meta = doc.metadata
     for key in ("site_name", "channel", "feed_title"):
         value = _clean(meta.get(key), 300)
@@ -530,6 +531,14 @@ def default_source(doc: Document) -> str | None:
             host = None
         if host:
             return host[4:] if host.startswith("www.") else host
+    # a plain-text repost: where the provenance analyzer says it was posted (the aggregator), else the
+    # domain of the original-source link it gives
+    provenance = meta.get("provenance")
+    if isinstance(provenance, dict):
+        for key in ("aggregator", "original_source_domain"):
+            value = _clean(provenance.get(key), 300)
+            if value:
+                return value
     return None
 
 
