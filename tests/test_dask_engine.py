@@ -224,3 +224,44 @@ def test_engine_keeps_order_markers_and_bounds_read_ahead() -> None:
             assert isinstance(result, AnalysisFailure) and result.document.text == f"doc {i} bad"
         else:
             assert result.text == f"DOC {i}"
+
+
+class _RegisterKiller:
+    """A worker plugin (runs on every worker, restarted ones too): an analyzer that kills its worker process
+    on one document, as a segfaulting native library would."""
+
+    name = "narrascope-test-killer"
+
+    def setup(self, worker) -> None:
+        from narrascope.analyzers.base import Analyzer
+        from narrascope.pipeline import register_analyzer
+
+        class Killer(Analyzer):
+            name = "killer"
+
+            def __call__(self, doc):
+                if "segfault" in doc.text:
+                    os._exit(1)
+                doc.metadata["killer_ok"] = True
+                return doc
+
+        register_analyzer("killer")(Killer)
+
+
+def test_a_document_that_kills_workers_is_the_only_one_lost() -> None:
+    """A chunk whose worker dies is analysed again in halves: only the culprit is reported."""
+    from distributed import Client, LocalCluster
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    plugin = type("RegisterKiller", (_RegisterKiller, WorkerPlugin), {})()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster, set_as_default=False) as client:
+            client.register_plugin(plugin)
+        docs = [Document(f"Note {i}: the ferry left on time.") for i in range(8)]
+        docs[5] = Document("This note will segfault the worker.")
+        with DaskEngine(cluster.scheduler_address, PipelineSpec((("killer", "{}"),)), chunk_size=8) as engine:
+            results = engine.map_documents(docs)
+    kinds = [type(r).__name__ for r in results]
+    assert kinds == ["Document"] * 5 + ["AnalysisFailure"] + ["Document"] * 2
+    assert results[5].document.id == docs[5].id and "died" in str(results[5])
+    assert all(r.metadata["killer_ok"] for r in results if isinstance(r, Document))

@@ -27,6 +27,7 @@ which slows the analyzers 1.6x (``NARRASCOPE_KEEP_MALLOC_TRIM=1`` keeps it).
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 import logging
 import math
@@ -466,15 +467,31 @@ class DaskEngine(AnalysisEngine):
                 raise EngineError(f"lost the Dask scheduler at {self.address}")
             self._finished.wait(1.0)
 
-    def _collect(self, handle: Any, docs: list[Document]) -> list[Document | AnalysisFailure]:
+    def _collect(self, handle: Any, docs: list[Document], _retries: int = 0) -> list[Document | AnalysisFailure]:
         status = handle.status
         if status == "error":
             exc = handle.exception()
             handle.release()
-            if type(exc).__name__ == "KilledWorker":  # a document that crashes workers: fail its chunk only
-                return [AnalysisFailure(doc, "KilledWorker", "the Dask worker died analysing this chunk") for doc in docs]
+            if type(exc).__name__ == "KilledWorker":  # a document that crashes workers
+                if len(docs) == 1:
+                    return [AnalysisFailure(docs[0], "KilledWorker", "the Dask worker died analysing this document")]
+                # find it: analyse the chunk again in halves, so only the culprit is lost (rare, so slow is fine)
+                out: list[Document | AnalysisFailure] = []
+                for part in (docs[:len(docs) // 2], docs[len(docs) // 2:]):
+                    again = self._submit(part)
+                    with contextlib.suppress(Exception):
+                        again.exception()  # waits for the task to end, however it ends
+                    out += self._collect(again, part)
+                return out
             raise EngineError(f"the Dask workers at {self.address} failed ({type(exc).__name__}: {_short_reason(exc, self.timeout)}); "
                               "they need narrascope installed, the same version as here")
+        if status == "lost" and self.client is not None and self.client.status == "running" and _retries < 3:
+            # the result was held by a worker that has since died (say, killed by another chunk): redo it
+            handle.release()
+            again = self._submit(docs)
+            with contextlib.suppress(Exception):
+                again.exception()
+            return self._collect(again, docs, _retries + 1)
         if status != "finished":
             raise EngineError(f"lost the Dask scheduler at {self.address} (a task was {status})")
         try:
