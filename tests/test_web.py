@@ -524,3 +524,21 @@ def test_the_ui_on_postgresql_shows_what_it_shows_on_sqlite(corpus, client, pg_u
             for seen in a.get("sightings", []) + b.get("sightings", []):
                 seen.pop("seen_at")  # when each store was written
             assert a == b, url
+
+
+def test_postgresql_statements_past_the_budget_are_stopped(pg_url, monkeypatch):
+    import asyncio
+
+    from narrascope.web import app as web_app
+
+    build_corpus(pg_url)
+    monkeypatch.setattr(web_app, "QUERY_BUDGET", 0.3)
+    workers = web_app.StoreWorkers(pg_url, workers=1)
+    try:
+        assert asyncio.run(workers.run(lambda store: store._rows("SHOW statement_timeout")[0][0])) == "300ms"
+        with pytest.raises(web_app.QueryTimeout):
+            asyncio.run(workers.run(lambda store: store._rows("SELECT pg_sleep(2)")))
+        with pytest.raises(Exception, match="read-only"):  # the UI never writes
+            asyncio.run(workers.run(lambda store: store._run("DELETE FROM documents")))
+    finally:
+        workers.close()

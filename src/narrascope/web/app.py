@@ -135,6 +135,8 @@ class StoreWorkers:
             con.execute("PRAGMA query_only=ON")
         elif type(getattr(store, "_con", None)).__module__.startswith("psycopg"):
             store._con.execute("SET default_transaction_read_only = on")
+            # PostgreSQL stops a statement past the budget itself (SQLite: the progress handler below)
+            store._con.execute(f"SET statement_timeout = {int(QUERY_BUDGET * 1000)}")
         return store
 
     def _loop(self) -> None:
@@ -158,6 +160,8 @@ class StoreWorkers:
                     future.set_result(fn(store, *args))
                 except sqlite3.OperationalError as exc:
                     future.set_exception(QueryTimeout(budget) if "interrupt" in str(exc) else exc)
+                except StoreError as exc:  # PostgreSQL: statement_timeout ends as a StoreError
+                    future.set_exception(QueryTimeout(QUERY_BUDGET) if "statement timeout" in str(exc) else exc)
                 except BaseException as exc:  # handed to the awaiting request
                     future.set_exception(exc)
                 finally:
