@@ -171,6 +171,27 @@ def test_query_syntax_is_never_an_error(store, corpus) -> None:
     assert store.count() == len(corpus)
 
 
+def test_any_query_is_answered_with_offsets_into_the_text(store, corpus) -> None:
+    """Hypothesis: arbitrary text as a query never raises, and every hit's snippet and matches index the
+    stored text exactly (checked on every backend)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    texts = {d.id: d.text for d in corpus}
+    words = st.sampled_from(["ferry", "Ferry*", '"new ferry"', "паромов", "北京", "blackout", "café", "the"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=4).map(" ".join))
+    def check(query: str) -> None:
+        hits = store.search(query, limit=10)
+        assert store.search_count(query) >= len(hits)
+        for h in hits:
+            text = texts[h.doc_id]
+            assert text[h.snippet_start:h.snippet_end] == h.snippet
+            assert all(h.snippet_start <= a < b <= h.snippet_end for a, b in h.matches)
+
+    check()
+
+
 def test_phrases_and_prefixes_in_long_texts(store) -> None:
     """Phrases late in a long text are found (PostgreSQL keeps 256 positions per word and none past
     16,383: the store must not lose them), and a phrase never runs from the title into the text."""
