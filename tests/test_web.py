@@ -21,7 +21,8 @@ from narrascope.cli import main  # noqa: E402
 from narrascope.model import Document, Group  # noqa: E402
 from narrascope.store import open_store  # noqa: E402
 from narrascope.web import create_app  # noqa: E402
-from narrascope.web.app import QueryTimeout, StoreWorkers, csv_cell, segments  # noqa: E402
+from narrascope.render.tables import csv_cell  # noqa: E402
+from narrascope.web.app import QueryTimeout, StoreWorkers, segments  # noqa: E402
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

@@ -644,19 +644,17 @@ def _existing_store(db: str) -> str:
 
 
 def _print_rows(rows: list[dict], fmt: str, title: str) -> None:
-    """Rows as a Rich table, JSON, or CSV on stdout (CSV cells that a spreadsheet would run are quoted with ')."""
+    """Rows as a Rich table, JSON, or CSV on stdout (cells a spreadsheet would run as a formula get a leading ')."""
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     columns = list(rows[0]) if rows else []
     if fmt == "csv":
-        import csv
         import sys
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for r in rows:
-            writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in r.values()])
+        from .render.tables import write_csv
+
+        write_csv(sys.stdout, columns, (r.values() for r in rows), lineterminator="\n")
         return
     table = Table(title=title, header_style="bold")
     for c in columns:

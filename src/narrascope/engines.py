@@ -34,7 +34,6 @@ import math
 import os
 import sys
 import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence, Sized
 

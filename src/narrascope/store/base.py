@@ -792,6 +792,20 @@ def make_snippet(
     return text[start:end], start, end, inside
 
 
+def search_hits(rows: Iterable[tuple], terms: list[Term]) -> list[SearchHit]:
+    """SearchHits from rows of (id, title, published, source, language, url, Document JSON, score):
+    the snippet and match offsets come from the stored text."""
+    import json
+
+    hits = []
+    for doc_id, title, published, source, language, url, payload, score in rows:
+        text = json.loads(payload)["text"]
+        snippet, start, end, matches = make_snippet(text, terms)
+        hits.append(SearchHit(doc_id, title, snippet, start, end, matches, round(float(score), 6),
+                              published, source, language, url))
+    return hits
+
+
 def batch_iter(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for item in items:

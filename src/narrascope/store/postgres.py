@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Document
 from .base import (
+    search_hits,
     filter_clauses,
     RECENT_INDEXES_SQL,
     CLUSTER_TABLES_SQL,
@@ -52,7 +53,6 @@ from .base import (
     document_labels,
     document_row,
     fold,
-    make_snippet,
     parse_query,
     split_cjk,
 )
@@ -633,13 +633,7 @@ class PostgresStore(Store):
             order = " ORDER BY d.published IS NULL, d.published DESC, d.rowid"
         rows = self._exec(select + where + order + " LIMIT %s OFFSET %s",
                           params + [max(0, int(limit)), max(0, int(offset))]).fetchall()
-        hits = []
-        for doc_id, title, published, source, language, url, payload, score in rows:
-            text = json.loads(payload)["text"]
-            snippet, start, end, matches = make_snippet(text, terms)
-            hits.append(SearchHit(doc_id, title, snippet, start, end, matches, round(float(score), 6),
-                                  published, source, language, url))
-        return hits
+        return search_hits(rows, terms)
 
     def search_count(self, query: str | None = None, **filters: Any) -> int:
         terms = parse_query(query)

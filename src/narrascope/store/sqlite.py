@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 from ..model import Document
 from .base import (
+    search_hits,
     CLUSTER_TABLES_SQL,
     filter_clauses,
     RECENT_INDEXES_SQL,
@@ -39,7 +40,6 @@ from .base import (
     document_row,
     fold,
     fts_query,
-    make_snippet,
     parse_query,
     split_cjk,
 )
@@ -410,13 +410,7 @@ class SQLiteStore(Store):
             order = " ORDER BY d.published IS NULL, d.published DESC, d.rowid"
         rows = self._con.execute(select + where + order + " LIMIT ? OFFSET ?",
                                  params + [max(0, int(limit)), max(0, int(offset))]).fetchall()
-        hits = []
-        for doc_id, title, published, source, language, url, payload, score in rows:
-            text = json.loads(payload)["text"]
-            snippet, start, end, matches = make_snippet(text, terms)
-            hits.append(SearchHit(doc_id, title, snippet, start, end, matches, round(float(score), 6),
-                                  published, source, language, url))
-        return hits
+        return search_hits(rows, terms)
 
     def search_count(self, query: str | None = None, **filters: Any) -> int:
         terms = parse_query(query)

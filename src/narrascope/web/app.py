@@ -28,7 +28,6 @@ Threads
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
 import hmac
 import html as html_lib
@@ -55,6 +54,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from ..render.html import _plain  # the JSON-safe copy the HTML report uses
+from ..render.tables import write_csv
 from ..store import Store, StoreError, open_store
 from ..store.base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, document_labels, document_row, find_matches, normalize_date, parse_query
 from .charts import NEUTRAL, PALETTE, ROLE_COLORS, bars, graph_svg, line_chart, role_name
@@ -77,7 +77,6 @@ APP_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'sel
            " base-uri 'none'; frame-ancestors 'none'")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
-_CSV_GUARD = ("=", "+", "-", "@", "\t", "\r")
 
 
 class QueryTimeout(Exception):
@@ -391,24 +390,9 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(body.encode("utf-8"), status_code=status, media_type="application/json")
 
 
-def csv_cell(value: Any) -> Any:
-    """A cell as text; one a spreadsheet would take for a formula (= + - @ tab CR) gets a leading '."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return value
-    text = _SURROGATE.sub("\ufffd", str(value))
-    return "'" + text if text.startswith(_CSV_GUARD) else text
-
-
 def csv_response(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+    write_csv(buffer, header, rows)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "narrascope"
     return Response(buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="narrascope-{safe}.csv"'})
