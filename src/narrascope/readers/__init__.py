@@ -26,7 +26,6 @@ from ..errors import InputError
 from ..model import Document
 from .base import (
     DEFAULT_MAX_BYTES,
-    EXTENSIONS,
     FORMATS,
     MAX_DUMP_BYTES,
     MAX_JSON_BYTES,
