@@ -656,6 +656,9 @@ def _print_rows(rows: list[dict], fmt: str, title: str) -> None:
 
         write_csv(sys.stdout, columns, (r.values() for r in rows), lineterminator="\n")
         return
+    if not rows:
+        Console(highlight=False).print(Text(f"{title}: none", style="dim"))
+        return
     table = Table(title=title, header_style="bold")
     for c in columns:
         table.add_column(c, overflow="fold")
@@ -740,7 +743,7 @@ def trends_cmd(
     with open_store(_existing_store(db)) as store:
         rows = [{"period": p, kind: label, "documents": n}
                 for p, label, n in store.counts_over_time(kind, period, source=source, entity=entity)]
-    _print_rows(rows, fmt, f"{kind} per {period}" + (f" in {source}" if source else ""))
+    _print_rows(rows, fmt, f"{kind} per {period} in dated documents" + (f" of {source}" if source else ""))
 
 
 @app.command("entity")
