@@ -119,3 +119,10 @@ def test_cross_language_needs_different_languages_and_close_dates():
     assert cross_language_clusters([_doc(EN, "en", "2020-01-01"), _doc(RU, "ru", "2024-03-01")]) == []
     assert cross_language_clusters([_doc(EN, "en"), _doc(RU, "ru", None)])  # undated: not excluded
     assert cross_language_clusters([_doc(EN, None), _doc(RU, "ru")]) == []  # unknown language: not compared
+
+
+def test_small_numbers_and_years_do_not_make_a_copy():
+    """Same topic, shared years and two-digit figures, shared names: not a translation of one text."""
+    en = _doc("In 2019 and 2021 the Odessa union counted 46 strikes and 44 protests; Marchenko spoke twice.", "en")
+    ru = _doc("В 2019 и 2021 годах профсоюз Одессы провёл 46 забастовок и 44 протеста, Марченко выступал дважды.", "ru")
+    assert cross_language_clusters([en, ru]) == []

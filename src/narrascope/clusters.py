@@ -169,7 +169,7 @@ def pairwise_scores(clusters: list[Cluster], truth: dict[str, str]) -> dict[str,
 # -- cross-language copies --------------------------------------------------------------------------------
 # A translation shares no word shingles with its original, but it keeps the specifics: figures, links, and
 # names (which transliterate: Лавров -> Lavrov). Two documents in different languages that share several
-# rare specifics, at least two of them figures or links, are linked as probable translations of one text.
+# rare specifics, at least two of them links or distinctive figures, are linked as probable translations.
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
@@ -194,6 +194,19 @@ def _name_key(word: str) -> str | None:
     latin = re.sub(r"[^a-z]", "", anyascii(word).lower())
     # the first five letters: Odessa / Odesse, Kazakhstan / Kazakhstana (inflected forms) are one name
     return "@" + latin[:5] if len(latin) >= 4 else None
+
+
+def _is_specific(key: str) -> bool:
+    """A link, or a figure that few texts share by chance: three or more significant digits or a decimal
+    part, and not a year (1900-2099). "46" or "2019" are everywhere; "1250", "4.5" and "336.9" are not."""
+    if key[0] == "/":
+        return True
+    if key[0] != "#":
+        return False
+    digits = key[1:]
+    if re.fullmatch(r"(19|20)\d\d", digits):
+        return False
+    return "." in digits or len(digits.lstrip("0")) >= 3
 
 
 def document_anchors(doc) -> dict[str, str]:
@@ -224,7 +237,7 @@ def cross_language_clusters(docs: Iterable, *, min_shared: int = 4, min_specific
     """Clusters of probable translations among ``docs`` (Documents with ``metadata["language"]``).
 
     Two documents in different languages are linked when they share at least ``min_shared`` anchors
-    (:func:`document_anchors`) of which ``min_specific`` are figures or links, the shared anchors carry at least
+    (:func:`document_anchors`) of which ``min_specific`` are links or distinctive figures (:func:`_is_specific`), the shared anchors carry at least
     ``min_score`` of the smaller document's anchor weight (weights: inverse document frequency), and, when
     both are dated, they are at most ``max_days`` apart. Anchors in more than ``max_df`` documents are too
     common to tell anything and are ignored, which keeps the candidate pairs linear in the corpus size.
@@ -264,7 +277,7 @@ def cross_language_clusters(docs: Iterable, *, min_shared: int = 4, min_specific
     confirmed: dict[tuple[str, str], float] = {}
     evidence: dict[tuple[str, str], list[str]] = {}
     for (a, b), keys in shared.items():
-        specific = sum(1 for k in keys if k[0] in "#/")
+        specific = sum(1 for k in keys if _is_specific(k))
         if len(keys) < min_shared or specific < min_specific:
             continue
         score = sum(idf[k] for k in keys) / max(1e-9, min(weight[a], weight[b]))
