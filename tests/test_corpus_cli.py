@@ -111,6 +111,8 @@ def test_trends_entity_and_graph_commands(tmp_path, capsys):
     assert main(["entity", "Northern Alliance", "--db", str(db)]) == 0
     assert "cast as Antagonist (2), Protagonist (1)" in capsys.readouterr().out
     assert main(["entity", "Nobody", "--db", str(db)]) == 2
+    assert main(["entity", "Northern Alliance", "--db", str(db), "--source", "Coast Post", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["roles"] == [["Antagonist", 2]]
     assert main(["graph", "entities", "--db", str(db), "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "source,target,kind,documents" and "Harbour Board,Northern Alliance,co-occurrence,3" in out

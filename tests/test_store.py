@@ -527,6 +527,12 @@ def test_entity_profile_and_graph(store, corpus) -> None:
     assert p["co_occurring"] == [("Harbour Authority", 1)]
     assert p["recent"][0]["doc_id"] == extra.id
     assert store.entity_profile("Nobody") is None
+    herald = store.entity_profile("Northern Alliance", period="month", source="Valley Herald")
+    assert herald["documents"] == 2 and herald["roles"] == [("Antagonist", 1), ("Protagonist", 1)]
+    assert herald["roles_over_time"] == [("2024-01-01", "Protagonist", 1), ("2024-03-01", "Antagonist", 1)]
+    assert {r["source"] for r in herald["roles_by_source"]} == {"Valley Herald"}
+    assert herald["co_occurring"] == [("Harbour Authority", 1)] and len(herald["recent"]) == 2
+    assert store.entity_profile("Harbour Authority", source="Nowhere") is None
     g = store.entity_graph(min_documents=1)
     assert [n["id"] for n in g["nodes"]] == ["Northern Alliance", "Harbour Authority"]
     assert g["nodes"][0]["roles"] == {"Antagonist": 2, "Protagonist": 1}

@@ -543,3 +543,15 @@ def test_postgresql_statements_past_the_budget_are_stopped(pg_url, monkeypatch):
             asyncio.run(workers.run(lambda store: store._run("DELETE FROM documents")))
     finally:
         workers.close()
+
+
+def test_entity_page_for_one_source(client):
+    r = client.get("/entities/Northern%20Alliance?source=Coast+Post&format=json")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["source"] == "Coast Post" and data["documents"] == 1 and data["roles"] == [["Antagonist", 1]]
+    html = client.get("/entities/Northern%20Alliance?source=Coast+Post").text
+    assert "from <strong>Coast Post</strong>" in html and 'name="source" value="Coast Post"' in html
+    whole = client.get("/entities/Northern%20Alliance").text
+    assert "/entities/Northern%20Alliance?source=Valley+Herald" in whole  # each outlet links to its own view
+    assert client.get("/entities/Northern%20Alliance?source=Nowhere").status_code == 404

@@ -751,6 +751,7 @@ def entity_cmd(
     name: str = typer.Argument(..., help="The entity's canonical name, as search facets show it."),
     db: str = typer.Option(..., "--db", metavar="FILE|URL", help="The corpus store."),
     period: str = typer.Option("month", "--period", help="Bucket of the roles over time: day, week, month."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this outlet's documents."),
     json_out: bool = typer.Option(False, "--json", help="Print the whole profile as JSON."),
 ) -> None:
     """One entity across the corpus: how often, cast in which roles, by which outlets, since when."""
@@ -760,9 +761,10 @@ def entity_cmd(
     if period not in PERIODS:
         raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
     with open_store(_existing_store(db)) as store:
-        profile = store.entity_profile(name, period=period)
+        profile = store.entity_profile(name, period=period, source=source)
     if profile is None:
-        raise UsageError(f"{name}: no document mentions this entity (see narrascope search --facets)")
+        where = f" from {source}" if source else ""
+        raise UsageError(f"{name}: no document{where} mentions this entity (see narrascope search --facets)")
     if json_out:
         typer.echo(json.dumps(profile, ensure_ascii=False, indent=1))
         return

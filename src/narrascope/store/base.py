@@ -348,36 +348,41 @@ class Store(abc.ABC):
                 " GROUP BY label ORDER BY n DESC, label LIMIT ?", (kind, limit))
         return [(label, int(n)) for label, n in rows]
 
-    def entity_profile(self, name: str, *, period: str = "month") -> dict[str, Any] | None:
+    def entity_profile(self, name: str, *, period: str = "month", source: str | None = None) -> dict[str, Any] | None:
         """Everything about one entity (its canonical name): documents, roles (main roles and the
         documents casting it so), who casts it as what (role by source), roles over time, the entities
-        it appears with, and its most recent documents. None when no document mentions it."""
+        it appears with, and its most recent documents; with ``source``, in that outlet's documents only.
+        None when no document (of that source) mentions it."""
+        # "in the source's documents": a join to documents only when a source is asked for
+        src = (" JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]) if source else ("", "", [])
         docs = int(self._rows(
-            "SELECT count(DISTINCT doc_id) FROM doc_labels WHERE kind = 'entity' AND label = ?", (name,))[0][0])
+            f"SELECT count(DISTINCT l.doc_id) FROM doc_labels l{src[0]} WHERE l.kind = 'entity' AND l.label = ?{src[1]}",
+            [name] + src[2])[0][0])
         roles = [(r, int(n)) for r, n in self._rows(
-            "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = 'role' AND entity = ?"
-            " GROUP BY label ORDER BY n DESC, label", (name,))]
+            f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l{src[0]} WHERE l.kind = 'role' AND l.entity = ?{src[1]}"
+            " GROUP BY l.label ORDER BY n DESC, l.label", [name] + src[2])]
         if not docs and not roles:
             return None
         by_source = [
             {"source": s, "role": r, "documents": int(n)} for s, r, n in self._rows(
                 "SELECT coalesce(d.source, ''), l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
-                " JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?"
-                " GROUP BY d.source, l.label ORDER BY n DESC, coalesce(d.source, ''), l.label LIMIT 200", (name,))
+                f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?{src[1]}"
+                " GROUP BY d.source, l.label ORDER BY n DESC, coalesce(d.source, ''), l.label LIMIT 200", [name] + src[2])
         ]
         together = [(e, int(n)) for e, n in self._rows(
-            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM doc_labels a JOIN doc_labels b ON b.doc_id = a.doc_id"
-            " WHERE a.kind = 'entity' AND a.label = ? AND b.kind = 'entity' AND b.label <> a.label"
-            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", (name,))]
+            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM doc_labels l JOIN doc_labels b ON b.doc_id = l.doc_id"
+            f"{src[0]} WHERE l.kind = 'entity' AND l.label = ? AND b.kind = 'entity' AND b.label <> l.label{src[1]}"
+            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", [name] + src[2])]
         recent = [
             dict(zip(("doc_id", "title", "source", "published", "language"), r)) for r in self._rows(
                 "SELECT d.id, d.title, d.source, d.published, d.language FROM documents d WHERE d.id IN"
                 " (SELECT doc_id FROM doc_labels WHERE kind IN ('entity', 'role') AND (label = ? OR entity = ?))"
-                " ORDER BY d.published IS NULL, d.published DESC, d.id LIMIT 20", (name, name))
+                + (" AND d.source = ?" if source else "")
+                + " ORDER BY d.published IS NULL, d.published DESC, d.id LIMIT 20", [name, name] + src[2])
         ]
         return {
-            "entity": name, "documents": docs, "roles": roles, "roles_by_source": by_source,
-            "roles_over_time": self.counts_over_time("role", period, entity=name),
+            "entity": name, "source": source, "documents": docs, "roles": roles, "roles_by_source": by_source,
+            "roles_over_time": self.counts_over_time("role", period, source=source, entity=name),
             "co_occurring": together, "recent": recent,
         }
 

@@ -558,7 +558,7 @@ def create_app(store_url: str, token: str | None = None, *, allowed_hosts: Itera
         html = env.get_template(template).render(
             link=link, static=lambda name: root(request) + "/static/" + quote(name),
             doc_href=lambda doc_id, **kw: link("/documents/" + quote(str(doc_id), safe=""), kw),
-            entity_href=lambda name: link("/entities/" + quote(str(name), safe="")),
+            entity_href=lambda name, **more: link("/entities/" + quote(str(name), safe=""), **more),
             format_href=lambda fmt: link(quote(here), current, format=fmt), path=here, **context)
         return Response(_SURROGATE.sub("\ufffd", html), status_code=http_status, media_type="text/html; charset=utf-8")
 
@@ -861,11 +861,13 @@ def create_app(store_url: str, token: str | None = None, *, allowed_hosts: Itera
     async def entity(request: Request, name: str) -> Response:
         fmt = _format(request)
         period = _choice(request, "period", PERIODS, "month")
+        source = _param(request, "source", 300)
         if not name or len(name) > 500:
             raise not_found("no such entity")
-        data = await corpus.call("entity_profile", name, period=period)
+        data = await corpus.call("entity_profile", name, period=period, source=source)
         if data is None:
-            raise not_found(f"no document mentions the entity {name[:80]!r}")
+            where = f" from {source[:80]!r}" if source else ""
+            raise not_found(f"no document{where} mentions the entity {name[:80]!r}")
         data = {**data, "period": period}
 
         def table():
