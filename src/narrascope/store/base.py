@@ -369,10 +369,13 @@ class Store(abc.ABC):
                 f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?{src[1]}"
                 " GROUP BY d.source, l.label ORDER BY n DESC, coalesce(d.source, ''), l.label LIMIT 200", [name] + src[2])
         ]
+        # with a source: that source's documents first (CROSS JOIN keeps SQLite to this order)
         together = [(e, int(n)) for e, n in self._rows(
-            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM doc_labels l JOIN doc_labels b ON b.doc_id = l.doc_id"
-            f"{src[0]} WHERE l.kind = 'entity' AND l.label = ? AND b.kind = 'entity' AND b.label <> l.label{src[1]}"
-            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", [name] + src[2])]
+            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM "
+            + ("documents d CROSS JOIN doc_labels l CROSS JOIN doc_labels b WHERE l.doc_id = d.id AND d.source = ? AND"
+               if source else "doc_labels l CROSS JOIN doc_labels b WHERE")
+            + " b.doc_id = l.doc_id AND l.kind = 'entity' AND l.label = ? AND b.kind = 'entity' AND b.label <> l.label"
+            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", src[2] + [name])]
         recent = [
             dict(zip(("doc_id", "title", "source", "published", "language"), r)) for r in self._rows(
                 "SELECT d.id, d.title, d.source, d.published, d.language FROM documents d WHERE d.id IN"
