@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import fit_idf, hashed_ngrams
+from .features import fit_idf, hashed_ngrams, sublinear_tfidf
 from .narratives_fast import group_folds, text_key
 
 FORMAT = "narrascope.CheckworthinessModel"
@@ -205,25 +205,8 @@ class CheckworthinessModel:
         return get_embedder(self.embedder).passages(texts)
 
     @staticmethod
-    def _select(X: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
-        """``X[:, columns]`` for sorted ``columns``, by remapping indices (much faster than fancy indexing on
-        a 2**20-column matrix)."""
-        X = X.tocsr()
-        pos = np.searchsorted(columns, X.indices)
-        pos_c = np.minimum(pos, len(columns) - 1)
-        keep = (pos < len(columns)) & (columns[pos_c] == X.indices) if len(columns) else np.zeros(len(X.indices), bool)
-        row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
-        return sp.csr_matrix((X.data[keep].astype(np.float64), (row, pos_c[keep])), shape=(X.shape[0], len(columns)))
-
-    @classmethod
-    def _tfidf(cls, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
-        Xs = cls._select(X, columns)
-        np.log(Xs.data, out=Xs.data)
-        Xs.data += 1.0
-        Xs = Xs @ sp.diags(idf.astype(np.float64))
-        norms = np.sqrt(np.asarray(Xs.multiply(Xs).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ Xs)
+    def _tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
+        return sublinear_tfidf(X, columns, idf)
 
     def _design(self, raw: dict, rows, params: dict) -> sp.csr_matrix:
         parts = []

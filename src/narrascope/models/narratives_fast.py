@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..taxonomy import Taxonomy, load_taxonomy
-from .features import fit_idf, hashed_ngrams
+from .features import fit_idf, sublinear_tfidf, word_char_counts
 
 FORMAT = "narrascope.NarrativeClassifierFast"
 VERSION = 2  # 2: optional embedding block (``embedder``), Platt calibration
@@ -107,14 +107,9 @@ class NarrativeClassifierFast:
         self.max_weights = max_weights
 
     # ---- features -------------------------------------------------------------------------------------
-    def _vectorizers(self):
-        return (hashed_ngrams("word", (1, 2), self.n_features), hashed_ngrams("char_wb", (2, 5), self.n_features))
-
     def hash_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Hashed n-gram counts (stateless: word block then char block, ``2 * n_features`` columns)."""
-        word, char = self._vectorizers()
-        texts = list(texts)
-        return sp.hstack([word.transform(texts), char.transform(texts)], format="csr")
+        return word_char_counts(texts, self.n_features)
 
     @staticmethod
     def _select_fit(X: sp.csr_matrix, min_df: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,13 +117,7 @@ class NarrativeClassifierFast:
 
     @staticmethod
     def _tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
-        Xs = X[:, columns].astype(np.float64).tocsr()
-        np.log(Xs.data, out=Xs.data)
-        Xs.data += 1.0
-        Xs = Xs @ sp.diags(idf.astype(np.float64))
-        norms = np.sqrt(np.asarray(Xs.multiply(Xs).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ Xs)
+        return sublinear_tfidf(X, columns, idf)
 
     # ---- core fit/predict on count matrices ----------------------------------------------------------
     def _features(self, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray, E: np.ndarray | None,

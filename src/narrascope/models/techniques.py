@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import TOKEN_PATTERN, fit_idf, hashed_ngrams
+from .features import TOKEN_PATTERN, fit_idf, sublinear_tfidf, word_char_counts
 from .lexicon import strength_bucket, valence
 from .narratives_fast import _sigmoid, group_folds
 
@@ -213,23 +213,12 @@ class TechniqueClassifier:
         self.seed = seed
 
     # ---- features ------------------------------------------------------------------------------------
-    def _vectorizers(self):
-        return (hashed_ngrams("word", (1, 2), self.n_features), hashed_ngrams("char_wb", (2, 5), self.n_features))
-
     def hash_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        word, char = self._vectorizers()
-        texts = list(texts)
-        return sp.hstack([word.transform(texts), char.transform(texts)], format="csr")
+        return word_char_counts(texts, self.n_features)
 
-    def _tfidf(self, X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
-        """Sublinear tf-idf of the kept ``columns``, L2-normalised rows."""
-        Xs = _select_columns(X, columns)
-        np.log(Xs.data, out=Xs.data)
-        Xs.data += 1.0
-        Xs.data *= idf[Xs.indices]
-        norms = np.sqrt(np.asarray(Xs.multiply(Xs).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ Xs)
+    @staticmethod
+    def _tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
+        return sublinear_tfidf(X, columns, idf)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray | None:
         if not self.embedder:
@@ -533,22 +522,6 @@ class TechniqueClassifier:
         obj.__dict__.update(blob["state"])
         obj.card_ = blob.get("card", {})
         return obj
-
-
-def _select_columns(X: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
-    """``X[:, columns]`` as float64 CSR (columns sorted), by index remapping: much faster than fancy indexing
-    on a matrix with millions of hashed columns."""
-    lookup = np.full(X.shape[1], -1, dtype=np.int64)
-    lookup[columns] = np.arange(len(columns))
-    X = X.tocsr()
-    new = lookup[X.indices]
-    keep = new >= 0
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    counts = np.bincount(rows[keep], minlength=X.shape[0])
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    out = sp.csr_matrix((X.data[keep].astype(np.float64), new[keep], indptr), shape=(X.shape[0], len(columns)))
-    out.sort_indices()
-    return out
 
 
 def _group_mean(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
