@@ -37,9 +37,18 @@ def synthesise(n: int, words: int = 1000, seed: int = 13) -> list[str]:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process or its largest child, in MB (the other benches use it too)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, children) / 1024
+
+
+def report(figures: dict, json_path: Path | None) -> None:
+    """Print the figures as JSON, and write them to ``json_path`` when given."""
+    text = json.dumps(figures, indent=1)
+    print(text)
+    if json_path:
+        json_path.write_text(text + "\n", encoding="utf-8")
 
 
 def main() -> int:

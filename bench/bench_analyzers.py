@@ -13,15 +13,13 @@ constructed example (bench_analyze.synthesise), so no data set is needed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_analyze import synthesise  # noqa: E402
+from bench_analyze import peak_rss_mb, report, synthesise  # noqa: E402
 
 _MODEL_COMPONENTS = ("narratives", "roles", "techniques", "claims", "consistency")
 _timed: tuple[str, ...] = ("narratives", "roles")
@@ -50,12 +48,6 @@ def _run(doc_json: str) -> tuple[float, dict[str, int]]:
     for name in _timed:
         doc = _worker.get(name)(doc)
     return time.perf_counter() - t0, {name: len(doc.layers.get(name, [])) for name in _timed}
-
-
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
 
 
 def main() -> int:
@@ -114,9 +106,7 @@ def main() -> int:
         "spans_per_article": {c: round(sum(r[1][c] for r in results) / len(results), 2) for c in components},
         "cpu_count": os.cpu_count(),
     }
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    report(figures, args.json)
     return 0
 
 

@@ -12,14 +12,13 @@ constructed example (bench_analyze.synthesise), so no data set is needed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_analyze import peak_rss_mb, synthesise  # noqa: E402
+from bench_analyze import peak_rss_mb, report, synthesise  # noqa: E402
 
 _worker: dict = {}
 
@@ -81,7 +80,6 @@ def main() -> int:
     wall = time.perf_counter() - t0
     per_doc = sorted(r[0] for r in results)
     from narrascope.models.registry import read_card
-    from narrascope.workflows.checkthat2024 import load_checkworthiness  # noqa: F401
     from narrascope.models.registry import models_dir
 
     card = read_card(models_dir() / f"checkworthiness-{mode}.joblib") or {}
@@ -97,9 +95,7 @@ def main() -> int:
         "checkworthiness_dev_test_f1_yes": (card.get("heldout_for_information", {}).get("dev-test") or {}).get("f1_yes"),
         "cpu_count": os.cpu_count(),
     }
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    report(figures, args.json)
     return 0
 
 

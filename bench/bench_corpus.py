@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analyze import peak_rss_mb, report  # noqa: E402
 
 
 def generate(n: int, family_share: float, family_size: int, edits: int, seed: int, out: Path, per_file: int = 5000
@@ -57,10 +59,6 @@ def generate(n: int, family_share: float, family_size: int, edits: int, seed: in
     return truth
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--articles", type=int, default=100_000)
@@ -82,13 +80,13 @@ def main() -> int:
         src.mkdir()
         truth_by_record = generate(args.articles, args.family_share, args.family_size, args.edits, args.seed, src)
         db = Path(tmp) / "corpus.db"
-        mem0 = peak_mb()
+        mem0 = peak_rss_mb()
         with open_store(db) as store:
             t0 = time.perf_counter()
-            report = ingest([str(src)], store, pipeline=False if args.raw else None, batch_size=500,
+            done = ingest([str(src)], store, pipeline=False if args.raw else None, batch_size=500,
                             reader_options={"id_field": "id"})
             ingest_s = time.perf_counter() - t0
-            mem_ingest = peak_mb()
+            mem_ingest = peak_rss_mb()
             # map stored documents back to the generator's record ids through their metadata
             truth: dict[str, str] = {}
             t0 = time.perf_counter()
@@ -106,7 +104,7 @@ def main() -> int:
             stored = store.count()
     scores = pairwise_scores(clusters, truth)
     figures = {
-        "articles": args.articles, "stored": stored, "failed": report.failed,
+        "articles": args.articles, "stored": stored, "failed": done.failed,
         "ingest_docs_per_s": round(stored / ingest_s, 1), "ingest_s": round(ingest_s, 1),
         "analyzers": "none (--raw)" if args.raw else "light default (no NER or models)",
         "cluster_docs_per_s": round(stored / cluster_s, 1), "cluster_s": round(cluster_s, 1),
@@ -114,11 +112,9 @@ def main() -> int:
         "family_members_mapped": len(truth),
         "precision": round(scores["precision"], 4), "recall": round(scores["recall"], 4), "f1": round(scores["f1"], 4),
         "peak_rss_mb_start": round(mem0), "peak_rss_mb_after_ingest": round(mem_ingest),
-        "peak_rss_mb_end": round(peak_mb()),
+        "peak_rss_mb_end": round(peak_rss_mb()),
     }
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    report(figures, args.json)
     return 0
 
 

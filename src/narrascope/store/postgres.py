@@ -37,13 +37,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Document
 from .base import (
-    search_hits,
-    filter_clauses,
-    RECENT_INDEXES_SQL,
     CLUSTER_TABLES_SQL,
     FACETS,
     LABEL_KINDS,
     PERIODS,
+    RECENT_INDEXES_SQL,
     ErrorRecord,
     SearchHit,
     Store,
@@ -52,8 +50,10 @@ from .base import (
     Term,
     document_labels,
     document_row,
+    filter_clauses,
     fold,
     parse_query,
+    search_hits,
     split_cjk,
 )
 

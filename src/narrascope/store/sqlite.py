@@ -23,13 +23,11 @@ from typing import Any, Callable, Iterator
 
 from ..model import Document
 from .base import (
-    search_hits,
     CLUSTER_TABLES_SQL,
-    filter_clauses,
-    RECENT_INDEXES_SQL,
     FACETS,
     LABEL_KINDS,
     PERIODS,
+    RECENT_INDEXES_SQL,
     ErrorRecord,
     SearchHit,
     Store,
@@ -38,9 +36,11 @@ from .base import (
     Term,
     document_labels,
     document_row,
+    filter_clauses,
     fold,
     fts_query,
     parse_query,
+    search_hits,
     split_cjk,
 )
 
