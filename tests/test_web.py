@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 
 import pytest
 
@@ -456,7 +455,9 @@ def test_store_is_read_only_and_threads_close(corpus):
 
     async def go():
         count = await workers.run(lambda store: store.count())
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        from narrascope.store import StoreReadOnlyError
+
+        with pytest.raises(StoreReadOnlyError, match="read-only"):
             await workers.run(lambda store: store._run("DELETE FROM documents"))
         with pytest.raises(QueryTimeout):
             await workers.run(lambda store: store._rows(

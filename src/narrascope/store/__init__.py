@@ -21,6 +21,7 @@ from .base import (
     Store,
     StoreError,
     StoreNotBuiltError,
+    StoreReadOnlyError,
     StoreVersionError,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotBuiltError",
+    "StoreReadOnlyError",
     "StoreVersionError",
     "open_store",
 ]
@@ -40,7 +42,10 @@ def open_store(url_or_path: str | os.PathLike[str], **options) -> Store:
     """A store from a path (SQLite file, created when missing), ``sqlite:///relative.db``,
     ``sqlite:////absolute.db``, ``:memory:``, or a ``postgresql://`` / ``postgres://`` URL
     (:class:`~narrascope.store.postgres.PostgresStore`; an empty database or one of ours; the
-    password may come from the URL, PGPASSWORD or ~/.pgpass). ``options`` go to the backend."""
+    password may come from the URL, PGPASSWORD or ~/.pgpass). ``options`` go to the backend.
+
+    ``read_only=True`` opens an existing store for reading only (search, the web UI, trends): it works
+    on read-only media and files, never migrates, and any write raises :class:`StoreReadOnlyError`."""
     if isinstance(url_or_path, Path) or not isinstance(url_or_path, str):
         target = os.fspath(url_or_path)
     else:

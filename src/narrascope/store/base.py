@@ -74,6 +74,12 @@ class StoreVersionError(StoreError):
     """The store file was written by a newer narrascope (its schema version is unknown here)."""
 
 
+class StoreReadOnlyError(StoreError):
+    """A write to a store that is open read-only, or that sits on read-only media or files."""
+
+    exit_code = 1
+
+
 class StoreNotBuiltError(StoreError):
     """A backend the interface allows but this build does not have (kept for callers that catch it)."""
 

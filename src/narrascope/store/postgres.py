@@ -46,6 +46,7 @@ from .base import (
     SearchHit,
     Store,
     StoreError,
+    StoreReadOnlyError,
     StoreVersionError,
     Term,
     document_labels,
@@ -316,10 +317,12 @@ def _one_line(exc: BaseException, secrets: Iterable[str] = ()) -> str:
 class PostgresStore(Store):
     """The store in a PostgreSQL database (its current schema; an empty one, or one of ours)."""
 
-    def __init__(self, url: str, *, migrate_to: int | None = None, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, migrate_to: int | None = None, connect_timeout: int = 10, read_only: bool = False) -> None:
         """``url``: ``postgresql://`` or ``postgres://`` (``postgresql+psycopg://`` is accepted);
         libpq query parameters and environment (PGPASSWORD, ~/.pgpass, sslmode...) apply.
-        ``migrate_to``: stop at that schema version (tests build old stores with it)."""
+        ``migrate_to``: stop at that schema version (tests build old stores with it).
+        ``read_only``: a read-only session that never migrates (a standby or a read-only role works)."""
+        self.read_only = read_only
         raw = url.strip()
         scheme, sep, rest = raw.partition("://")
         if not sep or not re.fullmatch(r"(?i)postgres(ql)?(\+\w+)?", scheme):
@@ -346,7 +349,11 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise StoreError(f"{self.url}: cannot connect to PostgreSQL ({_one_line(exc, secrets)})") from None
         try:
-            self._migrate(migrate_to)
+            if read_only:
+                self._con.execute("SET default_transaction_read_only = on")
+                self._check_version_read_only()
+            else:
+                self._migrate(migrate_to)
         except psycopg.Error as exc:  # from a migration's own statements
             self.close()
             raise StoreError(f"{self.url}: cannot open the store ({_one_line(exc, secrets)})") from None
@@ -378,6 +385,7 @@ class PostgresStore(Store):
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
         """In the current batch, else a transaction by itself (the connection autocommits)."""
+        self._refuse_write()
         self._exec(_translate(sql), list(params))
 
     def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
@@ -400,6 +408,20 @@ class PostgresStore(Store):
     def _newer(self, version: int) -> StoreVersionError:
         return StoreVersionError(f"{self.url}: store schema version {version} is newer than this narrascope knows "
                                  f"({SCHEMA_VERSION}); upgrade narrascope to open it")
+
+    def _check_version_read_only(self) -> None:
+        version = self._version()
+        if version == 0:
+            raise StoreError(f"{self.url}: not a narrascope store (no schema_version table)")
+        if version > SCHEMA_VERSION:
+            raise self._newer(version)
+        if version < SCHEMA_VERSION:
+            raise StoreError(f"{self.url}: store schema version {version} is older than this narrascope's ({SCHEMA_VERSION}) "
+                             "and open read-only; open it once writable (narrascope ingest) to upgrade it")
+
+    def _refuse_write(self) -> None:
+        if self.read_only:
+            raise StoreReadOnlyError(f"{self.url}: the store is open read-only; nothing was written")
 
     def _migrate(self, upto: int | None) -> None:
         target = SCHEMA_VERSION if upto is None else upto
@@ -456,6 +478,7 @@ class PostgresStore(Store):
     def batch(self) -> Iterator[None]:
         """One transaction; a nested batch is a savepoint, so a failed inner batch (an add() whose
         exception the caller catches) leaves the outer transaction usable, without its writes."""
+        self._refuse_write()
         depth = self._depth
         self._exec(self._begin_sql(depth))
         self._depth += 1
@@ -476,6 +499,7 @@ class PostgresStore(Store):
     def add(self, doc: Document, source: str | None = None) -> bool:
         """Its own transaction, or a savepoint inside a batch (like a nested batch), sent in two
         round trips where libpq pipelines: begin + "is it stored?", then the inserts + commit."""
+        self._refuse_write()
         row = {k: pg_text(v) for k, v in document_row(doc, source).items()}
         now = _now()
         sighting = (row["source"] or "", row["url"] or "", row["origin"] or "")
@@ -517,6 +541,7 @@ class PostgresStore(Store):
         return added
 
     def record_error(self, source: str, item: str | None, message: str) -> None:
+        self._refuse_write()
         now = _now()
         source, item, message = pg_text(str(source)), pg_text(str(item or "")), pg_text(str(message))
         self._exec(
@@ -530,9 +555,11 @@ class PostgresStore(Store):
         return [ErrorRecord(*r) for r in rows.fetchall()]
 
     def clear_errors(self) -> None:
+        self._refuse_write()
         self._exec("DELETE FROM ingest_errors")
 
     def mark_done(self, source_key: str) -> None:
+        self._refuse_write()
         source_key = pg_text(source_key)
         self._exec(
             "INSERT INTO ingest_done (key, source_key, done_at) VALUES (%s, %s, %s)"

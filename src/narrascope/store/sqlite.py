@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -32,6 +33,7 @@ from .base import (
     SearchHit,
     Store,
     StoreError,
+    StoreReadOnlyError,
     StoreVersionError,
     Term,
     document_labels,
@@ -187,12 +189,19 @@ def _plain_index_text(text: str) -> str:
 class SQLiteStore(Store):
     """The embedded store in one SQLite file (``":memory:"`` for a throwaway one)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, fts: bool | None = None, migrate_to: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, fts: bool | None = None, migrate_to: int | None = None,
+                 read_only: bool = False) -> None:
         """``fts``: force FTS5 on/off for a new file (None: FTS5 when the library has it).
-        ``migrate_to``: stop at that schema version (tests build old files with it)."""
+        ``migrate_to``: stop at that schema version (tests build old files with it).
+        ``read_only``: open an existing store for reading only (see :meth:`_open_read_only`)."""
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
+        self.read_only = read_only
         name = self.path
+        self._depth = 0
+        if read_only:
+            self._open_read_only()
+            return
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.is_dir():
@@ -200,8 +209,7 @@ class SQLiteStore(Store):
         try:
             self._con = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
-            raise StoreError(f"{name}: cannot open the store ({exc})") from None
-        self._depth = 0
+            raise self._open_error(exc) from None
         try:
             self._con.execute("PRAGMA foreign_keys=ON")
             self._con.execute("PRAGMA busy_timeout=30000")
@@ -214,10 +222,68 @@ class SQLiteStore(Store):
             self.fts = self._con.execute("SELECT value FROM store_meta WHERE key='fts'").fetchone()[0] == "fts5"
         except sqlite3.DatabaseError as exc:
             self._con.close()
-            raise StoreError(f"{name}: not a narrascope store ({exc})") from None
+            raise self._open_error(exc) from None
         except BaseException:
             self._con.close()
             raise
+
+    def _open_error(self, exc: sqlite3.Error) -> StoreError:
+        """What went wrong opening the file for writing, in the user's terms: a store on read-only
+        media or without write permission says so (commands that only read open it read-only)."""
+        path = Path(self.path)
+        if self.path != ":memory:" and (
+            (path.exists() and not os.access(path, os.W_OK)) or not os.access(path.parent, os.W_OK)
+            or "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
+        ):
+            return StoreReadOnlyError(f"{self.path}: the store is read-only (its file or folder cannot be written); "
+                                      "reading commands (search, serve, trends, entity, graph) still work")
+        return StoreError(f"{self.path}: not a narrascope store ({exc})")
+
+    def _open_read_only(self) -> None:
+        """Open for reading only, never creating, migrating or writing anything.
+
+        ``mode=ro`` reads the file as it is and still sees committed work in the WAL. On read-only
+        media SQLite cannot create the WAL index (``-shm``) that mode needs; then the file is opened
+        ``immutable``, which reads the main file alone. That is exact once the last writer closed
+        (closing checkpoints the WAL and deletes it); a WAL left beside the file by a crashed writer
+        would be ignored, so that case is refused rather than shown incomplete."""
+        name = self.path
+        if self.path == ":memory:" or not Path(self.path).is_file():
+            raise StoreError(f"{name}: no such store (create one with narrascope ingest)")
+        uri = "file:" + urllib.parse.quote(os.path.abspath(self.path))
+        try:
+            try:
+                self._con = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, timeout=30.0)
+                self._con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                wal = Path(self.path + "-wal")
+                if wal.exists() and wal.stat().st_size > 0:
+                    raise StoreError(f"{name}: the store is on read-only media with unsaved changes in {wal.name}; "
+                                     "open it once where it can be written (e.g. narrascope search) to fold them in") from None
+                self._con = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+            self._con.execute("PRAGMA query_only=ON")
+            version = self._version()
+            if version == 0:
+                raise StoreError(f"{name}: not a narrascope store")
+            if version > SCHEMA_VERSION:
+                raise StoreVersionError(f"{name}: store schema version {version} is newer than this narrascope knows "
+                                        f"({SCHEMA_VERSION}); upgrade narrascope to open it")
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"{name}: store schema version {version} is older than this narrascope's ({SCHEMA_VERSION}) "
+                                 "and read-only here; open it once writable (narrascope ingest) to upgrade it")
+            self.fts = self._con.execute("SELECT value FROM store_meta WHERE key='fts'").fetchone()[0] == "fts5"
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise StoreError(f"{name}: not a narrascope store ({exc})") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        con = getattr(self, "_con", None)
+        if con is not None:
+            con.close()
+            self._con = None  # type: ignore[assignment]
 
     # -- schema ---------------------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -263,6 +329,8 @@ class SQLiteStore(Store):
     def batch(self) -> Iterator[None]:
         """The outermost batch is a transaction; a nested one is a savepoint, so a failed inner write
         (one document inside an ingest batch) is undone alone and the batch goes on."""
+        if self.read_only:
+            raise StoreReadOnlyError(f"{self.path}: the store is open read-only; nothing was written")
         savepoint = f"b{self._depth}"
         self._con.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
         self._depth += 1

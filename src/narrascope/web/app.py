@@ -128,12 +128,8 @@ class StoreWorkers:
             thread.start()
 
     def _open(self) -> Store:
-        store = open_store(self.url)
-        con = _sqlite_connection(store)
-        if con is not None:  # refuse every write on this connection
-            con.execute("PRAGMA query_only=ON")
-        elif type(getattr(store, "_con", None)).__module__.startswith("psycopg"):
-            store._con.execute("SET default_transaction_read_only = on")
+        store = open_store(self.url, read_only=True)  # works on read-only media; refuses every write
+        if type(getattr(store, "_con", None)).__module__.startswith("psycopg"):
             # PostgreSQL stops a statement past the budget itself (SQLite: the progress handler below)
             store._con.execute(f"SET statement_timeout = {int(QUERY_BUDGET * 1000)}")
         return store
@@ -483,7 +479,7 @@ def create_app(store_url: str, token: str | None = None, *, allowed_hosts: Itera
     count and facets before it is sent without them (they go on in the background and are cached; the
     page says so). ``query_budget``: seconds any store statement may run (then 503).
     Raises :class:`StoreError` when the store cannot be opened (checked here, once)."""
-    with open_store(store_url):  # fail now, not on the first request
+    with open_store(store_url, read_only=True):  # fail now, not on the first request
         pass
     corpus = Corpus(store_url, workers, extra_budget, query_budget)
     secret = token.encode("utf-8") if token else None
