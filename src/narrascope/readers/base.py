@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from ..errors import printable
 from ..model import Document
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # one article; anything bigger is almost surely not one
@@ -75,6 +77,14 @@ class ReadProblem:
     message: str
     item: str | None = None
 
+    def __post_init__(self) -> None:
+        # Printed as it is by the CLI and by ingest: no control character or lone surrogate
+        # from a file name, URL or record may reach the terminal raw.
+        self.source = printable(self.source, limit=None)
+        self.message = printable(self.message, limit=None)
+        if self.item is not None:
+            self.item = printable(self.item, limit=None)
+
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
         if self.line is None and self.item:
@@ -94,6 +104,54 @@ class Options:
     title_field: str | None = None
     id_field: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(text: str, *, nul: bool = True) -> tuple[str, int, int]:
+    """(text, lone surrogates replaced, NULs removed): lone surrogates (a JSON "\\ud800" escape
+    decodes to one; UTF-8 cannot encode it, so writing the text would fail) become U+FFFD,
+    NUL characters are removed when ``nul``. Text that needs neither comes back as it is."""
+    if text.isascii() and (not nul or "\x00" not in text):
+        return text, 0, 0
+    surrogates = 0
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text, surrogates = _SURROGATE.subn("\ufffd", text)
+    nuls = text.count("\x00") if nul else 0
+    if nuls:
+        text = text.replace("\x00", "")
+    return text, surrogates, nuls
+
+
+def scrub_value(value: Any, counts: list[int], depth: int = 0) -> Any:
+    """``scrub`` applied to every string (keys too) of a metadata value; ``counts`` collects
+    [surrogates, NULs]. Lists and dicts deeper than a few levels are dropped (metadata is shallow)."""
+    if isinstance(value, str):
+        value, surrogates, nuls = scrub(value)
+        counts[0] += surrogates
+        counts[1] += nuls
+        return value
+    if depth > 8:
+        return None
+    if isinstance(value, list):
+        return [scrub_value(v, counts, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {scrub_value(k, counts, depth + 1): scrub_value(v, counts, depth + 1) for k, v in value.items()}
+    return value
+
+
+def scrub_note(surrogates: int, nuls: int) -> str | None:
+    """The problem line for a record whose text or fields were scrubbed (None when nothing was)."""
+    parts = []
+    if surrogates:
+        parts.append(f"{surrogates} lone surrogate{'s' if surrogates > 1 else ''} (an unpaired \\ud800-\\udfff escape) "
+                     "replaced with U+FFFD")
+    if nuls:
+        parts.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed")
+    return f"{' and '.join(parts)}; the record is kept" if parts else None
 
 
 def normalize_format(fmt: str | None) -> str | None:

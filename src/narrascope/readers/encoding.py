@@ -258,12 +258,27 @@ def _canonical(codec: str) -> str:
         return codec
 
 
-def detect_encoding(data: bytes, name: str, *, hint: str | None = None, partial: bool = False) -> str:
+def _stray_nuls(data: bytes, *, partial: bool) -> bool:
+    """A few NUL bytes in what is otherwise UTF-8 text (a NUL in one CSV field), not UTF-16/32
+    (whose NULs are a large share of the bytes, or whose other bytes are not UTF-8) nor binary."""
+    nuls = data.count(0)
+    if nuls > max(1, len(data) // 100):
+        return False
+    rest = data.replace(b"\x00", b"")
+    return _try_decode(rest, "utf-8", partial=partial) is not None and _control_share(rest) <= 0.01
+
+
+def detect_encoding(
+    data: bytes, name: str, *, hint: str | None = None, partial: bool = False, stray_nuls: bool = True
+) -> str:
     """The codec to decode ``data`` with, or InputError for binary or undecodable input.
 
     ``partial`` means ``data`` is the first part of a longer stream, so a multi-byte
     sequence cut at its end is not an error. ``hint`` is a declared charset (HTML meta,
-    HTTP header): used when the bytes are not valid UTF-8 but decode with it.
+    HTTP header): used when the bytes are not valid UTF-8 but decode with it. ``stray_nuls``:
+    UTF-8 with a few NULs is UTF-8 (not UTF-16, not binary), for readers that remove NULs record
+    by record (CSV, JSONL: one NUL in one field must not lose the file); ``decode`` of a whole
+    article says False, so such a file is refused as binary there.
     """
     check_magic(data, name)
     bom = _bom(data)
@@ -275,6 +290,8 @@ def detect_encoding(data: bytes, name: str, *, hint: str | None = None, partial:
         return bom
 
     has_nul = b"\x00" in data
+    if has_nul and stray_nuls and _stray_nuls(data, partial=partial):
+        return "utf-8"
     if has_nul or _control_share(data) > 0.10:
         # NULs in text mean UTF-16/32; anywhere else they mean a binary file. Without NULs,
         # UTF-16 shows as control bytes only for a script in one block (Cyrillic: 0x04).
@@ -326,7 +343,7 @@ def detect_encoding(data: bytes, name: str, *, hint: str | None = None, partial:
 
 def decode(data: bytes, name: str, *, hint: str | None = None) -> tuple[str, str]:
     """Decode a whole file: (text, encoding name). Raises InputError for binary or undecodable bytes."""
-    codec = detect_encoding(data, name, hint=hint)
+    codec = detect_encoding(data, name, hint=hint, stray_nuls=False)
     if codec == DAMAGED_UTF8:
         return data.decode("utf-8", "replace"), codec
     try:

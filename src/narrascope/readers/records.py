@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..model import Document
-from .base import Options, ReadProblem, ReadResult, human_size
+from .base import Options, ReadProblem, ReadResult, human_size, scrub, scrub_note, scrub_value
 from .encoding import DAMAGED_UTF8, decode
 
 __all__ = ["read_json", "read_jsonl", "read_csv", "looks_like_jsonl", "parse_json"]
@@ -34,6 +34,9 @@ LANGUAGE_KEYS = ("language", "lang")
 LIST_KEYS = ("items", "articles", "data", "results", "records", "documents", "docs", "posts", "entries", "news", "rows")
 
 _MAX_RECORD_STRING = 2000  # longer strings (raw HTML, second copies of the text) stay out of metadata
+# A JSON number literal longer than this is kept as its text: no article field needs a bigger number,
+# and Python refuses to turn more than 4,300 digits into an int (a 100,000-digit number was a crash).
+_MAX_NUMBER_CHARS = 40
 
 
 # -- fields -------------------------------------------------------------------
@@ -89,13 +92,15 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _as_author(value: Any) -> str | None:
+def _as_author(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
+    if depth > 3:  # [[[...]]] nested hundreds deep is not an author list
+        return None
     if isinstance(value, dict):
-        return _as_author(value.get("name"))
+        return _as_author(value.get("name"), depth + 1)
     if isinstance(value, list):
-        names = [a for a in (_as_author(v) for v in value) if a]
+        names = [a for a in (_as_author(v, depth + 1) for v in value[:100]) if a]
         return ", ".join(names) or None
     return None
 
@@ -105,10 +110,10 @@ def _as_date(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None
-        seconds = value / 1000 if value > 1e11 else value  # milliseconds are common in dumps
         try:
+            if not math.isfinite(value):
+                return None
+            seconds = value / 1000 if value > 1e11 else value  # milliseconds are common in dumps
             return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
         except (OverflowError, OSError, ValueError):
             return None
@@ -155,10 +160,9 @@ def _scalar_fields(record: dict[str, Any], skip: str) -> dict[str, Any]:
     return out
 
 
-def _printable(name: str, limit: int = 40) -> str:
+def _printable(name: Any, limit: int = 40) -> str:
     """A field name fit for a one-line message: control characters escaped, long names cut."""
-    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return printable(name, limit)
 
 
 class _Fields:
@@ -202,9 +206,11 @@ def _record_document(
     index: int,
     line: int | None,
     fields: _Fields,
+    notes: list[ReadProblem],
 ) -> Document | ReadProblem | None:
     """A Document for one record, a ReadProblem saying why not, or None when the input
-    has no text field at all (the caller reports that once, with the fields it saw)."""
+    has no text field at all (the caller reports that once, with the fields it saw).
+    A lone surrogate or a NUL in the text or the fields is mended, and said in ``notes``."""
     opts = fields.opts
     where = _where(index, line)
     key = fields.text_field(record)
@@ -214,12 +220,13 @@ def _record_document(
     found = _lookup(record, key)
     if found is None:
         fields.missing += 1
-        return ReadProblem(source, line, f"{where}no {key!r} field")
+        return ReadProblem(source, line, f"{where}no {_printable(key)!r} field")
     text = _as_text(found[1])
     if text is None:
-        return ReadProblem(source, line, f"{where}{key!r} is {_type_name(found[1])}, not text")
+        return ReadProblem(source, line, f"{where}{_printable(key)!r} is {_type_name(found[1])}, not text")
+    text, surrogates, nuls = scrub(text)
     if not text.strip():
-        return ReadProblem(source, line, f"{where}{key!r} is empty")
+        return ReadProblem(source, line, f"{where}{_printable(key)!r} is empty")
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > opts.max_bytes:
         return ReadProblem(
@@ -251,10 +258,25 @@ def _record_document(
     if ident and isinstance(ident[1], (str, int)) and not isinstance(ident[1], bool):
         meta["record_id"] = str(ident[1])
     meta["record"] = _scalar_fields(record, found[0])
+    counts = [surrogates, nuls]
+    meta = scrub_value(meta, counts)
+    note = scrub_note(*counts)
+    if note:
+        notes.append(ReadProblem(source, line, f"{where}{note}"))
     if line is not None:
         meta["line"] = line
     meta["record_index"] = index
     return Document(text, metadata=meta)
+
+
+class _Noted:
+    """A record read with a remark (a number kept as text) that becomes a problem line if the record is kept."""
+
+    __slots__ = ("value", "note")
+
+    def __init__(self, value: Any, note: str) -> None:
+        self.value = value
+        self.note = note
 
 
 def _collect(
@@ -273,11 +295,16 @@ def _collect(
         if isinstance(record, ReadProblem):
             result.problems.append(record)
             continue
+        noted = None
+        if isinstance(record, _Noted):
+            record, noted = record.value, record.note
         if not isinstance(record, dict):
             result.problems.append(ReadProblem(source, line, f"{_where(index, line)}{_type_name(record)}, not a JSON object"))
             continue
+        notes: list[ReadProblem] = []
         out = _record_document(
-            record, source=source, source_format=source_format, encoding=encoding, index=index, line=line, fields=fields
+            record, source=source, source_format=source_format, encoding=encoding, index=index, line=line, fields=fields,
+            notes=notes,
         )
         if out is None:
             no_field += 1
@@ -285,6 +312,9 @@ def _collect(
             result.problems.append(out)
         else:
             result.documents.append(out)
+            if noted:
+                result.problems.append(ReadProblem(source, line, f"{_where(index, line)}{noted}"))
+            result.problems.extend(notes)
     if not result.documents:
         if fields.missing:
             raise InputError(fields.missing_message(source))
@@ -296,46 +326,87 @@ def _collect(
         raise InputError(f"{source}: holds no records")
     if no_field:
         # Records before the text field was first seen had no text; say so once.
-        result.problems.append(ReadProblem(source, None, f"{no_field} records had no {fields.text_key!r} field"))
+        result.problems.append(ReadProblem(source, None, f"{no_field} records had no {_printable(fields.text_key)!r} field"))
     return result
 
 
 # -- JSON -----------------------------------------------------------------------
 
 
-def parse_json(text: str, source: str) -> Any:
+class _Numbers:
+    """json.loads hooks that keep a number literal too long to be a useful number as its text
+    (``longest`` says how long the longest such literal was, for the problem line)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.longest = 0
+
+    def _keep(self, literal: str) -> str:
+        self.count += 1
+        self.longest = max(self.longest, len(literal))
+        return literal
+
+    def parse_int(self, literal: str) -> int | str:
+        return int(literal) if len(literal) <= _MAX_NUMBER_CHARS else self._keep(literal)
+
+    def parse_float(self, literal: str) -> float | str:
+        return float(literal) if len(literal) <= _MAX_NUMBER_CHARS else self._keep(literal)
+
+    def note(self, tail: str = "; the record is kept") -> str | None:
+        if not self.count:
+            return None
+        n = self.count
+        return (f"{n} number{'s' if n > 1 else ''} too long to read as a number (up to {self.longest:,} characters) "
+                f"kept as text{tail}")
+
+
+def _loads(text: str, numbers: _Numbers | None = None) -> Any:
+    """json.loads with huge numbers kept as text; raises ValueError (JSONDecodeError included)
+    or RecursionError."""
+    numbers = numbers or _Numbers()
+    return json.loads(text, parse_int=numbers.parse_int, parse_float=numbers.parse_float)
+
+
+def parse_json(text: str, source: str, numbers: _Numbers | None = None) -> Any:
     try:
-        return json.loads(text)
+        return _loads(text, numbers)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise InputError(f"{source}: JSON nested too deeply to read") from None
+    except ValueError as exc:  # a hook or the decoder refusing a value; not expected, still one line
+        raise InputError(f"{source}: not valid JSON ({printable(exc, 80)})") from None
 
 
-def _telegram_chats(obj: Any) -> list[dict[str, Any]]:
+def _telegram_chats(obj: Any, *, told: bool = False) -> list[dict[str, Any]]:
     """The chats of a Telegram Desktop export: one channel (result.json of a chat export)
-    or the "chats"/"left_chats" lists of a full account export."""
+    or the "chats"/"left_chats" lists of a full account export. ``told``: the caller said
+    the input is a Telegram export, so dates are not needed to recognise it."""
     if not isinstance(obj, dict):
         return []
-    if _is_telegram_chat(obj):
+    if _is_telegram_chat(obj, told=told):
         return [obj]
     chats = []
     for key in ("chats", "left_chats"):
         inner = obj.get(key)
         listed = inner.get("list") if isinstance(inner, dict) else None
         if isinstance(listed, list):
-            chats += [c for c in listed if _is_telegram_chat(c)]
+            chats += [c for c in listed if _is_telegram_chat(c, told=told)]
     return chats
 
 
-def _is_telegram_chat(obj: Any) -> bool:
+def _is_telegram_chat(obj: Any, *, told: bool = False) -> bool:
+    """A "messages" list whose first 50 objects all have a "type" (message, service), and (unless
+    ``told``) dates: some messages of a real export may lack one, so one dated message is enough."""
     if not isinstance(obj, dict):
         return False
     messages = obj.get("messages")
     if not isinstance(messages, list):
         return False
     sample = [m for m in messages[:50] if isinstance(m, dict)]
-    return bool(sample) and all("type" in m and ("date" in m or "date_unixtime" in m) for m in sample)
+    if not sample or not all("type" in m for m in sample):
+        return False
+    return told or any(isinstance(m, dict) and ("date" in m or "date_unixtime" in m) for m in messages)
 
 
 def _telegram_text(value: Any) -> str:
@@ -362,6 +433,7 @@ def _telegram_links(*parts: Any) -> list[str]:
 
 def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None, opts: Options) -> ReadResult:
     result = ReadResult()
+    undated: list[str] = []
     for chat in chats:
         channel = chat.get("name") if isinstance(chat.get("name"), str) else None
         username = chat.get("username") if isinstance(chat.get("username"), str) else None
@@ -369,13 +441,18 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
         for index, msg in enumerate(chat.get("messages") or []):
             if not isinstance(msg, dict) or msg.get("type") != "message":
                 continue  # service messages: joins, pins, title changes
-            text = _telegram_text(msg.get("text"))
+            text, surrogates, nuls = scrub(_telegram_text(msg.get("text")))
             if not text.strip():
                 continue  # a photo or sticker without a caption: nothing to analyse
             msg_id = msg.get("id")
+            if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+                msg_id = None
+            name = f"message {_printable(msg_id)}" if msg_id is not None else f"message {index + 1} of the list"
             size = len(text.encode("utf-8", "surrogatepass"))
             if size > opts.max_bytes:
-                result.problems.append(ReadProblem(source, None, f"message {msg_id}: text is {human_size(size)}, over the limit"))
+                result.problems.append(ReadProblem(
+                    source, None, f"{name}: text is {human_size(size)}, over the {human_size(opts.max_bytes)} limit "
+                                  "(raise max_bytes)"))
                 continue
             meta: dict[str, Any] = {"source": source, "source_format": "telegram"}
             if encoding:
@@ -385,13 +462,15 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
                 meta["site_name"] = channel
             if isinstance(chat.get("id"), (int, str)):
                 meta["channel_id"] = chat["id"]
-            if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool):
+            if msg_id is not None:
                 meta["message_id"] = msg_id
                 if username:
                     meta["url"] = f"https://t.me/{username.lstrip('@')}/{msg_id}"
             published = _as_date(msg.get("date")) or _as_date(_to_int(msg.get("date_unixtime")))
             if published:
                 meta["published"] = published
+            else:
+                undated.append(_printable(msg_id) if msg_id is not None else f"#{index + 1}")
             # In a channel "from" is the channel itself; only a signed post names a person.
             author = msg.get("author") if is_channel else msg.get("author") or msg.get("from")
             if isinstance(author, str) and author.strip():
@@ -403,10 +482,20 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             if links:
                 meta["links"] = links
             meta["record"] = _scalar_fields(msg, "text")
+            counts = [surrogates, nuls]
+            meta = scrub_value(meta, counts)
+            note = scrub_note(*counts)
+            if note:
+                result.problems.append(ReadProblem(source, None, f"{name}: {note}"))
             meta["record_index"] = index
             result.documents.append(Document(text, metadata=meta))
     if not result.documents:
         raise InputError(f"{source}: this Telegram export holds no messages with text")
+    if undated:
+        n = len(undated)
+        shown = ", ".join(undated[:10]) + (", …" if n > 10 else "")
+        result.problems.append(ReadProblem(
+            source, None, f"{n} message{'s' if n > 1 else ''} without a date (id {shown}) kept undated"))
     return result
 
 
@@ -420,13 +509,22 @@ def _to_int(value: Any) -> int | None:
 def read_json(text: str, *, source: str, encoding: str | None, opts: Options, telegram: bool = False) -> ReadResult:
     """A JSON file: one article object, a list of them, an object holding such a list,
     or a Telegram Desktop channel export."""
-    obj = parse_json(text, source)
-    chats = _telegram_chats(obj)
+    numbers = _Numbers()
+    obj = parse_json(text, source, numbers)
+    chats = _telegram_chats(obj, told=telegram)
     if chats:
-        return _telegram(chats, source=source, encoding=encoding, opts=opts)
-    if telegram:
+        result = _telegram(chats, source=source, encoding=encoding, opts=opts)
+    elif telegram:
         raise InputError(f"{source}: not a Telegram Desktop export (no \"messages\" list)")
+    else:
+        result = _json_records(obj, source=source, encoding=encoding, opts=opts)
+    note = numbers.note(tail="")
+    if note:
+        result.problems.append(ReadProblem(source, None, note))
+    return result
 
+
+def _json_records(obj: Any, *, source: str, encoding: str | None, opts: Options) -> ReadResult:
     records: list[Any]
     if isinstance(obj, list):
         records = obj
@@ -524,14 +622,18 @@ def _jsonl_records(stream: BinaryIO, encoding: str, opts: Options, source: str) 
             line = line.lstrip("\ufeff")  # a BOM is not JSON whitespace
         if not line.strip():
             continue
+        numbers = _Numbers()
         try:
-            record = json.loads(line)
+            record = _loads(line, numbers)
         except json.JSONDecodeError as exc:
             yield index, lineno, ReadProblem(source, lineno, f"not valid JSON ({exc.msg}, column {exc.colno})")
         except RecursionError:
             yield index, lineno, ReadProblem(source, lineno, "JSON nested too deeply")
+        except ValueError as exc:
+            yield index, lineno, ReadProblem(source, lineno, f"not valid JSON ({printable(exc, 80)})")
         else:
-            yield index, lineno, record
+            note = numbers.note()
+            yield index, lineno, _Noted(record, note) if note else record
         index += 1
 
 
@@ -554,9 +656,9 @@ def looks_like_jsonl(sample: str, *, complete: bool) -> bool:
         if not stripped.startswith("{"):
             return False
         try:
-            if not isinstance(json.loads(stripped), dict):
+            if not isinstance(_loads(stripped), dict):
                 return False
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             return False
     return True
 
@@ -578,44 +680,109 @@ def _delimiter(sample: str, tsv: bool) -> str:
     return best if counts[best] else ","
 
 
-def _csv_records(reader: Any, header: list[str], source: str, start_line: int) -> Iterator[tuple[int, int | None, Any]]:
+class _Oversized(Exception):
+    """A physical line longer than a CSV row may be (it was skipped to its end)."""
+
+
+class _CsvLines:
+    """The lines the csv module parses: counted, bounded in length, NUL-free, and followed by
+    quote parity so that after a broken row the rest of that row can be skipped. The csv module
+    starts a fresh row on the next call after an error, so the rows after a bad one are read."""
+
+    def __init__(self, wrapper: io.TextIOWrapper, limit: int) -> None:
+        self._wrapper = wrapper
+        self._limit = limit
+        self.line = 0  # physical lines handed out or skipped
+        self.inside = False  # a quoted field is still open at the end of the last line
+        self.nuls = 0  # NUL characters removed so far
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        chunk = self._wrapper.readline(self._limit + 1)
+        if not chunk:
+            raise StopIteration
+        self.line += 1
+        if len(chunk) > self._limit and not chunk.endswith(("\n", "\r")):
+            self._quotes(chunk)
+            while more := self._wrapper.readline(1 << 20):
+                self._quotes(more)
+                if more.endswith(("\n", "\r")):
+                    break
+            raise _Oversized
+        if "\x00" in chunk:  # a NUL is no text; older csv modules even refuse the line
+            self.nuls += chunk.count("\x00")
+            chunk = chunk.replace("\x00", "")
+        self._quotes(chunk)
+        return chunk
+
+    def _quotes(self, text: str) -> None:
+        if text.count('"') % 2:
+            self.inside = not self.inside
+
+    def skip_row(self) -> None:
+        """After an error inside a row: drop lines until its open quoted field closes."""
+        while self.inside:
+            try:
+                next(self)
+            except StopIteration:
+                return
+            except _Oversized:
+                continue
+
+
+def _csv_records(reader: Any, lines: _CsvLines, header: list[str], source: str, limit: int) -> Iterator[tuple[int, int | None, Any]]:
     index = 0
-    prev_end = start_line
     while True:
+        start = lines.line + 1  # the row starts on the next physical line
+        nuls = lines.nuls
         try:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            line = prev_end + 1
-            yield index, line, ReadProblem(source, line, f"{_short(exc)}; stopped reading")
-            return
+        except (csv.Error, _Oversized) as exc:
+            lines.skip_row()
+            span = f" (lines {start}-{lines.line})" if lines.line > start else ""
+            if isinstance(exc, _Oversized) or "field limit" in str(exc):
+                why = f"a field is over the {human_size(limit)} limit for one article (raise max_bytes)"
+            else:
+                why = _short(exc)
+            yield index, start, ReadProblem(source, start, f"{why}; row skipped{span}, the rows after it are read")
+            index += 1
+            if lines.line < start:  # nothing consumed: cannot go on
+                return
+            continue
         except UnicodeDecodeError as exc:
-            line = prev_end + 1
-            yield index, line, ReadProblem(source, line, f"cannot decode the text as {exc.encoding}; stopped reading")
+            yield index, start, ReadProblem(source, start, f"cannot decode the text as {exc.encoding}; stopped reading")
             return
-        line = prev_end + 1
-        prev_end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        yield index, line, {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
+        record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
+        removed = lines.nuls - nuls
+        yield index, start, _Noted(record, scrub_note(0, removed) or "") if removed else record
         index += 1
 
 
 def read_csv(stream: BinaryIO, *, source: str, encoding: str, sample: str, opts: Options, tsv: bool = False) -> ReadResult:
-    """CSV/TSV with a header row, streamed; the delimiter is sniffed from ``sample``."""
-    delimiter = _delimiter(sample, tsv)
+    """CSV/TSV with a header row, streamed; the delimiter is sniffed from ``sample``. A row that
+    cannot be read (a field over the size limit, broken quoting) is a problem; the rows after it are read."""
+    delimiter = _delimiter(sample.replace("\x00", ""), tsv)
     codec, errors = _codec(encoding)
     wrapper = io.TextIOWrapper(stream, encoding=codec, errors=errors, newline="")
     old_limit = csv.field_size_limit()
-    # Articles are long; one field may be as large as one article may be.
-    csv.field_size_limit(max(opts.max_bytes, 1024))
+    # Articles are long; one field may be as large as one article may be, a line a few times that.
+    field_limit = max(opts.max_bytes, 1024)
+    csv.field_size_limit(field_limit)
+    lines = _CsvLines(wrapper, 4 * field_limit)
     try:
-        reader = csv.reader(wrapper, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             header_row = next(reader)
         except StopIteration:
             raise InputError(f"{source}: holds no rows") from None
+        except _Oversized:
+            raise InputError(f"{source}: cannot read the CSV header (its line is over the size limit)") from None
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(f"{source}: cannot read the CSV header ({_short(exc)})") from None
         header = []
@@ -623,7 +790,7 @@ def read_csv(stream: BinaryIO, *, source: str, encoding: str, sample: str, opts:
             name = name.strip().lstrip("\ufeff") or f"column_{i + 1}"
             header.append(name if name not in header else f"{name}_{i + 1}")
         return _collect(
-            _csv_records(reader, header, source, reader.line_num),
+            _csv_records(reader, lines, header, source, field_limit),
             source=source,
             source_format="csv",
             encoding=encoding,
@@ -637,5 +804,5 @@ def read_csv(stream: BinaryIO, *, source: str, encoding: str, sample: str, opts:
 def _short(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"not valid {exc.encoding}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return printable(str(exc).splitlines()[0], 120) if str(exc).strip() else type(exc).__name__
 

@@ -20,7 +20,7 @@ import zlib
 from email.message import Message
 from typing import Any, BinaryIO
 
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..model import Document
 from .base import Options, ReadProblem, ReadResult, human_size
 from .encoding import decode
@@ -54,9 +54,9 @@ class _Notes:
         self.lines: list[str] = []
 
     def write(self, text: str) -> int:
-        text = " ".join(str(text).split())
-        if text:
-            self.lines.append(text)
+        shown = _reason_text(str(text))
+        if shown:
+            self.lines.append(shown)
         return len(text)
 
     def flush(self) -> None:
@@ -155,7 +155,8 @@ def read_warc(stream: BinaryIO, *, name: str, opts: Options) -> ReadResult:
                 try:
                     doc = _record_document(record, iterator, whole + 1, name, opts)
                 except InputError as exc:
-                    result.problems.append(ReadProblem(name, None, str(exc), item=f"record {whole + 1}"))
+                    # the message names the page's URL, which is input: escaped (InputError) and cut here
+                    result.problems.append(ReadProblem(name, None, printable(str(exc), 400), item=f"record {whole + 1}"))
                     doc = None
                 whole += 1
                 end = iterator.offset
@@ -199,10 +200,23 @@ def read_warc(stream: BinaryIO, *, name: str, opts: Options) -> ReadResult:
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    text = _reason_text(str(exc))
     if not text or isinstance(exc, (AttributeError, TypeError, KeyError, IndexError)):
         return f"unreadable record header ({type(exc).__name__})"
-    return text[:200]
+    return text
+
+
+def _reason_text(text: str) -> str:
+    """A warcio message without the input it quotes ("Unknown archive format, first line: [...]"
+    echoes the archive's first bytes): bytes of the input are never shown, the rest is escaped and short."""
+    text = " ".join(text.split())
+    for quoting in (", first line:", " first line:", "first line:"):
+        if quoting in text:
+            text = text.split(quoting, 1)[0].rstrip(" ,:")
+            break
+    if text.startswith("Unknown archive format"):
+        return "no WARC record header where one should start"
+    return printable(text, 120)
 
 
 def _header(headers: Any, key: str) -> str:
@@ -214,7 +228,7 @@ def _record_document(record: Any, iterator: Any, index: int, name: str, opts: Op
     """The record's Document, None to skip it quietly; InputError for a page that cannot be read.
     Raises _Cut when the record itself is incomplete."""
     if getattr(record, "format", "warc") != "warc":
-        raise _Cut(f"record {index} is not a WARC record (it reads as {getattr(record, 'format', 'something else')})")
+        raise _Cut(f"record {index} is not a WARC record (it reads as {printable(getattr(record, 'format', 'something else'), 40)})")
     if not _header(record.rec_headers, "Content-Length").isdigit():
         raise _Cut(f"record {index} has no Content-Length (its header is cut short or broken)")
     payload = b""
@@ -241,7 +255,7 @@ def _record_document(record: Any, iterator: Any, index: int, name: str, opts: Op
     iterator.read_to_end()  # the rest of the record: is it all there?
     left = getattr(record.raw_stream, "limit", 0)
     if isinstance(left, int) and left > 0:
-        raise _Cut(f"record {index} ({url or record.rec_type}) ends {human_size(left)} short")
+        raise _Cut(f"record {index} ({printable(url or record.rec_type, 100)}) ends {human_size(left)} short")
     if not keep:
         return None
     if over:
