@@ -419,7 +419,7 @@ def test_bad_parameters_are_400_with_one_line(client, url):
 
 
 def test_token_is_required(corpus):
-    app = create_app(corpus["path"], token="s3cret-token", warm=False)
+    app = create_app(corpus["path"], token="s3cret-token-for-tests", warm=False)
     with TestClient(app) as c:
         for url in ("/", "/search?q=ferry", "/static/app.css", f"/documents/{HOSTILE.id}/report", "/no/such"):
             r = c.get(url)
@@ -427,14 +427,14 @@ def test_token_is_required(corpus):
             assert "Bearer" in r.headers["www-authenticate"]
         assert c.get("/?format=json").json()["status"] == 401
         assert c.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert c.get("/", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
-        assert c.get("/", headers={"Authorization": "bearer s3cret-token"}).status_code == 200
+        assert c.get("/", headers={"Authorization": "Bearer s3cret-token-for-tests"}).status_code == 200
+        assert c.get("/", headers={"Authorization": "bearer s3cret-token-for-tests"}).status_code == 200
         assert c.get("/?token=wrong").status_code == 401
         # ?token= once: a cookie (HttpOnly, SameSite=Strict, not the token itself) and the address without it
-        r = c.get("/search?q=ferry&token=s3cret-token", follow_redirects=False)
+        r = c.get("/search?q=ferry&token=s3cret-token-for-tests", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/search?q=ferry"
         cookie = r.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "s3cret-token" not in cookie
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "s3cret-token-for-tests" not in cookie
         assert c.get("/search?q=ferry").status_code == 200  # the client kept the cookie
         assert c.get("/static/app.css").status_code == 200
     with TestClient(app) as fresh:
@@ -498,6 +498,9 @@ def test_serve_command_checks(tmp_path, corpus, capsys, monkeypatch):
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
     monkeypatch.setenv("NARRASCOPE_TOKEN", "from-env")
+    assert main(["serve", "--db", corpus["path"], "--host", "0.0.0.0", "--port", "8799"]) == 2  # too short
+    assert "at least 16 characters" in capsys.readouterr().err
+    monkeypatch.setenv("NARRASCOPE_TOKEN", "from-env-long-enough-token")
     assert main(["serve", "--db", corpus["path"], "--host", "0.0.0.0", "--port", "0"]) == 2  # port 0 is refused
     assert main(["serve", "--db", corpus["path"], "--host", "0.0.0.0", "--port", "8799"]) == 0
     assert calls[-1]["host"] == "0.0.0.0" and calls[-1]["port"] == 8799 and calls[-1]["access_log"] is False
@@ -556,3 +559,20 @@ def test_entity_page_for_one_source(client):
     whole = client.get("/entities/Northern%20Alliance").text
     assert "/entities/Northern%20Alliance?source=Valley+Herald" in whole  # each outlet links to its own view
     assert client.get("/entities/Northern%20Alliance?source=Nowhere").status_code == 404
+
+
+def test_empty_or_missing_host_is_refused(corpus):
+    for app in (create_app(corpus["path"], warm=False),
+                create_app(corpus["path"], warm=False, token="a-token-of-sixteen+", allowed_hosts=None)):
+        with TestClient(app) as c:
+            for host in ("", " ", ":8000"):
+                r = c.get("/", headers={"Host": host})
+                assert r.status_code == 400 and "Host" in r.text, (host, r.status_code)
+
+
+def test_short_tokens_are_refused(corpus):
+    from narrascope.errors import UsageError
+
+    for token in ("x", "fifteen-chars!!"):
+        with pytest.raises(UsageError, match="at least 16"):
+            create_app(corpus["path"], token=token, warm=False)

@@ -53,6 +53,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from ..errors import UsageError
 from ..render.html import _plain  # the JSON-safe copy the HTML report uses
 from ..render.tables import write_csv
 from ..store import Store, StoreError, open_store
@@ -68,6 +69,7 @@ MAX_QUERY = 500
 QUERY_BUDGET = 30.0  # seconds any store statement may run before it is interrupted (503)
 EXTRA_BUDGET = 0.9  # how long a page waits for what it can do without (search count, facets)
 COOKIE = "narrascope_session"
+MIN_TOKEN_LENGTH = 16  # shorter tokens can be guessed over the network
 FORMATS = ("html", "json", "csv")
 LABEL_FILTERS = ("narrative", "technique", "entity", "role")
 TEXT_FILTERS = ("language", "source") + LABEL_FILTERS
@@ -478,7 +480,11 @@ def create_app(store_url: str, token: str | None = None, *, allowed_hosts: Itera
     pages' data in the background at startup. ``extra_budget``: seconds a page waits for the search
     count and facets before it is sent without them (they go on in the background and are cached; the
     page says so). ``query_budget``: seconds any store statement may run (then 503).
-    Raises :class:`StoreError` when the store cannot be opened (checked here, once)."""
+    Raises :class:`StoreError` when the store cannot be opened (checked here, once), and
+    :class:`~narrascope.errors.UsageError` for a token shorter than :data:`MIN_TOKEN_LENGTH`."""
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise UsageError(f"the token must be at least {MIN_TOKEN_LENGTH} characters (a short one can be guessed); "
+                         "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(24))'")
     with open_store(store_url, read_only=True):  # fail now, not on the first request
         pass
     corpus = Corpus(store_url, workers, extra_budget, query_budget)
@@ -619,8 +625,11 @@ def create_app(store_url: str, token: str | None = None, *, allowed_hosts: Itera
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable) -> Response:
+        host = _host_name(request.headers.get("host") or "")
+        if not host:  # HTTP/1.1 requires it; a request without one was not made by a browser for this page
+            return _secure(request, error_response(request, 400, "missing or empty Host header"))
         if hosts is not None:
-            if _host_name(request.headers.get("host") or "") not in hosts:
+            if host not in hosts:
                 return _secure(request, error_response(request, 400, "unexpected Host header (this server answers on its own address only)"))
         if secret is not None:
             given = request.query_params.get("token")
