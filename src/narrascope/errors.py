@@ -49,3 +49,29 @@ class InputError(NarrascopeError):
 
 class UsageError(NarrascopeError):
     exit_code = 2
+
+
+class DiskFullError(NarrascopeError):
+    """The disk (or quota) ran out while writing. The message says what was kept: writes are atomic
+    (reports) or transactional (stores), so nothing written before is lost and nothing is half-written."""
+
+    exit_code = 4
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for "no space left" from the OS (ENOSPC, EDQUOT), SQLite (SQLITE_FULL) or PostgreSQL
+    (SQLSTATE 53100 disk_full), looked up along the exception's causes."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, DiskFullError):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return True
+        if getattr(exc, "sqlite_errorcode", None) == 13:  # SQLITE_FULL
+            return True
+        if getattr(exc, "sqlstate", None) == "53100":
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

@@ -35,6 +35,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
+from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
 from .base import (
     CLUSTER_TABLES_SQL,
@@ -377,7 +378,10 @@ class PostgresStore(Store):
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 
-    def _error(self, exc: BaseException) -> StoreError:
+    def _error(self, exc: BaseException) -> NarrascopeError:
+        if is_disk_full(exc):
+            return DiskFullError(f"{self.url}: the database server's disk is full; the current transaction was "
+                                 "rolled back and everything committed before it is kept")
         return StoreError(f"{self.url}: {_one_line(exc)}")
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:

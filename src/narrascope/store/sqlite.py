@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..errors import DiskFullError, is_disk_full
 from ..model import Document
 from .base import (
     CLUSTER_TABLES_SQL,
@@ -336,16 +337,31 @@ class SQLiteStore(Store):
         self._depth += 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
-            if self._depth == 0:
-                self._con.execute("ROLLBACK")
-            else:
-                self._con.execute(f"ROLLBACK TO {savepoint}")
-                self._con.execute(f"RELEASE {savepoint}")
+            with contextlib.suppress(sqlite3.Error):  # a full disk may refuse the rollback's own bookkeeping
+                if self._depth == 0:
+                    self._con.execute("ROLLBACK")
+                else:
+                    self._con.execute(f"ROLLBACK TO {savepoint}")
+                    self._con.execute(f"RELEASE {savepoint}")
+            if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+                raise self._disk_full() from exc
             raise
         self._depth -= 1
-        self._con.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+        try:
+            self._con.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+        except sqlite3.Error as exc:
+            if self._depth == 0 and self._con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._con.execute("ROLLBACK")
+            if is_disk_full(exc):
+                raise self._disk_full() from exc
+            raise
+
+    def _disk_full(self) -> DiskFullError:
+        return DiskFullError(f"{self.path}: the disk is full; the last batch of writes was rolled back and "
+                             "everything committed before it is kept")
 
     # -- writing --------------------------------------------------------------------------------------
     def add(self, doc: Document, source: str | None = None) -> bool:
