@@ -1,10 +1,13 @@
 """Rich terminal report: one section per layer, each finding with its quoted evidence and offsets.
 
-Article text is hostile: it is only ever put into ``rich.text.Text`` objects, never parsed as markup.
+Article text is hostile: it is only ever put into ``SafeText`` objects, never parsed as markup, and
+every control character in it is shown as an escape (Rich passes ESC through, so an article could
+otherwise recolour, clear or retitle the user's terminal).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Callable
 
@@ -14,6 +17,32 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Document, Span
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings/overrides/isolates that
+# can make a line read differently from what it holds ("Trojan Source").
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _picture(match: re.Match) -> str:
+    code = ord(match.group())
+    # U+2400 "Control Pictures" show C0 controls (ESC as ␛) and DEL; the rest becomes U+FFFD
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
+
+def visible(s: str) -> str:
+    """``s`` with every terminal control character replaced by one visible character (ESC shows as ␛),
+    so offsets into ``s`` still hold; newlines and tabs are kept."""
+    return _CONTROLS.sub(_picture, s) if isinstance(s, str) else s
+
+
+class SafeText(Text):
+    """A Rich Text whose text, and anything appended to it, has its control characters escaped."""
+
+    def __init__(self, text: str = "", *args, **kwargs) -> None:
+        super().__init__(visible(text), *args, **kwargs)
+
+    def append(self, text, style=None):  # type: ignore[override]
+        return super().append(visible(text) if isinstance(text, str) else text, style)
 
 EVIDENCE_CHARS = 110
 
@@ -39,8 +68,8 @@ def _clip(s: str, limit: int = EVIDENCE_CHARS) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def evidence(doc: Document, span: Span, limit: int = EVIDENCE_CHARS) -> Text:
-    out = Text()
+def evidence(doc: Document, span: Span, limit: int = EVIDENCE_CHARS) -> SafeText:
+    out = SafeText()
     out.append("“" + _clip(doc.span_text(span), limit) + "”", style="italic")
     out.append(f" [{span.start}:{span.end}]", style="dim")
     return out
@@ -55,13 +84,13 @@ def _header(doc: Document) -> Panel:
                        ("url", "URL"), ("source", "Read from"), ("language", "Language")):
         value = meta.get(key)
         if value:
-            table.add_row(label, Text(str(value)))
+            table.add_row(label, SafeText(str(value)))
     prov = meta.get("provenance", {})
     if prov.get("aggregator"):
-        table.add_row("Aggregator", Text(prov["aggregator"]))
-    table.add_row("Document id", Text(doc.id))
+        table.add_row("Aggregator", SafeText(prov["aggregator"]))
+    table.add_row("Document id", SafeText(doc.id))
     counts = ", ".join(f"{k} {len(v)}" for k, v in doc.layers.items() if k not in _HIDDEN)
-    table.add_row("Layers", Text(counts or "none"))
+    table.add_row("Layers", SafeText(counts or "none"))
     return Panel(table, title="narrascope", title_align="left", border_style="cyan")
 
 
@@ -71,7 +100,7 @@ def _section_provenance(doc: Document) -> Table:
     t.add_column("evidence")
     t.add_column("note", style="dim")
     for s in doc.spans("provenance"):
-        t.add_row(s.label.replace("_", " "), evidence(doc, s), Text(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", "")))
+        t.add_row(s.label.replace("_", " "), evidence(doc, s), SafeText(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", "")))
     return t
 
 
@@ -85,7 +114,7 @@ def _section_mt(doc: Document) -> Table:
         if s.label == "repeated_sentence":
             fs, fe = s.attrs["first_occurrence"]
             why += f" [{fs}:{fe}]"
-        t.add_row(s.label.replace("_", " "), evidence(doc, s), Text(why))
+        t.add_row(s.label.replace("_", " "), evidence(doc, s), SafeText(why))
     return t
 
 
@@ -96,8 +125,8 @@ def _section_citations(doc: Document) -> Table:
     t.add_column("cited as")
     by_id = {s.id: s for s in doc.spans("citations")}
     for g in doc.groups.get("cited_sources", []):
-        ev = Text("\n").join(evidence(doc, by_id[i]) for i in g.span_ids if i in by_id)
-        t.add_row(Text(g.label, style="bold"), Text(g.attrs.get("platform") or g.attrs.get("medium") or ""), ev)
+        ev = SafeText("\n").join(evidence(doc, by_id[i]) for i in g.span_ids if i in by_id)
+        t.add_row(SafeText(g.label, style="bold"), SafeText(g.attrs.get("platform") or g.attrs.get("medium") or ""), ev)
     return t
 
 
@@ -115,10 +144,10 @@ def _section_quotes(doc: Document) -> Table:
             continue
         speaker = s.attrs.get("speaker_name") or s.attrs.get("speaker") or "—"
         cue = s.attrs.get("cue")
-        t.add_row(Text(speaker, style="bold"), Text(s.label.replace("_", " ") + (f" ({cue})" if cue else "")), evidence(doc, s))
+        t.add_row(SafeText(speaker, style="bold"), SafeText(s.label.replace("_", " ") + (f" ({cue})" if cue else "")), evidence(doc, s))
     if scare:
         phrases = [_clip(doc.span_text(s), 40) for s in doc.spans("quotes") if s.label == "scare_quote"]
-        t.add_row(Text("—"), Text(f"{scare['scare_quote']} scare quotes"), Text(", ".join(phrases), style="italic"))
+        t.add_row(SafeText("—"), SafeText(f"{scare['scare_quote']} scare quotes"), SafeText(", ".join(phrases), style="italic"))
     return t
 
 
@@ -133,10 +162,10 @@ def _section_entities(doc: Document) -> Table:
     for g in groups:
         spans = [by_id[i] for i in g.span_ids if i in by_id]
         variants = ", ".join(g.attrs.get("variants", [])) or ""
-        first = Text(variants + "  ", style="")
+        first = SafeText(variants + "  ", style="")
         for s in spans[:3]:
             first.append(f"[{s.start}:{s.end}] ", style="dim")
-        t.add_row(Text(g.label, style="bold"), Text(g.kind), str(len(spans)), first)
+        t.add_row(SafeText(g.label, style="bold"), SafeText(g.kind), str(len(spans)), first)
     return t
 
 
@@ -148,12 +177,12 @@ def _section_narratives(doc: Document) -> Table:
     by_id = {s.id: s for s in doc.spans("narratives")}
     for g in doc.groups.get("narratives", []):
         if g.kind == "subnarrative":
-            name = Text("  ↳ " + g.label.rsplit(": ", 1)[-1])
+            name = SafeText("  ↳ " + g.label.rsplit(": ", 1)[-1])
         elif g.kind == "candidate":
-            name = Text("candidate (overruled): " + g.label, style="italic")
+            name = SafeText("candidate (overruled): " + g.label, style="italic")
         else:
-            name = Text(g.label, style="bold")
-        body = Text()
+            name = SafeText(g.label, style="bold")
+        body = SafeText()
         for sid in g.span_ids:
             if sid in by_id:
                 body.append_text(evidence(doc, by_id[sid], 160))
@@ -177,11 +206,11 @@ def _section_roles(doc: Document) -> Table:
     for g in shown:
         fines = ", ".join(f"{f['label']} {f['score']:.2f}" for f in g.attrs.get("fine_roles", []))
         frame = next((by_id[i] for i in g.span_ids if i in by_id and by_id[i].attrs.get("kind") == "framing_sentence"), None)
-        t.add_row(Text(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
-                  Text(f"{g.label} {g.score:.2f}", style=style.get(g.label, "")), Text(fines),
-                  evidence(doc, frame, 140) if frame else Text("—"))
+        t.add_row(SafeText(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
+                  SafeText(f"{g.label} {g.score:.2f}", style=style.get(g.label, "")), SafeText(fines),
+                  evidence(doc, frame, 140) if frame else SafeText("—"))
     if len(shown) < len(groups):
-        t.add_row(Text(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), Text(""), Text(""), Text(""))
+        t.add_row(SafeText(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), SafeText(""), SafeText(""), SafeText(""))
     return t
 
 
@@ -193,13 +222,13 @@ def _section_techniques(doc: Document) -> Table:
     by_id = {s.id: s for s in doc.spans("techniques")}
     for g in doc.groups.get("techniques", []):
         spans = sorted((by_id[i] for i in g.span_ids if i in by_id), key=lambda s: -s.score)
-        body = Text()
+        body = SafeText()
         for s in spans[:3]:
             body.append_text(evidence(doc, s, 100))
             body.append("\n")
         if len(spans) > 3:
             body.append(f"+{len(spans) - 3} more", style="dim")
-        t.add_row(Text(g.attrs.get("short_name") or g.label, style="bold"), str(len(spans)), body)
+        t.add_row(SafeText(g.attrs.get("short_name") or g.label, style="bold"), str(len(spans)), body)
     return t
 
 
@@ -210,7 +239,7 @@ def _section_claims(doc: Document) -> Table:
     t.add_column("who claims · why check it", ratio=3)
     for s in sorted(doc.spans("claims"), key=lambda s: -s.score):
         t.add_row(evidence(doc, s, 160), f"{s.score:.2f}",
-                  Text(f"{s.attrs.get('claimant', '')} · {s.attrs.get('reason', '')}"))
+                  SafeText(f"{s.attrs.get('claimant', '')} · {s.attrs.get('reason', '')}"))
     return t
 
 
@@ -220,14 +249,14 @@ def _section_consistency(doc: Document) -> Table:
     t.add_column("verdict", no_wrap=True)
     t.add_column("explanation", ratio=5)
     for g in sorted(doc.groups.get("consistency", []), key=lambda g: g.label != "inconsistent"):
-        t.add_row(Text(g.kind), Text(g.label, style="bold red" if g.label == "inconsistent" else "green"),
-                  Text(str(g.attrs.get("explanation", ""))))
+        t.add_row(SafeText(g.kind), SafeText(g.label, style="bold red" if g.label == "inconsistent" else "green"),
+                  SafeText(str(g.attrs.get("explanation", ""))))
     return t
 
 
-def _section_language(doc: Document) -> Text:
+def _section_language(doc: Document) -> SafeText:
     counts = Counter(s.label for s in doc.spans("language") if not s.attrs.get("inherited"))
-    text = Text(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
+    text = SafeText(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
     text.append(", ".join(f"{k} {v}" for k, v in counts.most_common()) or "none long enough to tell")
     return text
 
@@ -238,7 +267,7 @@ def _section_generic(doc: Document, layer: str) -> Table:
     t.add_column("score", justify="right", no_wrap=True)
     t.add_column("evidence")
     for s in doc.spans(layer):
-        t.add_row(Text(s.label), f"{s.score:.2f}", evidence(doc, s))
+        t.add_row(SafeText(s.label), f"{s.score:.2f}", evidence(doc, s))
     return t
 
 
