@@ -9,10 +9,11 @@ from conftest import EXAMPLE
 def test_analyze_path_text_and_bytes_agree():
     nlp = narrascope.Pipeline.default(exclude=["entities"])
     by_path = narrascope.analyze(EXAMPLE, pipeline=nlp)
-    by_str_path = narrascope.analyze(str(EXAMPLE), pipeline=nlp)
+    by_str = narrascope.analyze(str(EXAMPLE), pipeline=nlp)  # a str is text, always; paths are pathlib.Path
     by_text = narrascope.analyze(EXAMPLE.read_text(encoding="utf-8"), pipeline=nlp)
     by_bytes = narrascope.analyze(EXAMPLE.read_bytes(), pipeline=nlp)
-    assert by_path.id == by_str_path.id == by_text.id == by_bytes.id
+    assert by_str.text == str(EXAMPLE)
+    assert by_path.id == by_text.id == by_bytes.id
     assert by_path.layers.keys() == by_text.layers.keys()
     assert by_path.metadata["title"].startswith("Moldova hands its energy")
 
@@ -22,7 +23,7 @@ def test_pasted_text_with_slashes_is_text_and_missing_paths_are_errors():
     doc = narrascope.analyze("The 50/50 deal was signed in Brussels on Friday.", pipeline=nlp)
     assert doc.text.startswith("The 50/50 deal")
     with pytest.raises(narrascope.InputError, match="no such file"):
-        narrascope.analyze("missing/article.txt", pipeline=nlp)
+        narrascope.analyze(Path("missing/article.txt"), pipeline=nlp)
     with pytest.raises(narrascope.InputError):
         narrascope.analyze("   ", pipeline=nlp)
 

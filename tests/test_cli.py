@@ -149,9 +149,9 @@ def test_url_from_local_server(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         port = server.server_address[1]
-        r = run("analyze", f"http://127.0.0.1:{port}/a.html", *FAST)
+        r = run("analyze", f"http://127.0.0.1:{port}/a.html", "--allow-private", *FAST)  # a loopback server
         assert r.returncode == 0, r.stderr
         assert "Local page" in r.stdout
-        assert_one_line_error(run("analyze", f"http://127.0.0.1:{port}/missing.html", *FAST))
+        assert_one_line_error(run("analyze", f"http://127.0.0.1:{port}/missing.html", "--allow-private", *FAST))
     finally:
         server.shutdown()

@@ -20,7 +20,6 @@ from narrascope.errors import InputError
 from narrascope.ingest import (
     IngestProgress,
     PrivateAddressError,
-    _opener,
     check_url,
     expand_sources,
     ingest,
@@ -28,6 +27,7 @@ from narrascope.ingest import (
     source_key,
 )
 from narrascope.model import Document
+from narrascope.readers.fetch import Fetcher
 from narrascope.store import open_store
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -252,11 +252,12 @@ def test_public_addresses(address: str, public: bool) -> None:
 
 
 def test_private_urls_are_refused_without_network() -> None:
-    for url in ("http://127.0.0.1/x", "http://10.0.0.1:8080/", "http://[::1]/", "https://169.254.1.1/meta",
-                "http://localhost:9/"):
+    for url in ("http://127.0.0.1/x", "http://10.0.0.1:8080/", "http://[::1]/", "http://localhost:9/"):
         with pytest.raises(PrivateAddressError, match="refusing to fetch"):
             check_url(url)
         check_url(url, allow_private=True)
+    with pytest.raises(PrivateAddressError, match="never fetched"):  # link-local: not even with allow_private
+        check_url("https://169.254.1.1/meta", allow_private=True)
     check_url("http://93.184.216.34/article")  # a public literal address: no lookup, no error
     with pytest.raises(InputError, match="not an http"):
         check_url("ftp://example.org/x")
@@ -297,4 +298,4 @@ def test_url_ingest_guard_and_size_limit(tmp_path: Path, local_server: str) -> N
         assert big.added == 0 and "over the" in big.errors[0]
     # the address connected to is checked too (a redirect or DNS answer that turns private)
     with pytest.raises(urllib.error.URLError, match="refusing to connect"):
-        _opener(False, 10_000).open(local_server + "/page", timeout=5)
+        Fetcher(max_bytes=10_000).opener().open(local_server + "/page", timeout=5)

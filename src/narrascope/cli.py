@@ -79,17 +79,18 @@ def write_atomic(path: Path, content: str) -> None:
         raise
 
 
-def _read_sources(sources: list[str], options: dict) -> tuple[list[Document], int]:
+def _read_sources(sources: list[str], options: dict, allow_private: bool = False) -> tuple[list[Document], int]:
     from . import readers
 
     docs: list[Document] = []
     failures = 0
+    fetcher = readers.Fetcher(allow_private=allow_private)  # the guarded fetcher: every URL goes through it
     for source in sources:
         try:
             if source == "-":
                 result = readers.read_stdin(**options)
             elif readers.is_url(source):
-                result = readers.read_url(source, **options)
+                result = readers.read_url(source, fetcher=fetcher, **options)
             else:
                 result = readers.read_path(Path(source), **options)
         except InputError as exc:
@@ -160,6 +161,7 @@ def analyze(
     title_field: Optional[str] = typer.Option(None, "--title-field", help="Field holding the title in JSON/CSV records."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="Field holding the record id in JSON/CSV records."),
     max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Largest article accepted, in bytes (default 5 MB)."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private or loopback addresses (link-local and cloud metadata addresses stay refused)."),
     disable: List[str] = typer.Option([], "--disable", "-d", help="Skip an analyzer (repeatable); see `narrascope pipeline`."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for several articles (0: one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
@@ -201,7 +203,7 @@ def analyze(
     remote = _dask_engine(pipeline, scheduler, scheduler_timeout) if engine == "dask" else None
 
     try:
-        docs, failures = _read_sources(sources, options)
+        docs, failures = _read_sources(sources, options, allow_private=allow_private)
         if not docs:
             raise InputError("nothing to analyse" if failures else "no documents in the input")
         if remote is not None:

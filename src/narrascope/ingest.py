@@ -17,42 +17,42 @@ The analysis runs here (``n_process`` processes) or on the workers of a Dask clu
 (``engine="dask", scheduler=...``, see ``narrascope.engines``); reading and storing always happen in
 this process, the one writer to the store, so all of the above holds with either engine.
 
-URLs are fetched with a timeout and a size limit, and never from private, loopback, link-local or
-otherwise non-global addresses unless ``allow_private``: the host is resolved and checked before
-the request, and the address actually connected to is checked again (redirects, DNS rebinding).
+URLs are fetched by the one guarded fetcher (``narrascope.readers.fetch``): a socket timeout, an
+overall deadline and a size limit, never from private or loopback addresses unless
+``allow_private``, and never from link-local or cloud metadata addresses at all; every redirect hop
+is checked, and so is the address actually connected to (DNS rebinding).
 """
 
 from __future__ import annotations
 
-import errno
 import glob
-import http.client
-import ipaddress
 import os
-import socket
-import threading
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import readers
-from .errors import InputError
+from .errors import DiskFullError, InputError
 from .model import Document
-from .readers.base import format_for_name, human_size
+from .readers.base import format_for_name
+from .readers.fetch import (  # noqa: F401 - check_url, is_public_address, PrivateAddressError: re-exported
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_TIMEOUT,
+    Fetcher,
+    PrivateAddressError,
+    check_url,
+    is_public_address,
+)
 from .store.base import Store
 
 # What ingest analyses by default: the fast analyzers only; the model-based ones run later or on demand.
 HEAVY_ANALYZERS = ("entities", "narratives", "roles", "techniques", "claims", "consistency")
-DEFAULT_URL_TIMEOUT = 20.0
-DEFAULT_URL_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_URL_TIMEOUT = DEFAULT_TIMEOUT
+DEFAULT_URL_DEADLINE = DEFAULT_DEADLINE
+DEFAULT_URL_MAX_BYTES = DEFAULT_MAX_DOWNLOAD_BYTES
 MAX_ERRORS_IN_REPORT = 1000
-
-
-class PrivateAddressError(InputError):
-    """A URL whose host is (or resolves to) a private, loopback, link-local or reserved address."""
 
 
 @dataclass
@@ -155,123 +155,6 @@ def source_key(source: str) -> str | None:
     return f"file:{os.path.abspath(source)}|{info.st_size}|{info.st_mtime_ns}"
 
 
-# -- URLs ------------------------------------------------------------------------------------------
-
-
-def is_public_address(address: str) -> bool:
-    """True only for a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_global) and not ip.is_multicast
-
-
-def _refusal(url: str, host: str, address: str) -> PrivateAddressError:
-    return PrivateAddressError(
-        f"{url}: refusing to fetch from {host} ({address} is a private, loopback or link-local address; "
-        "allow it with allow_private / --allow-private)"
-    )
-
-
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Raise InputError for a URL that is not http(s), whose host does not resolve, or (unless
-    ``allow_private``) that resolves to any non-public address."""
-    if not readers.is_url(url):
-        raise InputError(f"{url}: not an http(s) URL")
-    if allow_private:
-        return
-    parts = urllib.parse.urlsplit(url.strip())
-    host = parts.hostname or ""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-        addresses = [host]
-    except ValueError:
-        try:
-            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, ValueError, OSError) as exc:
-            raise InputError(f"{url}: cannot resolve the host {host} ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
-        addresses = sorted({str(info[4][0]) for info in infos})
-    for address in addresses:
-        if not is_public_address(address):
-            raise _refusal(url, host, address)
-
-
-class _GuardedConnection(http.client.HTTPConnection):
-    """Checks the address it actually connected to, before any byte (or TLS hello) is sent."""
-
-    guard = True
-
-    def connect(self) -> None:
-        super().connect()
-        if self.guard:
-            try:
-                address = self.sock.getpeername()[0]
-            except OSError:
-                address = ""
-            if not is_public_address(address):
-                self.sock.close()
-                raise OSError(errno.EACCES, f"refusing to connect to {address or 'an unknown address'}, "
-                                            "a private, loopback or link-local address")
-
-
-def _opener(allow_private: bool, max_bytes: int) -> urllib.request.OpenerDirector:
-    class CappedResponse(http.client.HTTPResponse):
-        _read_total = 0
-
-        def read(self, amt: int | None = None) -> bytes:  # the readers read through read()
-            data = super().read(amt)
-            self._read_total += len(data)
-            if self._read_total > max_bytes:
-                raise OSError(errno.EFBIG, f"the download is over the {human_size(max_bytes)} limit")
-            return data
-
-    class Plain(_GuardedConnection):
-        response_class = CappedResponse
-        guard = not allow_private
-
-    class Secure(http.client.HTTPSConnection, _GuardedConnection):  # TLS wraps after the check
-        response_class = CappedResponse
-        guard = not allow_private
-
-    class PlainHandler(urllib.request.HTTPHandler):
-        def http_open(self, req):  # type: ignore[no-untyped-def]
-            return self.do_open(Plain, req)
-
-    class SecureHandler(urllib.request.HTTPSHandler):
-        def https_open(self, req):  # type: ignore[no-untyped-def]
-            kwargs: dict[str, Any] = {"context": getattr(self, "_context", None)}
-            if getattr(self, "_check_hostname", None) is not None:
-                kwargs["check_hostname"] = self._check_hostname
-            return self.do_open(Secure, req, **kwargs)
-
-    handlers: list[Any] = [PlainHandler(), SecureHandler()]
-    if not allow_private:
-        handlers.append(urllib.request.ProxyHandler({}))  # a proxy would hide the real target
-    return urllib.request.build_opener(*handlers)
-
-
-_OPENER_LOCK = threading.Lock()
-
-
-def fetch_url(url: str, *, allow_private: bool = False, timeout: float = DEFAULT_URL_TIMEOUT,
-              max_download_bytes: int = DEFAULT_URL_MAX_BYTES, **reader_options: Any) -> readers.ReadResult:
-    """``readers.read_url`` behind the address guard and a download cap."""
-    check_url(url, allow_private=allow_private)
-    opener = _opener(allow_private, max_download_bytes)
-    # read_url opens through urllib's global opener; swap ours in for this call only
-    with _OPENER_LOCK:
-        previous = urllib.request._opener  # type: ignore[attr-defined]
-        urllib.request.install_opener(opener)
-        try:
-            return readers.read_url(url, timeout=timeout, **reader_options)
-        finally:
-            urllib.request._opener = previous  # type: ignore[attr-defined]
-
-
 # -- ingest ----------------------------------------------------------------------------------------
 
 
@@ -334,6 +217,7 @@ def ingest(
     n_process: int = 1,
     url_timeout: float = DEFAULT_URL_TIMEOUT,
     url_max_bytes: int = DEFAULT_URL_MAX_BYTES,
+    url_deadline: float = DEFAULT_URL_DEADLINE,
     throttle: float = 0.0,
     engine: Any = "local",
     scheduler: str | None = None,
@@ -345,7 +229,9 @@ def ingest(
     read, a Pipeline runs that. ``resume=False`` re-reads sources an earlier run finished (their
     documents are still not stored twice). ``source`` overrides the outlet name of every document.
     ``n_process`` > 1 analyses each batch in that many processes. ``throttle``: seconds to wait
-    after each source (polite crawling; tests use it to interrupt a run half way).
+    after each source (polite crawling; tests use it to interrupt a run half way). URLs go through
+    one ``readers.fetch.Fetcher``: ``url_timeout`` a socket operation, ``url_deadline`` a whole
+    download, ``url_max_bytes`` its body; ``allow_private`` opens private and loopback addresses.
 
     ``engine``: where the analysis runs. "local" (this process, or ``n_process`` processes);
     "dask" (the workers of the Dask cluster whose scheduler is at ``scheduler``; the pipeline must be
@@ -377,6 +263,7 @@ def ingest(
 
     items = expand_sources(sources)
     report = IngestReport(sources=len(items))
+    fetcher = Fetcher(allow_private=allow_private, timeout=url_timeout, deadline=url_deadline, max_bytes=url_max_bytes)
 
     pending: list[tuple[Document, str]] = []  # analysed (or kept) documents, stored at the next flush
     pending_done: list[str] = []
@@ -391,21 +278,26 @@ def ingest(
             report.errors.append(f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message)
 
     def flush() -> None:
+        added = skipped = 0  # counted into the report once the batch is committed
         with store.batch():
             for doc, where in pending:
                 try:
                     stored = store.add(doc, source)
+                except DiskFullError:
+                    raise  # every later write would fail too: stop, keeping what was committed
                 except Exception as exc:  # one unstorable document is an error, not a lost batch
                     error(where, _item_name(doc), f"could not store ({type(exc).__name__}: {exc})")
                     continue
                 if stored:
-                    report.added += 1
+                    added += 1
                 else:
-                    report.skipped += 1
+                    skipped += 1
             for where, item, message in pending_errors:
                 store.record_error(where, item, message)
             for key in pending_done:
                 store.mark_done(key)
+        report.added += added
+        report.skipped += skipped
         unsettled.difference_update(doc.id for doc, _ in pending)
         unsettled.difference_update(settled)
         pending.clear()
@@ -426,8 +318,7 @@ def ingest(
                     if item == "-":
                         result = readers.read_stdin(**options)
                     elif readers.is_url(item):
-                        result = fetch_url(item, allow_private=allow_private, timeout=url_timeout,
-                                           max_download_bytes=url_max_bytes, **options)
+                        result = readers.read_url(item, fetcher=fetcher, **options)
                     else:
                         result = readers.read_path(item, **options)
                 except InputError as exc:
@@ -479,14 +370,17 @@ def ingest(
                 continue
             if len(pending) >= batch_size:
                 flush()
+        if pending or pending_done or pending_errors:
+            flush()
     except EngineError:
         if pending or pending_done or pending_errors:
             flush()  # everything here was analysed; sources are marked done only after their last document
         raise
+    except DiskFullError as exc:
+        raise DiskFullError(f"{exc} ({report.added} documents added by this run before it; sources are marked done "
+                            "only once stored, so after freeing space the same command resumes)") from None
     finally:
         if owned is not None:
             owned.close()
-    if pending or pending_done or pending_errors:
-        flush()
     report.elapsed = time.monotonic() - started
     return report

@@ -15,9 +15,7 @@ import io
 import os
 import stat
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from email.message import Message
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,6 +38,7 @@ from .base import (
 )
 from .encoding import DAMAGED_UTF8, decode, detect_encoding
 from .feeds import looks_like_feed, read_feed
+from .fetch import Fetcher, shown_url
 from .html import declared_charset, html_document, looks_like_html
 from .records import looks_like_jsonl, parse_json, read_csv, read_json, read_jsonl
 from .warc import looks_like_warc, read_warc
@@ -47,6 +46,7 @@ from .warc import looks_like_warc, read_warc
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMATS",
+    "Fetcher",
     "ReadProblem",
     "ReadResult",
     "decode",
@@ -57,10 +57,6 @@ __all__ = [
     "read_text",
     "read_url",
 ]
-
-_USER_AGENT = "Mozilla/5.0 (compatible; narrascope/0.1)"
-_ACCEPT = "text/html,application/xhtml+xml,application/json,text/plain;q=0.9,*/*;q=0.5"
-
 
 def is_url(s: str) -> bool:
     """True for an http(s) URL with a host and nothing else around it."""
@@ -157,32 +153,36 @@ def read_stdin(
 def read_url(
     url: str,
     *,
-    timeout: float = 20.0,
+    fetcher: Fetcher | None = None,
+    allow_private: bool | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    max_download_bytes: int | None = None,
     format: str | None = None,
     text_field: str | None = None,
     title_field: str | None = None,
     id_field: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ReadResult:
-    """Fetch an http(s) URL and read it; the Content-Type picks the format and charset."""
+    """Fetch an http(s) URL through the guarded fetcher and read it; the Content-Type picks the format and charset.
+
+    ``fetcher`` (a ``readers.fetch.Fetcher``) does the download; without one, a Fetcher is built from
+    ``allow_private`` (False), ``timeout`` (20 s a socket operation), ``deadline`` (60 s the whole
+    download) and ``max_download_bytes`` (20 MB). Private and loopback addresses are refused unless
+    ``allow_private``; link-local and metadata addresses always (see ``readers.fetch``).
+    """
+    settings = {"allow_private": allow_private, "timeout": timeout, "deadline": deadline, "max_bytes": max_download_bytes}
+    settings = {k: v for k, v in settings.items() if v is not None}
+    if fetcher is None:
+        fetcher = Fetcher(**settings)
+    elif settings:
+        raise InputError(f"read_url: give either fetcher or {', '.join(settings)}, not both")
     if not is_url(url):
-        raise InputError(f"{url}: not an http(s) URL")
+        raise InputError(f"{shown_url(url)}: not an http(s) URL")
     url = url.strip()
     opts = Options(text_field, title_field, id_field, max_bytes)
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT, "Accept": _ACCEPT})
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - is_url allows http(s) only
-    except urllib.error.HTTPError as exc:
-        raise InputError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason if isinstance(exc.reason, str) else _reason(exc.reason)
-        raise InputError(f"{url}: could not fetch ({reason})") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise InputError(f"{url}: could not fetch ({_reason(exc)})") from None
-    except ValueError:
-        raise InputError(f"{url}: not a URL that can be fetched") from None
-    with response:
-        final_url = response.geturl() or url
+    with fetcher.open(url) as response:
+        final_url = response.final_url
         content_type = Message()
         content_type["content-type"] = response.headers.get("Content-Type", "")
         mime = content_type.get_content_type().lower()
@@ -190,24 +190,13 @@ def read_url(
         fmt = normalize_format(format) or _MIME_FORMATS.get(mime)
         if fmt is None and mime not in ("text/plain", "application/octet-stream"):
             fmt = format_for_name(Path(urllib.parse.urlsplit(final_url).path).name)
-        length = response.headers.get("Content-Length")
-        size = int(length) if length and length.isdigit() else None
         try:
             return _read_stream(
-                response, url, size=size, fmt=fmt, opts=opts, hint=charset if isinstance(charset, str) else None,
+                response, url, size=response.length, fmt=fmt, opts=opts, hint=charset if isinstance(charset, str) else None,
                 url=final_url, tsv=mime == "text/tab-separated-values" or _is_tsv(format),
             )
         except (OSError, http.client.HTTPException) as exc:
-            raise InputError(f"{url}: the download failed ({_reason(exc)})") from None
-
-
-def _reason(exc: BaseException) -> str:
-    """A few words for a network failure, not the exception's full text."""
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return type(exc).__name__
+            raise InputError(f"{shown_url(url)}: the download failed ({type(exc).__name__})") from None
 
 
 _MIME_FORMATS = {
