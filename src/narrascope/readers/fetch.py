@@ -580,8 +580,3 @@ class Fetcher:
             budget.close()
             response.close()
             raise
-
-    def fetch(self, url: str) -> tuple[bytes, FetchResponse]:
-        """The whole body and the (closed) response, for callers that want bytes."""
-        with self.open(url) as response:
-            return response.read(), response
