@@ -21,8 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
-from .errors import InputError, NarrascopeError, UsageError
+from .errors import DiskFullError, InputError, NarrascopeError, UsageError, is_disk_full, printable
 from .model import Document
+from .render.terminal import SafeText
 
 app = typer.Typer(
     name="narrascope",
@@ -54,28 +55,57 @@ def _root(
 
 
 def _error(message: str) -> None:
-    err.print(Text(f"narrascope: error: {message}", style="red"), soft_wrap=True)  # one line, never wrapped
+    # one line, never wrapped; names and input in it cannot reach the terminal raw
+    err.print(Text(f"narrascope: error: {printable(message, limit=None)}", style="red"), soft_wrap=True)
 
 
 def _warn(message: str) -> None:
-    err.print(Text(f"narrascope: warning: {message}", style="yellow"), soft_wrap=True)
+    err.print(Text(f"narrascope: warning: {printable(message, limit=None)}", style="yellow"), soft_wrap=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; put it back at once
+    os.umask(mask)
+    return mask
+
+
+def check_output(path: Path) -> Path:
+    """A usage error now, before any work, for an output path that cannot be a file we write."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"cannot write {printable(path)}: it is a folder; give a file name")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {printable(path)}: folder {printable(directory)} does not exist")
+    return path
 
 
 def write_atomic(path: Path, content: str) -> None:
     """Write via a temporary file and rename, so a failure never leaves a half-written file
-    or clobbers what was there."""
-    path = Path(path)
+    or clobbers what was there. The file gets the mode a plain open() would give it (0666 less
+    the umask; an existing file keeps its own), not mkstemp's private 0600, so a report can be
+    shared from a web folder."""
+    path = check_output(path)
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"cannot write {path}: folder {directory} does not exist")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(fd, mode)
+        # a lone surrogate cannot be UTF-8: "?" in its place keeps every offset (readers already replace them)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(content)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if is_disk_full(exc):
+            kept = "the earlier file is kept as it was" if path.exists() else "no file was created"
+            raise DiskFullError(f"disk full writing {printable(path)}: nothing was written there ({kept})") from None
+        if isinstance(exc, OSError):
+            raise NarrascopeError(f"cannot write {printable(path)} ({exc.strerror or type(exc).__name__})") from None
         raise
 
 
@@ -104,6 +134,16 @@ def _read_sources(sources: list[str], options: dict, allow_private: bool = False
     return docs, failures
 
 
+def _document_name(doc: Document) -> str:
+    """Which input a document came from, for a message: its source, and the record within it."""
+    meta = doc.metadata
+    name = str(meta.get("source") or "<input>")
+    for key, shown in (("line", "line {}"), ("record_id", "record {}"), ("record_index", "record #{}")):
+        if meta.get(key) is not None:
+            return f"{name}:{shown.format(meta[key])}"
+    return name
+
+
 def _clip_title(title: str, limit: int) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
@@ -117,8 +157,8 @@ def _summary_table(docs: list[Document]) -> Table:
     for d in docs:
         table.add_row(
             d.id[:10],
-            Text(_clip_title(d.metadata.get("title") or "", 24)),
-            d.metadata.get("language", ""),
+            Text(printable(_clip_title(d.metadata.get("title") or "", 24))),
+            Text(printable(d.metadata.get("language", ""))),
             str(len(d.groups.get("entities", []))),
             str(sum(1 for s in d.spans("quotes") if s.label in ("quote", "reported_speech"))),
             str(len(d.groups.get("cited_sources", []))),
@@ -178,6 +218,10 @@ def analyze(
     from .pipeline import Pipeline
     from .render.terminal import render_terminal
 
+    for out in (json_out, html_out):  # before any work, not after it
+        if out is not None:
+            check_output(out)
+
     options = {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
                                   "max_bytes": max_bytes}.items() if v is not None}
     if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "warc"):
@@ -200,44 +244,28 @@ def analyze(
         raise UsageError(str(exc).strip("'\"")) from None
     for name in turned_off[len(disable):]:
         _warn(f"{name} is off too: it needs what {', '.join(disable)} adds")
-    remote = _dask_engine(pipeline, scheduler, scheduler_timeout) if engine == "dask" else None
-
-    try:
-        docs, failures = _read_sources(sources, options, allow_private=allow_private)
-        if not docs:
-            raise InputError("nothing to analyse" if failures else "no documents in the input")
-        if remote is not None:
-            analysed = []
-            with Progress(TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True, disable=not err.is_terminal or len(docs) == 1) as progress:
-                task = progress.add_task("analyse", total=len(docs))
-                for result in remote.imap(docs):
-                    if isinstance(result, Document):
-                        analysed.append(result)
-                    else:
-                        _error(f"{result.document.metadata.get('source', '<input>')}: analysis failed ({result})")
-                        failures += 1
-                    progress.advance(task)
-            if not analysed:
-                raise InputError("no document could be analysed")
-    finally:
-        if remote is not None:
-            remote.close()
-
-    n_process = jobs if jobs > 0 else (os.cpu_count() or 1)
-    n_process = min(n_process, len(docs))
-    if remote is not None:
-        pass  # analysed on the cluster above
-    elif len(docs) == 1:
-        analysed = [pipeline(docs[0])]
+    docs, failures = _read_sources(sources, options, allow_private=allow_private)
+    if not docs:
+        raise InputError("nothing to analyse" if failures else "no documents in the input")
+    if engine == "dask":
+        runner = _dask_engine(pipeline, scheduler, scheduler_timeout)
     else:
-        analysed = []
-        with Progress(TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True, disable=not err.is_terminal) as progress:
-            task = progress.add_task("analyse", total=len(docs))
-            for doc in pipeline.pipe(docs, n_process=n_process):
-                analysed.append(doc)
-                progress.advance(task)
+        from .engines import LocalEngine
+
+        runner = LocalEngine(pipeline, n_process=min(jobs if jobs > 0 else (os.cpu_count() or 1), len(docs)))
+    analysed: list[Document] = []
+    with runner, Progress(TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True, disable=not err.is_terminal or len(docs) == 1) as progress:
+        task = progress.add_task("analyse", total=len(docs))
+        for result in runner.imap(docs):
+            if isinstance(result, Document):
+                analysed.append(result)
+            else:  # one document an analyzer failed on; the others are still reported and written
+                _error(f"{_document_name(result.document)}: analysis failed ({result})")
+                failures += 1
+            progress.advance(task)
+    if not analysed:
+        raise InputError("no document could be analysed")
 
     if not quiet:
         console = Console(highlight=False)
@@ -253,12 +281,12 @@ def analyze(
         else:
             payload = "[\n" + ",\n".join(d.to_json() for d in analysed) + "\n]\n"
         write_atomic(json_out, payload)
-        err.print(Text(f"wrote {json_out}", style="dim"))
+        err.print(Text(f"wrote {printable(json_out)}", style="dim"))
     if html_out is not None:
         from .render.html import render_html
 
         write_atomic(html_out, render_html(analysed))
-        err.print(Text(f"wrote {html_out}", style="dim"))
+        err.print(Text(f"wrote {printable(html_out)}", style="dim"))
     if backend is not None:
         err.print(Text(f"LLM: {backend.usage_summary()}", style="dim"))
     if failures:
@@ -506,7 +534,7 @@ def match_cmd(
         table.add_column(head, overflow="fold")
     for m in pairs:
         how = f"{m.get('tier', 'same')} ({m['method']})" + (f"; shared: {', '.join(m['shared'])}" if m.get("shared") else "")
-        table.add_row(f"{m['score']:.2f}", how, m["a"]["text"], m["b"]["text"])
+        table.add_row(f"{m['score']:.2f}", SafeText(how), SafeText(m["a"]["text"]), SafeText(m["b"]["text"]))
     console.print(table)
     if refs is not None:
         t2 = Table(title=f"{len(checked)} claim(s) matching {len(refs)} checked claim(s) in {against}", header_style="bold")
@@ -514,7 +542,7 @@ def match_cmd(
             t2.add_column(head, overflow="fold")
         for m in checked:
             r = m["reference"]
-            t2.add_row(f"{m['score']:.2f}", m["claim"]["text"], r.get("claim", ""), r.get("verdict") or "", r.get("url") or "")
+            t2.add_row(f"{m['score']:.2f}", *(SafeText(str(v)) for v in (m["claim"]["text"], r.get("claim", ""), r.get("verdict") or "", r.get("url") or "")))
         console.print(t2)
     if json_out is not None:
         write_atomic(json_out, json.dumps({"documents": pairs, "references": checked}, indent=1, ensure_ascii=False) + "\n")
@@ -537,7 +565,7 @@ def ingest(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for analysis (per batch)."),
     batch_size: int = typer.Option(50, "--batch-size", help="Documents per transaction."),
     source: Optional[str] = typer.Option(None, "--source", help="Outlet name for every document (default: from the metadata)."),
-    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private, loopback or link-local addresses."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private or loopback addresses (link-local and cloud metadata addresses stay refused)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-read sources an earlier run already finished."),
     engine: str = typer.Option("local", "--engine", help="Where the analysis runs: local (this machine, --jobs processes) or dask (an existing Dask cluster, see --scheduler); reading and storing stay here."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (workers need narrascope installed)."),
@@ -607,11 +635,9 @@ def search(
     """Full-text and faceted search over a corpus store."""
     from .store import open_store
 
-    if not db.lower().startswith(("postgresql://", "postgres://")) and "://" not in db and not Path(db).is_file():
-        raise UsageError(f"{db}: no such store (create one with narrascope ingest)")
     filters = {"language": language, "source": source, "date_from": date_from, "date_to": date_to,
                "narrative": narrative, "technique": technique, "entity": entity, "role": role}
-    with open_store(db) as store:
+    with open_store(_existing_store(db), read_only=True) as store:
         hits = store.search(query, limit=limit, offset=offset, **filters)
         total = store.search_count(query, **filters)
         counts = store.facets(query, **filters) if facets else None
@@ -626,11 +652,11 @@ def search(
     for col in ("id", "date", "source", "lang", "title / snippet"):
         table.add_column(col, no_wrap=col != "title / snippet")
     for h in hits:
-        snippet = Text(h.snippet.replace("\n", " "))
+        snippet = SafeText(h.snippet.replace("\n", " "))  # same length: the match offsets still hold
         for a, b in h.matches:
             snippet.stylize("bold yellow", a - h.snippet_start, b - h.snippet_start)
-        cell = Text(_clip_title(h.title or "", 80) + "\n", style="bold") + snippet if h.title else snippet
-        table.add_row(h.doc_id[:10], (h.date or "")[:10], h.source or "", h.language or "", cell)
+        cell = SafeText(_clip_title(h.title or "", 80) + "\n", style="bold") + snippet if h.title else snippet
+        table.add_row(h.doc_id[:10], Text((h.date or "")[:10]), Text(printable(h.source or "")), Text(printable(h.language or "")), cell)
     console.print(table)
     if counts is not None:
         for name, values in counts.items():
@@ -665,7 +691,7 @@ def _print_rows(rows: list[dict], fmt: str, title: str) -> None:
     for c in columns:
         table.add_column(c, overflow="fold")
     for r in rows:
-        table.add_row(*("" if v is None else str(v) for v in r.values()))
+        table.add_row(*(Text("" if v is None else printable(str(v), limit=None)) for v in r.values()))  # never markup
     Console(highlight=False).print(table)
 
 
@@ -722,7 +748,7 @@ def clusters_cmd(
             table.add_column(head, overflow="fold")
         for c in found[k]:
             row = listed[k][c.original]
-            table.add_row(str(row["id"]), str(len(c.members)), c.original[:12], _clip_title(row["title"] or "", 70),
+            table.add_row(str(row["id"]), str(len(c.members)), c.original[:12], SafeText(_clip_title(row["title"] or "", 70)),
                           ", ".join(m[:12] for m in c.members[1:]))
         console.print(table)
 
@@ -742,7 +768,7 @@ def trends_cmd(
 
     if kind not in LABEL_KINDS or period not in PERIODS or fmt not in _FORMATS:
         raise UsageError(f"--kind: {', '.join(LABEL_KINDS)}; --period: {', '.join(PERIODS)}; --format: {', '.join(_FORMATS)}")
-    with open_store(_existing_store(db)) as store:
+    with open_store(_existing_store(db), read_only=True) as store:
         rows = [{"period": p, kind: label, "documents": n}
                 for p, label, n in store.counts_over_time(kind, period, source=source, entity=entity)]
     _print_rows(rows, fmt, f"{kind} per {period} in dated documents" + (f" of {source}" if source else ""))
@@ -762,7 +788,7 @@ def entity_cmd(
 
     if period not in PERIODS:
         raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
-    with open_store(_existing_store(db)) as store:
+    with open_store(_existing_store(db), read_only=True) as store:
         profile = store.entity_profile(name, period=period, source=source)
     if profile is None:
         where = f" from {source}" if source else ""
@@ -792,7 +818,7 @@ def graph_cmd(
 
     if which not in ("entities", "citations") or fmt not in _FORMATS:
         raise UsageError(f"graph: entities or citations; --format: {', '.join(_FORMATS)}")
-    with open_store(_existing_store(db)) as store:
+    with open_store(_existing_store(db), read_only=True) as store:
         if which == "entities":
             graph = store.entity_graph(limit=limit, min_documents=min_documents, source=source)
             edges = graph["edges"] + graph["cast"]
@@ -915,7 +941,11 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code
         if _debug or os.environ.get("NARRASCOPE_DEBUG"):
             raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        if is_disk_full(exc):
+            _error("the disk is full (no space left on the device); what was written before is kept, "
+                   "nothing is half-written; free space and run the command again")
+            return DiskFullError.exit_code
+        _error(f"internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for details)")
         return 1
 
 

@@ -27,6 +27,7 @@ which slows the analyzers 1.6x (``NARRASCOPE_KEEP_MALLOC_TRIM=1`` keeps it).
 from __future__ import annotations
 
 import abc
+import concurrent.futures as cf
 import contextlib
 import json
 import logging
@@ -277,32 +278,86 @@ class AnalysisEngine(abc.ABC):
 
 
 class LocalEngine(AnalysisEngine):
-    """This process (``n_process`` 1) or ``n_process`` worker processes per chunk of ``chunk_size``
-    documents (``Pipeline.pipe``; a chunk with a failing document is redone one by one to find it).
-    ``pipeline`` may be any callable Document -> Document."""
+    """This process (``n_process`` 1), or a pool of ``n_process`` worker processes kept for the engine's
+    life (each builds the pipeline once). A document an analyzer fails on comes back as an
+    :class:`AnalysisFailure`; a document that kills its worker (a crash, the OOM killer) is found by
+    running the documents of that chunk again one at a time in a fresh pool, and only it fails.
+    ``pipeline`` may be any callable Document -> Document; without ``process_pool`` it runs here."""
 
-    def __init__(self, pipeline: Any, n_process: int = 1, chunk_size: int = 50) -> None:
+    def __init__(self, pipeline: Any, n_process: int = 1, chunk_size: int | None = None) -> None:
         self.pipeline = pipeline
-        self.n_process = n_process
-        self.chunk_size = 1 if n_process <= 1 else max(1, int(chunk_size))
-        self.max_in_flight = 1
+        self.n_process = n_process if hasattr(pipeline, "process_pool") else 1
+        # a few documents per worker per chunk and a few chunks in flight keep every worker busy
+        # while results still come back (and progress moves) in small steps
+        self.chunk_size = 1 if self.n_process <= 1 else max(1, int(chunk_size or 2 * self.n_process))
+        self.max_in_flight = 1 if self.n_process <= 1 else 3
+        self._pool: Any = None
 
-    def _submit(self, docs: list[Document]) -> list[Document | AnalysisFailure]:
-        if self.n_process > 1 and len(docs) > 1:
-            try:
-                return list(self.pipeline.pipe(docs, n_process=self.n_process))
-            except Exception:  # one bad document (or no .pipe): redo one by one to find it
-                pass
-        out: list[Document | AnalysisFailure] = []
-        for doc in docs:
-            try:
-                out.append(self.pipeline(doc))
-            except Exception as exc:  # an analyzer bug must not stop the corpus
-                out.append(AnalysisFailure.of(doc, exc))
-        return out
+    def _get_pool(self) -> Any:
+        if self._pool is None:
+            self._pool = self.pipeline.process_pool(self.n_process)
+        return self._pool
+
+    def _submit(self, docs: list[Document]) -> Any:
+        if self.n_process <= 1:
+            return [self._here(doc) for doc in docs]
+        from .pipeline import analyse_in_worker
+
+        pool = self._get_pool()
+        try:
+            return [pool.submit(analyse_in_worker, doc) for doc in docs]
+        except cf.BrokenExecutor:
+            self._reset_pool()
+            return [self._alone(doc) for doc in docs]
+
+    def _here(self, doc: Document) -> Document | AnalysisFailure:
+        try:
+            return self.pipeline(doc)
+        except Exception as exc:  # an analyzer bug must not stop the corpus
+            return AnalysisFailure.of(doc, exc)
 
     def _collect(self, handle: Any, docs: list[Document]) -> list[Document | AnalysisFailure]:
-        return handle
+        if self.n_process <= 1 or all(isinstance(r, (Document, AnalysisFailure)) for r in handle):
+            return handle
+        out: list[Document | AnalysisFailure] = []
+        for future, doc in zip(handle, docs):
+            if isinstance(future, (Document, AnalysisFailure)):
+                out.append(future)
+                continue
+            try:
+                out.append(self._result(future.result(), doc))
+            except cf.BrokenExecutor:
+                # a worker died under this chunk (or a neighbour): find which document kills it
+                self._reset_pool()
+                out.append(self._alone(doc))
+        return out
+
+    def _alone(self, doc: Document) -> Document | AnalysisFailure:
+        """``doc`` by itself in the pool; a failure if it kills the worker again."""
+        from .pipeline import analyse_in_worker
+
+        try:
+            return self._result(self._get_pool().submit(analyse_in_worker, doc).result(), doc)
+        except cf.BrokenExecutor:
+            self._reset_pool()
+            return AnalysisFailure(doc, "WorkerDied", "the worker process analysing it died (a crash, or out of memory)")
+
+    @staticmethod
+    def _result(value: Any, doc: Document) -> Document | AnalysisFailure:
+        if isinstance(value, Document):
+            return value
+        error_type, message = value
+        return AnalysisFailure(doc, error_type, message)
+
+    def _reset_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 # -- Dask ------------------------------------------------------------------------------------------

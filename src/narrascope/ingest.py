@@ -252,8 +252,8 @@ def ingest(
             raise ValueError("give the pipeline to the engine, not to ingest, when passing an engine")
         runner: AnalysisEngine | None = engine if analysing else None
     elif engine in (None, "local"):
-        runner = LocalEngine(light_pipeline() if pipeline is None else pipeline, n_process=n_process,
-                             chunk_size=batch_size) if analysing else None
+        runner = owned = LocalEngine(light_pipeline() if pipeline is None else pipeline, n_process=n_process,
+                                     chunk_size=batch_size) if analysing else None
     elif engine == "dask":
         if not scheduler:
             raise ValueError('engine="dask" needs scheduler="tcp://HOST:PORT"')

@@ -227,13 +227,20 @@ class Pipeline:
 
     def pipe(self, docs: Iterable[Document], n_process: int = 1, chunksize: int = 4) -> Iterator[Document]:
         """Analyse many documents, in order. ``n_process`` > 1 uses that many worker
-        processes (-1: one per core), each building this pipeline's component list once."""
+        processes (-1: one per core), each building this pipeline's component list once.
+        The first failure is raised; :class:`narrascope.engines.LocalEngine` reports failures per document."""
         if n_process == -1:
             n_process = os.cpu_count() or 1
         if n_process <= 1:
             for doc in docs:
                 yield self(doc)
             return
+        with self.process_pool(n_process) as pool:
+            yield from pool.map(_run_worker, docs, chunksize=chunksize)
+
+    def process_pool(self, n_process: int) -> cf.ProcessPoolExecutor:
+        """``n_process`` worker processes, each holding a copy of this pipeline (built once per worker).
+        Submit :func:`analyse_in_worker` to them; the caller shuts the pool down."""
         # components that are not built-in by name, or were built with options, travel as they are
         custom = [c for c in self._components if c.name not in _FACTORIES or getattr(c, "created_with", None)]
         config = (self.names, sorted(self._disabled), custom)
@@ -241,8 +248,7 @@ class Pipeline:
 
         # fork is fastest, but not once the embedding engine's OpenMP threads exist in this process
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") and not engine_started() else "spawn")
-        with cf.ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
-            yield from pool.map(_run_worker, docs, chunksize=chunksize)
+        return cf.ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_init_worker, initargs=(config,))
 
     def __repr__(self) -> str:
         parts = [n + (" (disabled)" if n in self._disabled else "") for n in self.names]
@@ -266,3 +272,13 @@ def _init_worker(config: tuple[list[str], list[str], list[Analyzer]]) -> None:
 def _run_worker(doc: Document) -> Document:
     assert _worker_pipeline is not None
     return _worker_pipeline(doc)
+
+
+def analyse_in_worker(doc: Document) -> Document | tuple[str, str]:
+    """In a :meth:`Pipeline.process_pool` worker: the analysed Document, or (error type, message) when an
+    analyzer raised, so one bad document costs only itself (an exception would also travel, but a
+    pickled exception of a plug-in's own class may not unpickle in the parent)."""
+    try:
+        return _run_worker(doc)
+    except Exception as exc:  # noqa: BLE001 - reported per document by the engine
+        return (type(exc).__name__, str(exc))
