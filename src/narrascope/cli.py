@@ -134,6 +134,19 @@ def _read_sources(sources: list[str], options: dict, allow_private: bool = False
     return docs, failures
 
 
+def _reader_options(fmt: Optional[str], text_field: Optional[str], title_field: Optional[str], id_field: Optional[str],
+                    max_bytes: Optional[int]) -> dict:
+    """The readers' options from the command line, checked: a format the readers know (aliases such as
+    txt or tsv included), a positive size limit."""
+    from .readers.base import normalize_format
+
+    normalize_format(fmt)  # a UsageError naming the formats; the readers take the name as given (tsv)
+    if max_bytes is not None and max_bytes < 1:
+        raise UsageError("--max-bytes must be a positive number of bytes")
+    return {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
+                              "max_bytes": max_bytes}.items() if v is not None}
+
+
 def _document_name(doc: Document) -> str:
     """Which input a document came from, for a message: its source, and the record within it."""
     meta = doc.metadata
@@ -222,10 +235,9 @@ def analyze(
         if out is not None:
             check_output(out)
 
-    options = {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
-                                  "max_bytes": max_bytes}.items() if v is not None}
-    if fmt is not None and fmt not in ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "warc"):
-        raise UsageError(f"unknown --format {fmt!r}: use text, html, json, jsonl, csv, telegram, feed or warc")
+    options = _reader_options(fmt, text_field, title_field, id_field, max_bytes)
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
     _check_engine(engine, scheduler)
     backend = None
     if llm_url or llm_model:
@@ -578,9 +590,9 @@ def ingest(
 
     if analyze and raw:
         raise UsageError("--analyze and --raw exclude each other")
-    reader_options = {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field}
-    if max_bytes is not None:
-        reader_options["max_bytes"] = max_bytes
+    reader_options = _reader_options(fmt, text_field, title_field, id_field, max_bytes)
+    if jobs < 1 or batch_size < 1:
+        raise UsageError("--jobs and --batch-size must be at least 1")
     pipeline = False if raw else (Pipeline.default(exclude=disable) if analyze else None)
     _check_engine(engine, scheduler)
     chosen = "local"
