@@ -262,7 +262,7 @@ def _stray_nuls(data: bytes, *, partial: bool) -> bool:
     """A few NUL bytes in what is otherwise UTF-8 text (a NUL in one CSV field), not UTF-16/32
     (whose NULs are a large share of the bytes, or whose other bytes are not UTF-8) nor binary."""
     nuls = data.count(0)
-    if nuls > max(1, len(data) // 100):
+    if len(data) < 16 or nuls > max(1, len(data) // 100):
         return False
     rest = data.replace(b"\x00", b"")
     return _try_decode(rest, "utf-8", partial=partial) is not None and _control_share(rest) <= 0.01
@@ -290,15 +290,18 @@ def detect_encoding(
         return bom
 
     has_nul = b"\x00" in data
-    if has_nul and stray_nuls and _stray_nuls(data, partial=partial):
-        return "utf-8"
+    binary = f"{name}: looks like a binary file, not text (it holds NUL or control bytes)"
+    if has_nul and _stray_nuls(data, partial=partial):
+        if stray_nuls:
+            return "utf-8"
+        raise InputError(binary)  # not UTF-16 either: read as that, one NUL made a file gibberish
     if has_nul or _control_share(data) > 0.10:
         # NULs in text mean UTF-16/32; anywhere else they mean a binary file. Without NULs,
         # UTF-16 shows as control bytes only for a script in one block (Cyrillic: 0x04).
         wide = _guess_utf16_32(data, partial=partial)
         if wide and (has_nul or _one_block(data, wide)):
             return wide
-        raise InputError(f"{name}: looks like a binary file, not text (it holds NUL or control bytes)")
+        raise InputError(binary)
 
     if _try_decode(data, "utf-8", partial=partial) is not None:
         return "utf-8"
@@ -341,9 +344,10 @@ def detect_encoding(
     raise InputError(f"{name}: cannot tell which text encoding this file uses")
 
 
-def decode(data: bytes, name: str, *, hint: str | None = None) -> tuple[str, str]:
-    """Decode a whole file: (text, encoding name). Raises InputError for binary or undecodable bytes."""
-    codec = detect_encoding(data, name, hint=hint, stray_nuls=False)
+def decode(data: bytes, name: str, *, hint: str | None = None, stray_nuls: bool = False) -> tuple[str, str]:
+    """Decode a whole file: (text, encoding name). Raises InputError for binary or undecodable bytes;
+    ``stray_nuls``: UTF-8 with a few NULs is decoded (NULs kept) for a caller that removes them."""
+    codec = detect_encoding(data, name, hint=hint, stray_nuls=stray_nuls)
     if codec == DAMAGED_UTF8:
         return data.decode("utf-8", "replace"), codec
     try:

@@ -116,7 +116,7 @@ def _parse(data: bytes, name: str, hint: str | None) -> tuple[Any, str | None]:
         error = _syntax_error(exc)
     except ValueError as exc:  # lxml refuses some inputs outright
         error = _one_line(str(exc))
-    text, encoding = decode(data, name, hint=hint)
+    text, encoding = decode(data, name, hint=hint, stray_nuls=True)  # _mend removes control characters
     # lxml refuses str input that still carries an encoding declaration; the text is decoded already.
     text = _mend(re.sub(r"^\ufeff?\s*<\?xml\b[^>]*?\?>", "", text, count=1))
     try:

@@ -15,14 +15,18 @@ SNIFF_CHARS = 64 * 1024  # markup sniffing and <html lang> look no further
 
 # <meta charset="windows-1251">, <meta http-equiv="Content-Type" content="text/html; charset=koi8-r">,
 # <?xml version="1.0" encoding="...">. Browsers look only at the first 1024 bytes; be a little kinder.
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# Tags are found first (a tag cannot hold "<", so finding them is linear), then their attributes:
+# one pattern spanning tag and attribute backtracked quadratically or worse on "<html <html <html ...".
+_META_TAG = re.compile(rb"<meta\b[^<>]*", re.IGNORECASE)
+_CHARSET_ATTR = re.compile(rb"""\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z]{2,3})(?![A-Za-z])""", re.IGNORECASE)
-_CONTENT_LANGUAGE = re.compile(
-    r"""<meta\b[^>]*?http-equiv\s*=\s*["']?content-language["']?[^>]*?content\s*=\s*["']?\s*([A-Za-z]{2,3})(?![A-Za-z])""",
-    re.IGNORECASE,
-)
-_DOCUMENT_START = re.compile(r"""^\s*(?:<!--.*?-->\s*)*(?:<\?xml\b[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b""", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<html\b[^<>]*", re.IGNORECASE)
+_LANG_ATTR = re.compile(r"""\blang\s*=\s*["']?\s*([A-Za-z]{2,3})(?![A-Za-z])""", re.IGNORECASE)
+_META_TEXT_TAG = re.compile(r"<meta\b[^<>]*", re.IGNORECASE)
+_HTTP_EQUIV_LANGUAGE = re.compile(r"""http-equiv\s*=\s*["']?content-language["']?""", re.IGNORECASE)
+_CONTENT_ATTR = re.compile(r"""content\s*=\s*["']?\s*([A-Za-z]{2,3})(?![A-Za-z])""", re.IGNORECASE)
+_DOCUMENT_TAG = re.compile(r"<(?:!doctype\s+html|html)\b", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"<\?xml\b[^>]*>", re.IGNORECASE)
 _COMMON_TAG = re.compile(
     r"</?(?:html|head|body|p|div|span|a|br|h[1-6]|article|section|header|footer|nav|main|ul|ol|li|table|tr|td|meta|link|script|style|title|img|strong|em|b|i)\b[^<>]*>",
     re.IGNORECASE,
@@ -32,13 +36,41 @@ _COMMON_TAG = re.compile(
 def declared_charset(data: bytes) -> str | None:
     """The charset the page declares for itself, if any (looked for in the first 4 KB)."""
     head = data[:4096]
-    m = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    m = _XML_ENCODING.search(head)
+    if m is None:
+        for tag in _META_TAG.finditer(head):
+            m = _CHARSET_ATTR.search(tag.group(0))
+            if m:
+                break
     return m.group(1).decode("ascii").lower() if m else None
+
+
+def _document_start(sample: str) -> bool:
+    """A doctype or <html> at the top, after whitespace, comments and one XML declaration.
+    A plain scan: the regular expression it replaces backtracked exponentially on many comments."""
+    pos = 0
+    declared = False
+    while True:
+        while pos < len(sample) and sample[pos].isspace():
+            pos += 1
+        if sample.startswith("<!--", pos):
+            end = sample.find("-->", pos + 4)
+            if end == -1:
+                return False
+            pos = end + 3
+            continue
+        if not declared:
+            m = _XML_DECLARATION.match(sample, pos)
+            if m:
+                declared = True
+                pos = m.end()
+                continue
+        return bool(_DOCUMENT_TAG.match(sample, pos))
 
 
 def looks_like_html(sample: str) -> bool:
     """A doctype or <html> at the top, or markup that is mostly HTML tags."""
-    if _DOCUMENT_START.match(sample):
+    if _document_start(sample):
         return True
     tags = _COMMON_TAG.findall(sample[:SNIFF_CHARS])
     if len(tags) >= 20:
@@ -48,8 +80,16 @@ def looks_like_html(sample: str) -> bool:
 
 def _stated_language(html: str) -> str | None:
     head = html[:SNIFF_CHARS]
-    m = _HTML_LANG.search(head) or _CONTENT_LANGUAGE.search(head)
-    return m.group(1).lower() if m else None
+    for tag in _HTML_TAG.finditer(head):
+        m = _LANG_ATTR.search(tag.group(0))
+        if m:
+            return m.group(1).lower()
+    for tag in _META_TEXT_TAG.finditer(head):
+        equiv = _HTTP_EQUIV_LANGUAGE.search(tag.group(0))
+        m = _CONTENT_ATTR.search(tag.group(0), equiv.end()) if equiv else None
+        if m:
+            return m.group(1).lower()
+    return None
 
 
 def _extract(html: str, url: str | None) -> tuple[str, dict[str, Any]]:

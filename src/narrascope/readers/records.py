@@ -364,14 +364,20 @@ def _loads(text: str, numbers: _Numbers | None = None) -> Any:
     """json.loads with huge numbers kept as text; raises ValueError (JSONDecodeError included)
     or RecursionError."""
     numbers = numbers or _Numbers()
-    return json.loads(text, parse_int=numbers.parse_int, parse_float=numbers.parse_float)
+    # strict=False: a raw control character (a tab, a NUL) inside a string is kept (NULs are then
+    # removed and reported with the record) instead of costing the whole record or file.
+    return json.loads(text, parse_int=numbers.parse_int, parse_float=numbers.parse_float, strict=False)
+
+
+def _json_msg(exc: json.JSONDecodeError) -> str:
+    return exc.msg.removesuffix(" at")  # "Invalid control character at"
 
 
 def parse_json(text: str, source: str, numbers: _Numbers | None = None) -> Any:
     try:
         return _loads(text, numbers)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise InputError(f"{source}: not valid JSON ({_json_msg(exc)} at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise InputError(f"{source}: JSON nested too deeply to read") from None
     except ValueError as exc:  # a hook or the decoder refusing a value; not expected, still one line
@@ -626,7 +632,7 @@ def _jsonl_records(stream: BinaryIO, encoding: str, opts: Options, source: str) 
         try:
             record = _loads(line, numbers)
         except json.JSONDecodeError as exc:
-            yield index, lineno, ReadProblem(source, lineno, f"not valid JSON ({exc.msg}, column {exc.colno})")
+            yield index, lineno, ReadProblem(source, lineno, f"not valid JSON ({_json_msg(exc)}, column {exc.colno})")
         except RecursionError:
             yield index, lineno, ReadProblem(source, lineno, "JSON nested too deeply")
         except ValueError as exc:
@@ -666,12 +672,20 @@ def looks_like_jsonl(sample: str, *, complete: bool) -> bool:
 # -- CSV ------------------------------------------------------------------------
 
 
+_SNIFF_CSV_CHARS = 4096
+
+
 def _delimiter(sample: str, tsv: bool) -> str:
     if tsv:
         return "\t"
     lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    # The sniffer's patterns take time quadratic in the length of a line: a few KB are enough.
+    shown = "\n".join(lines[:20])
+    if len(shown) > _SNIFF_CSV_CHARS:
+        cut = shown.rfind("\n", 0, _SNIFF_CSV_CHARS)
+        shown = shown[: cut if cut > 0 else _SNIFF_CSV_CHARS]
     try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(shown, delimiters=",;\t|").delimiter
     except csv.Error:
         pass
     header = lines[0] if lines else ""
