@@ -70,12 +70,15 @@ def format_for_name(name: str) -> str | None:
 @dataclass
 class ReadProblem:
     """Something in the input that was skipped, such as a malformed JSONL line; ``item`` names it
-    when a line number does not ("record 7" of a web archive)."""
+    when a line number does not ("record 7" of a web archive). ``kept``: the record was read all
+    the same, mended (a lone surrogate replaced, NULs removed, a huge number kept as text, a
+    message without a date kept undated): a warning rather than a loss."""
 
     source: str
     line: int | None
     message: str
     item: str | None = None
+    kept: bool = False
 
     def __post_init__(self) -> None:
         # Printed as it is by the CLI and by ingest: no control character or lone surrogate
@@ -143,15 +146,62 @@ def scrub_value(value: Any, counts: list[int], depth: int = 0) -> Any:
     return value
 
 
-def scrub_note(surrogates: int, nuls: int) -> str | None:
-    """The problem line for a record whose text or fields were scrubbed (None when nothing was)."""
-    parts = []
-    if surrogates:
-        parts.append(f"{surrogates} lone surrogate{'s' if surrogates > 1 else ''} (an unpaired \\ud800-\\udfff escape) "
-                     "replaced with U+FFFD")
-    if nuls:
-        parts.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed")
-    return f"{' and '.join(parts)}; the record is kept" if parts else None
+class Mended:
+    """What ``scrub`` changed in one record: how many characters of its text, and which fields,
+    for the problem line that says so (and that the record was kept)."""
+
+    def __init__(self) -> None:
+        self.surrogates = 0  # in the text
+        self.nuls = 0
+        self.surrogate_fields: list[str] = []
+        self.nul_fields: list[str] = []
+
+    def text(self, text: str) -> str:
+        text, surrogates, nuls = scrub(text)
+        self.surrogates += surrogates
+        self.nuls += nuls
+        return text
+
+    def value(self, name: str, value: Any) -> Any:
+        counts = [0, 0]
+        value = scrub_value(value, counts, 1)
+        if counts[0] and name not in self.surrogate_fields:
+            self.surrogate_fields.append(name)
+        if counts[1] and name not in self.nul_fields:
+            self.nul_fields.append(name)
+        return value
+
+    def meta(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """A Document's metadata mended, except "source": the input's own name is the caller's
+        (a file name may hold undecodable bytes), not something the record carried. The record's
+        own fields ("record") are named one by one."""
+        out: dict[str, Any] = {}
+        for key, value in meta.items():
+            if key == "source":
+                out[key] = value
+            elif key == "record" and isinstance(value, dict):
+                out[key] = {self.value(str(k), k): self.value(str(k), v) for k, v in value.items()}
+            else:
+                out[key] = self.value(key, value)
+        return out
+
+    def note(self, tail: str = "; the record is kept", unit: str = "the text") -> str | None:
+        """The problem line, or None when nothing was mended."""
+
+        def place(count: int, fields: list[str]) -> str:
+            bits = [f"{count} in {unit}"] if count else []
+            if fields:
+                shown = ", ".join(printable(f, 40) for f in fields[:5]) + (", …" if len(fields) > 5 else "")
+                bits.append(f"in {shown}")
+            return " and ".join(bits)
+
+        parts = []
+        if self.surrogates or self.surrogate_fields:
+            parts.append("lone surrogates (unpaired \\ud800-\\udfff escapes) replaced with U+FFFD "
+                         f"({place(self.surrogates, self.surrogate_fields)})")
+        if self.nuls or self.nul_fields:
+            parts.append(f"NUL characters removed ({place(self.nuls, self.nul_fields)})")
+        return f"{' and '.join(parts)}{tail}" if parts else None
 
 
 def normalize_format(fmt: str | None) -> str | None:

@@ -262,7 +262,7 @@ def _stray_nuls(data: bytes, *, partial: bool) -> bool:
     """A few NUL bytes in what is otherwise UTF-8 text (a NUL in one CSV field), not UTF-16/32
     (whose NULs are a large share of the bytes, or whose other bytes are not UTF-8) nor binary."""
     nuls = data.count(0)
-    if len(data) < 16 or nuls > max(1, len(data) // 100):
+    if len(data) < 16 or nuls * 8 > len(data):  # UTF-16 of ASCII is half NULs, of Cyrillic 0x04 bytes
         return False
     rest = data.replace(b"\x00", b"")
     return _try_decode(rest, "utf-8", partial=partial) is not None and _control_share(rest) <= 0.01

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Iterator
 
 from ..errors import InputError, printable
 from ..model import Document
-from .base import Options, ReadProblem, ReadResult, human_size, scrub, scrub_note, scrub_value
+from .base import Options, ReadProblem, ReadResult, Mended, human_size
 from .encoding import DAMAGED_UTF8, decode
 
 __all__ = ["read_json", "read_jsonl", "read_csv", "looks_like_jsonl", "parse_json"]
@@ -224,7 +224,8 @@ def _record_document(
     text = _as_text(found[1])
     if text is None:
         return ReadProblem(source, line, f"{where}{_printable(key)!r} is {_type_name(found[1])}, not text")
-    text, surrogates, nuls = scrub(text)
+    mended = Mended()
+    text = mended.text(text)
     if not text.strip():
         return ReadProblem(source, line, f"{where}{_printable(key)!r} is empty")
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -258,11 +259,10 @@ def _record_document(
     if ident and isinstance(ident[1], (str, int)) and not isinstance(ident[1], bool):
         meta["record_id"] = str(ident[1])
     meta["record"] = _scalar_fields(record, found[0])
-    counts = [surrogates, nuls]
-    meta = scrub_value(meta, counts)
-    note = scrub_note(*counts)
+    meta = mended.meta(meta)
+    note = mended.note()
     if note:
-        notes.append(ReadProblem(source, line, f"{where}{note}"))
+        notes.append(ReadProblem(source, line, f"{where}{note}", kept=True))
     if line is not None:
         meta["line"] = line
     meta["record_index"] = index
@@ -313,7 +313,7 @@ def _collect(
         else:
             result.documents.append(out)
             if noted:
-                result.problems.append(ReadProblem(source, line, f"{_where(index, line)}{noted}"))
+                result.problems.append(ReadProblem(source, line, f"{_where(index, line)}{noted}", kept=True))
             result.problems.extend(notes)
     if not result.documents:
         if fields.missing:
@@ -443,11 +443,19 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
     for chat in chats:
         channel = chat.get("name") if isinstance(chat.get("name"), str) else None
         username = chat.get("username") if isinstance(chat.get("username"), str) else None
+        # the chat's own strings are mended once here, not reported again with every message
+        chat_id = chat.get("id") if isinstance(chat.get("id"), (int, str)) and not isinstance(chat.get("id"), bool) else None
+        mended_chat = Mended()
+        channel, username, chat_id = (mended_chat.value(k, v) for k, v in (("name", channel), ("username", username), ("id", chat_id)))
+        note = mended_chat.note(tail="; its messages are read")
+        if note:
+            result.problems.append(ReadProblem(source, None, f"chat {_printable(channel or chat_id or '?')}: {note}", kept=True))
         is_channel = "channel" in str(chat.get("type", "channel"))
         for index, msg in enumerate(chat.get("messages") or []):
             if not isinstance(msg, dict) or msg.get("type") != "message":
                 continue  # service messages: joins, pins, title changes
-            text, surrogates, nuls = scrub(_telegram_text(msg.get("text")))
+            mended = Mended()
+            text = mended.text(_telegram_text(msg.get("text")))
             if not text.strip():
                 continue  # a photo or sticker without a caption: nothing to analyse
             msg_id = msg.get("id")
@@ -466,8 +474,8 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             if channel:
                 meta["channel"] = channel
                 meta["site_name"] = channel
-            if isinstance(chat.get("id"), (int, str)):
-                meta["channel_id"] = chat["id"]
+            if chat_id is not None:
+                meta["channel_id"] = chat_id
             if msg_id is not None:
                 meta["message_id"] = msg_id
                 if username:
@@ -488,11 +496,10 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             if links:
                 meta["links"] = links
             meta["record"] = _scalar_fields(msg, "text")
-            counts = [surrogates, nuls]
-            meta = scrub_value(meta, counts)
-            note = scrub_note(*counts)
+            meta = mended.meta(meta)
+            note = mended.note()
             if note:
-                result.problems.append(ReadProblem(source, None, f"{name}: {note}"))
+                result.problems.append(ReadProblem(source, None, f"{name}: {note}", kept=True))
             meta["record_index"] = index
             result.documents.append(Document(text, metadata=meta))
     if not result.documents:
@@ -501,7 +508,7 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
         n = len(undated)
         shown = ", ".join(undated[:10]) + (", …" if n > 10 else "")
         result.problems.append(ReadProblem(
-            source, None, f"{n} message{'s' if n > 1 else ''} without a date (id {shown}) kept undated"))
+            source, None, f"{n} message{'s' if n > 1 else ''} without a date (id {shown}) kept undated", kept=True))
     return result
 
 
@@ -526,7 +533,7 @@ def read_json(text: str, *, source: str, encoding: str | None, opts: Options, te
         result = _json_records(obj, source=source, encoding=encoding, opts=opts)
     note = numbers.note(tail="")
     if note:
-        result.problems.append(ReadProblem(source, None, note))
+        result.problems.append(ReadProblem(source, None, note, kept=True))
     return result
 
 
@@ -773,8 +780,10 @@ def _csv_records(reader: Any, lines: _CsvLines, header: list[str], source: str, 
         if not any(cell.strip() for cell in row):
             continue
         record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
-        removed = lines.nuls - nuls
-        yield index, start, _Noted(record, scrub_note(0, removed) or "") if removed else record
+        mended = Mended()
+        mended.nuls = lines.nuls - nuls
+        note = mended.note(unit="the row")
+        yield index, start, _Noted(record, note) if note else record
         index += 1
 
 
