@@ -360,6 +360,15 @@ def test_an_oversized_feed_item_is_one_problem() -> None:
     assert [str(p) for p in result.problems] == ["f.xml:1: item 1: text is 3.9 KB, over the 1.0 KB limit (raise max_bytes)"]
 
 
+def test_a_feed_item_over_the_xml_text_node_limit_costs_only_itself() -> None:
+    # libxml2 stops at a text node over 10 MB: the whole feed was "not well-formed XML"
+    data = (b"<rss><channel><item><title>big</title><description>" + b"word " * (11 * 1024 * 1024 // 5)
+            + b"</description></item><item><title>small one</title><description>fine</description></item></channel></rss>")
+    result = read_bytes(data, name="big.rss")
+    assert [d.text for d in result.documents] == ["small one\n\nfine"]
+    assert [str(p) for p in result.problems] == ["big.rss:1: item 1: text is 11.0 MB, over the 5.0 MB limit (raise max_bytes)"]
+
+
 @pytest.mark.parametrize(
     "sample",
     ["<!--a-->" * 5000 + "x", "<html " * 13000, "<meta http-equiv=content-language " * 1900, "<meta " * 12000],

@@ -1,8 +1,9 @@
 """RSS 2.0, Atom 1.0 (and 0.3) and RDF (RSS 1.0) feeds: one Document per item or entry.
 
 The XML is parsed with lxml under a locked-down parser: no entity substitution, no DTD
-loading, no network, no huge-tree mode. An XML bomb or an external entity therefore stays
-an unexpanded reference and is never fetched. The bytes go to lxml as they are, so it
+loading, no network, no huge-tree mode (lifted only for a text node over libxml2's 10 MB
+limit, so one giant item does not cost the feed's others). An XML bomb or an external entity
+therefore stays an unexpanded reference and is never fetched. The bytes go to lxml as they are, so it
 honours the XML declaration (or BOM); when the declaration lies and lxml cannot decode the
 bytes, the project's ``decode()`` detects the encoding instead.
 
@@ -83,11 +84,11 @@ def looks_like_feed(sample: str) -> bool:
     return bool(_ROOT_TAG.match(text, pos))
 
 
-def _parser(recover: bool) -> etree.XMLParser:
+def _parser(recover: bool, huge: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
-        huge_tree=False,
+        huge_tree=huge,
         load_dtd=False,
         dtd_validation=False,
         attribute_defaults=False,
@@ -109,7 +110,7 @@ def _parse(data: bytes, name: str, hint: str | None) -> tuple[Any, str | None]:
     then the project's decoder (a lying or missing declaration) with the usual slips of
     hand-made feeds mended; then recover mode, accepted only for those slips."""
     try:
-        root = etree.fromstring(data, _parser(False))
+        root = _fromstring(data)
         encoding = root.getroottree().docinfo.encoding
         return root, _codec_name(encoding) if encoding else None
     except etree.XMLSyntaxError as exc:
@@ -120,7 +121,7 @@ def _parse(data: bytes, name: str, hint: str | None) -> tuple[Any, str | None]:
     # lxml refuses str input that still carries an encoding declaration; the text is decoded already.
     text = _mend(re.sub(r"^\ufeff?\s*<\?xml\b[^>]*?\?>", "", text, count=1))
     try:
-        return etree.fromstring(text, _parser(False)), encoding
+        return _fromstring(text), encoding
     except etree.XMLSyntaxError as exc:
         error = _syntax_error(exc)
     except ValueError:
@@ -133,6 +134,23 @@ def _parse(data: bytes, name: str, hint: str | None) -> tuple[Any, str | None]:
     if root is not None and all(e.type in _TOLERATED for e in parser.error_log):
         return root, encoding
     raise InputError(f"{name}: not well-formed XML ({error})")
+
+
+def _fromstring(source: bytes | str) -> Any:
+    """Parse strictly; when only a text node over libxml2's 10 MB limit stops the parse (one giant
+    item), parse again with that limit lifted, so the feed's other items are read and the giant one
+    is a problem of its own. Entities stay unexpanded and nothing is fetched either way."""
+    try:
+        return etree.fromstring(source, _parser(False))
+    except etree.XMLSyntaxError as exc:
+        if not _text_too_long(exc):
+            raise
+    return etree.fromstring(source, _parser(False, huge=True))
+
+
+def _text_too_long(exc: etree.XMLSyntaxError) -> bool:
+    message = (exc.msg or str(exc)).lower()
+    return "text node too long" in message or "huge text node" in message
 
 
 _TOLERATED = frozenset(
