@@ -352,6 +352,16 @@ def test_feed_items_with_nul_and_control_characters_are_read() -> None:
     assert [d.text for d in result.documents] == ["First [31m\n\nonetwo", "Second\n\nfine"]
 
 
+def test_feed_references_to_surrogates_and_nul_are_replaced() -> None:
+    # recover mode kept &#xd800; as bytes lxml then could not decode: UnicodeDecodeError, a crash
+    data = (b"<rss><channel><item><title>t &#xd800; x &#0; &#99999999999999999999999; &#x41;</title>"
+            b"<description>&lt;p&gt;a &amp;#xdfff; b&lt;/p&gt;</description></item>"
+            b"<item><title>Second</title></item></channel></rss>")
+    result = read_bytes(data, name="refs.rss")
+    check(result)
+    assert [d.text for d in result.documents] == ["t \ufffd x \ufffd \ufffd A\n\na \ufffd b", "Second"]
+
+
 def test_an_oversized_feed_item_is_one_problem() -> None:
     data = (b"<rss><channel><item><title>big</title><description>" + b"w " * 2000 + b"</description></item>"
             b"<item><title>small</title></item></channel></rss>")
@@ -493,7 +503,8 @@ def _xml_text(text: str) -> str:
 
 @HOSTILE
 @given(items=st.lists(st.tuples(hostile_text, hostile_text, st.booleans()), max_size=5), atom=st.booleans(),
-       control=st.sampled_from(["", "\x00", "\x1b", "&nbsp;", "&bogus;", "<b>", "]]>"]))
+       control=st.sampled_from(["", "\x00", "\x1b", "&nbsp;", "&bogus;", "<b>", "]]>", "&#xd800;", "&#0;", "&amp;#xdfff;",
+                                "&#1114112;", "&#" + "9" * 5000 + ";"]))
 def test_random_feeds(items: list, atom: bool, control: str) -> None:
     parts = []
     for title, body, raw in items:
@@ -512,7 +523,7 @@ def test_random_feeds(items: list, atom: bool, control: str) -> None:
 FORMATS = [None, "text", "html", "json", "jsonl", "csv", "telegram", "feed", "warc"]
 _FRAGMENTS = [b"{", b"}", b"[", b"]", b'"text":', b'"messages"', b"\\ud800", b"1" * 5000, b"\x00", b"\n", b",", b'"',
               b"<rss>", b"<item>", b"<html>", b"<!--a-->", b"WARC/1.0\r\n", b"\x1f\x8b\x08", b"\xff\xfe", b"\xed\xa0\x80",
-              b"\x1b[31m", b"\xd0\xbf", b"text,title\n"]
+              b"\x1b[31m", b"\xd0\xbf", b"text,title\n", b"&#xd800;", b"<title>"]
 random_bytes = st.binary(min_size=1, max_size=300) | st.lists(st.sampled_from(_FRAGMENTS) | st.binary(max_size=6), min_size=1,
                                                                max_size=30).map(b"".join)
 

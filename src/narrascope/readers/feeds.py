@@ -164,6 +164,20 @@ _BARE_AMP = re.compile(r"&(?!(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z_][\w.-]*);)")
 _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_NAMED = frozenset(("amp", "lt", "gt", "quot", "apos"))
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,64})|([0-9]{1,64}));")
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character (a reference to any other one is not well-formed)."""
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _char_ref(m: re.Match[str]) -> str:
+    digits = m.group(1) or m.group(2)
+    if len(digits.lstrip("0")) > 8:
+        return "&#xFFFD;"
+    code = int(digits, 16 if m.group(1) else 10)
+    return m.group(0) if _xml_char(code) else "&#xFFFD;"
 
 
 def _mend(text: str) -> str:
@@ -171,6 +185,9 @@ def _mend(text: str) -> str:
     not define, control characters. A document with a DTD keeps its entity references as they are."""
     text = _CONTROL.sub("", text)
     text = _BARE_AMP.sub("&amp;", text)
+    # a reference to a surrogate, NUL or control character: lxml's recover mode kept &#xD800; as bytes
+    # it then could not decode (UnicodeDecodeError on the item's text)
+    text = _CHAR_REF.sub(_char_ref, text)
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return text
 
@@ -519,10 +536,17 @@ def read_feed(data: bytes, *, source: str, name: str, opts: Options, hint: str |
         shown = _one_line(local or "?", 40)
         raise InputError(f"{name}: is XML but not an RSS, Atom or RDF feed (its root element is <{shown}>)")
     kind, head, items = _feed_parts(root)
-    feed_meta = _feed_meta(kind, head, root)
+    try:
+        feed_meta = _feed_meta(kind, head, root)
+    except ValueError:  # UnicodeDecodeError from lxml on text it kept undecodable: no feed title then
+        feed_meta = {}
     result = ReadResult()
     for index, item in enumerate(items):
-        out = _item_document(item, index, kind, feed_meta, source=source, encoding=encoding, opts=opts)
+        try:
+            out = _item_document(item, index, kind, feed_meta, source=source, encoding=encoding, opts=opts)
+        except ValueError:  # the same, inside one item: that item is the problem, the others are read
+            line = item.sourceline if isinstance(item.sourceline, int) else None
+            out = ReadProblem(source, line, f"item {index + 1}: holds text the XML parser cannot decode; item skipped")
         if isinstance(out, ReadProblem):
             result.problems.append(out)
         else:
