@@ -89,7 +89,7 @@ def test_lone_surrogate_in_json_is_replaced_reported_and_the_record_kept(tmp_pat
     assert [d.text for d in result.documents] == ["First article, fine.", "Broken \ufffd here"]
     assert result.documents[1].metadata["title"] == "T \ufffd"
     assert [str(p) for p in result.problems] == [
-        f"{bad}: record 2: lone surrogates (unpaired \\ud800-\\udfff escapes) replaced with U+FFFD (1 in the text and in title); the record is kept"
+        f"{bad}: record 2: lone surrogates (\\ud800-\\udfff without a pair) replaced with U+FFFD (1 in the text and in title); the record is kept"
     ]
     assert result.problems[0].kept  # a warning: the record was read all the same
     # the other file of the same run is read as usual
@@ -102,8 +102,17 @@ def test_lone_surrogate_in_jsonl_names_the_line() -> None:
     check(result)
     assert [d.text for d in result.documents] == ["one", "two \ufffd x", "three"]
     assert [(p.line, p.message) for p in result.problems] == [
-        (2, "lone surrogates (unpaired \\ud800-\\udfff escapes) replaced with U+FFFD (1 in the text); the record is kept")
+        (2, "lone surrogates (\\ud800-\\udfff without a pair) replaced with U+FFFD (1 in the text); the record is kept")
     ]
+
+
+def test_a_raw_lone_surrogate_far_into_utf16_records_costs_nothing() -> None:
+    lines = "".join('{"text": "row %d"}\n' % i for i in range(5000))
+    bad = '{"text": "lone \ud800 raw"}\n'.encode("utf-16-le", "surrogatepass")
+    result = read_bytes(b"\xff\xfe" + lines.encode("utf-16-le") + bad + lines.encode("utf-16-le"), name="w.jsonl")
+    check(result)
+    assert len(result.documents) == 10_001 and result.documents[5000].text == "lone \ufffd raw"
+    assert [(p.line, p.kept) for p in result.problems] == [(5001, True)]
 
 
 def test_a_pair_of_surrogate_escapes_is_one_character_not_a_problem() -> None:
@@ -234,7 +243,7 @@ def test_a_line_longer_than_any_row_is_skipped_without_reading_it_whole() -> Non
     result = read_bytes(data, name="long.csv", max_bytes=1024)
     assert [d.text for d in result.documents] == ["first", "third"]
     assert [(p.line, p.message.split(";")[0]) for p in result.problems] == [
-        (3, "a field is over the 1.0 KB limit for one article (raise max_bytes)")
+        (3, "a line is over the 4.0 KB a row may hold (raise max_bytes)")
     ]
 
 
@@ -293,7 +302,7 @@ def test_telegram_hostile_ids_surrogates_and_huge_numbers() -> None:
     assert result.documents[0].metadata["channel"] == "Chan \ufffd"
     assert result.documents[0].metadata["message_id"] == "3" * 100_000
     messages = [p.message for p in result.problems]
-    assert messages[0] == "chat Chan \ufffd: lone surrogates (unpaired \\ud800-\\udfff escapes) replaced with U+FFFD (in name); its messages are read"
+    assert messages[0] == "chat Chan \ufffd: lone surrogates (\\ud800-\\udfff without a pair) replaced with U+FFFD (in name); its messages are read"
     assert messages[1] == "message \\x1b[2J: text is 2.0 KB, over the 1.0 KB limit (raise max_bytes)"
     assert messages[2].startswith("message 3333") and "…: lone surrogates" in messages[2]
     assert messages[3] == "1 message without a date (id #3) kept undated"

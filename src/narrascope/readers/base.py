@@ -197,7 +197,7 @@ class Mended:
 
         parts = []
         if self.surrogates or self.surrogate_fields:
-            parts.append("lone surrogates (unpaired \\ud800-\\udfff escapes) replaced with U+FFFD "
+            parts.append("lone surrogates (\\ud800-\\udfff without a pair) replaced with U+FFFD "
                          f"({place(self.surrogates, self.surrogate_fields)})")
         if self.nuls or self.nul_fields:
             parts.append(f"NUL characters removed ({place(self.nuls, self.nul_fields)})")

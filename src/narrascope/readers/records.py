@@ -568,8 +568,12 @@ def _list_of_objects(obj: dict[str, Any]) -> list[Any] | None:
 
 
 def _codec(encoding: str) -> tuple[str, str]:
-    """(codec, error handler) for streaming: damaged UTF-8 is read with U+FFFD replacements."""
-    return ("utf-8", "replace") if encoding == DAMAGED_UTF8 else (encoding, "strict")
+    """(codec, error handler) for streaming: damaged UTF-8 is read with U+FFFD replacements; in
+    UTF-16/32 a lone surrogate is let through (and then replaced and reported with its record)
+    rather than stopping the read there."""
+    if encoding == DAMAGED_UTF8:
+        return "utf-8", "replace"
+    return encoding, "surrogatepass" if _wide(encoding) else "strict"
 
 
 def _wide(encoding: str) -> bool:
@@ -765,7 +769,9 @@ def _csv_records(reader: Any, lines: _CsvLines, header: list[str], source: str, 
         except (csv.Error, _Oversized) as exc:
             lines.skip_row()
             span = f" (lines {start}-{lines.line})" if lines.line > start else ""
-            if isinstance(exc, _Oversized) or "field limit" in str(exc):
+            if isinstance(exc, _Oversized):
+                why = f"a line is over the {human_size(4 * limit)} a row may hold (raise max_bytes)"
+            elif "field limit" in str(exc):
                 why = f"a field is over the {human_size(limit)} limit for one article (raise max_bytes)"
             else:
                 why = _short(exc)
