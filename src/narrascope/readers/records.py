@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO, Iterator
@@ -207,10 +208,12 @@ def _record_document(
     line: int | None,
     fields: _Fields,
     notes: list[ReadProblem],
+    mend: bool = True,
 ) -> Document | ReadProblem | None:
     """A Document for one record, a ReadProblem saying why not, or None when the input
     has no text field at all (the caller reports that once, with the fields it saw).
-    A lone surrogate or a NUL in the text or the fields is mended, and said in ``notes``."""
+    A lone surrogate or a NUL in the text or the fields is mended, and said in ``notes``
+    (``mend`` False: the caller knows the record holds neither, and the look is skipped)."""
     opts = fields.opts
     where = _where(index, line)
     key = fields.text_field(record)
@@ -225,7 +228,8 @@ def _record_document(
     if text is None:
         return ReadProblem(source, line, f"{where}{_printable(key)!r} is {_type_name(found[1])}, not text")
     mended = Mended()
-    text = mended.text(text)
+    if mend:
+        text = mended.text(text)
     if not text.strip():
         return ReadProblem(source, line, f"{where}{_printable(key)!r} is empty")
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -259,8 +263,10 @@ def _record_document(
     if ident and isinstance(ident[1], (str, int)) and not isinstance(ident[1], bool):
         meta["record_id"] = str(ident[1])
     meta["record"] = _scalar_fields(record, found[0])
-    meta = mended.meta(meta)
-    note = mended.note()
+    note = None
+    if mend:
+        meta = mended.meta(meta)
+        note = mended.note()
     if note:
         notes.append(ReadProblem(source, line, f"{where}{note}", kept=True))
     if line is not None:
@@ -269,14 +275,25 @@ def _record_document(
     return Document(text, metadata=meta)
 
 
+# What may need mending: a lone surrogate or a NUL, raw or as a JSON escape. Looked for once in the
+# raw text (C speed); only records where it may be are mended, string by string.
+_SUSPECT = re.compile(r"[\ud800-\udfff\x00]|\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def _suspect(text: str) -> bool:
+    return _SUSPECT.search(text) is not None
+
+
 class _Noted:
-    """A record read with a remark (a number kept as text) that becomes a problem line if the record is kept."""
+    """A record with a remark (a number kept as text) that becomes a problem line if the record
+    is kept, and whether it may need mending (see ``_SUSPECT``)."""
 
-    __slots__ = ("value", "note")
+    __slots__ = ("value", "note", "mend")
 
-    def __init__(self, value: Any, note: str) -> None:
+    def __init__(self, value: Any, note: str | None, mend: bool = True) -> None:
         self.value = value
         self.note = note
+        self.mend = mend
 
 
 def _collect(
@@ -286,8 +303,10 @@ def _collect(
     source_format: str,
     encoding: str | None,
     opts: Options,
+    mend: bool = True,
 ) -> ReadResult:
-    """Turn (index, line, record-or-problem) triples into a ReadResult; fail only when nothing is usable."""
+    """Turn (index, line, record-or-problem) triples into a ReadResult; fail only when nothing is usable.
+    ``mend``: whether a bare record may hold a lone surrogate or a NUL (a ``_Noted`` one says itself)."""
     fields = _Fields(opts)
     result = ReadResult()
     no_field = 0
@@ -296,15 +315,16 @@ def _collect(
             result.problems.append(record)
             continue
         noted = None
+        mend_this = mend
         if isinstance(record, _Noted):
-            record, noted = record.value, record.note
+            record, noted, mend_this = record.value, record.note, record.mend
         if not isinstance(record, dict):
             result.problems.append(ReadProblem(source, line, f"{_where(index, line)}{_type_name(record)}, not a JSON object"))
             continue
         notes: list[ReadProblem] = []
         out = _record_document(
             record, source=source, source_format=source_format, encoding=encoding, index=index, line=line, fields=fields,
-            notes=notes,
+            notes=notes, mend=mend_this,
         )
         if out is None:
             no_field += 1
@@ -437,7 +457,7 @@ def _telegram_links(*parts: Any) -> list[str]:
     return links[:100]
 
 
-def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None, opts: Options) -> ReadResult:
+def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None, opts: Options, mend: bool = True) -> ReadResult:
     result = ReadResult()
     undated: list[str] = []
     for chat in chats:
@@ -455,7 +475,9 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             if not isinstance(msg, dict) or msg.get("type") != "message":
                 continue  # service messages: joins, pins, title changes
             mended = Mended()
-            text = mended.text(_telegram_text(msg.get("text")))
+            text = _telegram_text(msg.get("text"))
+            if mend:
+                text = mended.text(text)
             if not text.strip():
                 continue  # a photo or sticker without a caption: nothing to analyse
             msg_id = msg.get("id")
@@ -496,10 +518,11 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
             if links:
                 meta["links"] = links
             meta["record"] = _scalar_fields(msg, "text")
-            meta = mended.meta(meta)
-            note = mended.note()
-            if note:
-                result.problems.append(ReadProblem(source, None, f"{name}: {note}", kept=True))
+            if mend:
+                meta = mended.meta(meta)
+                note = mended.note()
+                if note:
+                    result.problems.append(ReadProblem(source, None, f"{name}: {note}", kept=True))
             meta["record_index"] = index
             result.documents.append(Document(text, metadata=meta))
     if not result.documents:
@@ -524,20 +547,21 @@ def read_json(text: str, *, source: str, encoding: str | None, opts: Options, te
     or a Telegram Desktop channel export."""
     numbers = _Numbers()
     obj = parse_json(text, source, numbers)
+    mend = _suspect(text)
     chats = _telegram_chats(obj, told=telegram)
     if chats:
-        result = _telegram(chats, source=source, encoding=encoding, opts=opts)
+        result = _telegram(chats, source=source, encoding=encoding, opts=opts, mend=mend)
     elif telegram:
         raise InputError(f"{source}: not a Telegram Desktop export (no \"messages\" list)")
     else:
-        result = _json_records(obj, source=source, encoding=encoding, opts=opts)
+        result = _json_records(obj, source=source, encoding=encoding, opts=opts, mend=mend)
     note = numbers.note(tail="")
     if note:
         result.problems.append(ReadProblem(source, None, note, kept=True))
     return result
 
 
-def _json_records(obj: Any, *, source: str, encoding: str | None, opts: Options) -> ReadResult:
+def _json_records(obj: Any, *, source: str, encoding: str | None, opts: Options, mend: bool = True) -> ReadResult:
     records: list[Any]
     if isinstance(obj, list):
         records = obj
@@ -550,7 +574,8 @@ def _json_records(obj: Any, *, source: str, encoding: str | None, opts: Options)
     else:
         raise InputError(f"{source}: the JSON holds {_type_name(obj)}, not an article object or a list of them")
     return _collect(
-        ((i, None, r) for i, r in enumerate(records)), source=source, source_format="json", encoding=encoding, opts=opts
+        ((i, None, r) for i, r in enumerate(records)), source=source, source_format="json", encoding=encoding, opts=opts,
+        mend=mend,
     )
 
 
@@ -650,13 +675,17 @@ def _jsonl_records(stream: BinaryIO, encoding: str, opts: Options, source: str) 
             yield index, lineno, ReadProblem(source, lineno, f"not valid JSON ({printable(exc, 80)})")
         else:
             note = numbers.note()
-            yield index, lineno, _Noted(record, note) if note else record
+            suspect = _suspect(line)
+            yield index, lineno, _Noted(record, note, suspect) if note or suspect else record
         index += 1
 
 
 def read_jsonl(stream: BinaryIO, *, source: str, encoding: str, opts: Options) -> ReadResult:
     """JSON Lines, streamed: a bad line is a ReadProblem with its 1-based line number."""
-    return _collect(_jsonl_records(stream, encoding, opts, source), source=source, source_format="jsonl", encoding=encoding, opts=opts)
+    return _collect(
+        _jsonl_records(stream, encoding, opts, source), source=source, source_format="jsonl", encoding=encoding, opts=opts,
+        mend=False,  # each line says whether it may need mending
+    )
 
 
 def looks_like_jsonl(sample: str, *, complete: bool) -> bool:
@@ -757,7 +786,9 @@ class _CsvLines:
                 continue
 
 
-def _csv_records(reader: Any, lines: _CsvLines, header: list[str], source: str, limit: int) -> Iterator[tuple[int, int | None, Any]]:
+def _csv_records(
+    reader: Any, lines: _CsvLines, header: list[str], source: str, limit: int, wide: bool
+) -> Iterator[tuple[int, int | None, Any]]:
     index = 0
     while True:
         start = lines.line + 1  # the row starts on the next physical line
@@ -787,9 +818,10 @@ def _csv_records(reader: Any, lines: _CsvLines, header: list[str], source: str, 
             continue
         record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
         mended = Mended()
-        mended.nuls = lines.nuls - nuls
+        mended.nuls = lines.nuls - nuls  # removed from the line already
         note = mended.note(unit="the row")
-        yield index, start, _Noted(record, note) if note else record
+        suspect = wide and any(_suspect(cell) for cell in row)  # surrogatepass lets lone ones through
+        yield index, start, _Noted(record, note, suspect) if note or suspect else record
         index += 1
 
 
@@ -819,11 +851,12 @@ def read_csv(stream: BinaryIO, *, source: str, encoding: str, sample: str, opts:
             name = name.strip().lstrip("\ufeff") or f"column_{i + 1}"
             header.append(name if name not in header else f"{name}_{i + 1}")
         return _collect(
-            _csv_records(reader, lines, header, source, field_limit),
+            _csv_records(reader, lines, header, source, field_limit, _wide(encoding)),
             source=source,
             source_format="csv",
             encoding=encoding,
             opts=opts,
+            mend=any(_suspect(name) for name in header),  # a bare row is clean but for its field names
         )
     finally:
         csv.field_size_limit(old_limit)
