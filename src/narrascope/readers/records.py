@@ -3,6 +3,12 @@
 Each record becomes one Document whose text is the record's text field, untouched;
 the other scalar fields travel along in ``metadata["record"]``. A bad record is a
 ReadProblem, never the end of the read: only an input with no good record at all fails.
+
+Some records are mended and kept, with a problem line marked ``kept`` that says what changed:
+a lone surrogate (a JSON "\\ud800" escape) becomes U+FFFD, NUL characters are removed, a number
+literal of more than 40 characters stays its text, a Telegram message without a date stays undated.
+A CSV row that cannot be read (a field over the size limit, a line too long for any row) is skipped
+to its end, and the rows after it are read.
 """
 
 from __future__ import annotations
