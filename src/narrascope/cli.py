@@ -128,6 +128,9 @@ def _read_sources(sources: list[str], options: dict, allow_private: bool = False
             failures += 1
             continue
         for problem in result.problems:
+            if getattr(problem, "kept", False):  # mended and read (a lone surrogate replaced): said, not failed
+                _warn(str(problem))
+                continue
             _error(str(problem))  # source[:line or item]: message
             failures += 1
         docs.extend(result.documents)
@@ -617,10 +620,14 @@ def ingest(
         total = store.count()
         shown_db = db if "://" not in db else store.url  # a database URL is shown with its password masked
     for line in report.errors[:20]:
-        _error(line)
-    if len(report.errors) > 20:
-        _error(f"... and {report.failed - 20} more (all in the store's error log)")
-    err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed, "
+        if line.startswith("warning: "):
+            _warn(line[len("warning: "):])
+        else:
+            _error(line)
+    if report.failed + report.warnings > 20:
+        _error(f"... and {report.failed + report.warnings - 20} more (all in the store's error log)")
+    mended = f", {report.warnings} mended" if report.warnings else ""
+    err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed{mended}, "
                    f"{report.sources_resumed} sources already done; {total} documents in {shown_db} "
                    f"({report.docs_per_s:.0f} docs/s)", style="dim"), soft_wrap=True)
     if report.failed:

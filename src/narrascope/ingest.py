@@ -84,7 +84,8 @@ class IngestReport:
     added: int = 0  # new documents stored
     skipped: int = 0  # documents already stored (or repeated within this run)
     failed: int = 0  # sources or items that could not be read or analysed (see errors)
-    errors: list[str] = field(default_factory=list)  # "where: message", also in store.errors()
+    warnings: int = 0  # records mended and stored (a lone surrogate replaced...), also in errors
+    errors: list[str] = field(default_factory=list)  # "where: message" ("warning: where: message"), also in store.errors()
     sources: int = 0  # sources after expanding folders and globs
     sources_resumed: int = 0  # sources skipped because an earlier run finished them
     elapsed: float = 0.0
@@ -190,6 +191,7 @@ class _Problem:
     where: str
     item: str
     message: str
+    kept: bool = False  # the record was mended and stored: a warning in the error log, not a failure
 
 
 @dataclass
@@ -271,11 +273,15 @@ def ingest(
     unsettled: set[str] = set()  # ids read whose first copy is not yet stored (or failed): copies are sightings
     settled: list[str] = []
 
-    def error(where: str, item: str, message: str) -> None:
-        report.failed += 1
-        pending_errors.append((where, item, message))
+    def error(where: str, item: str, message: str, kept: bool = False) -> None:
+        if kept:
+            report.warnings += 1
+        else:
+            report.failed += 1
+        pending_errors.append((where, item, f"warning: {message}" if kept else message))
         if len(report.errors) < MAX_ERRORS_IN_REPORT:
-            report.errors.append(f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message)
+            line = f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message
+            report.errors.append(f"warning: {line}" if kept else line)
 
     def flush() -> None:
         added = skipped = 0  # counted into the report once the batch is committed
@@ -330,7 +336,7 @@ def ingest(
                 if result is not None:
                     for problem in result.problems:
                         where = getattr(problem, "item", None) or (f"line {problem.line}" if problem.line is not None else "")
-                        yield _Problem(item, where, problem.message)
+                        yield _Problem(item, where, problem.message, getattr(problem, "kept", False))
                     documents = result.documents[::-1]  # handed on one by one, not held till the source ends
                     result = None
                     while documents:
@@ -358,7 +364,7 @@ def ingest(
             elif isinstance(event, _Source):
                 where = event.item
             elif isinstance(event, _Problem):
-                error(event.where, event.item, event.message)
+                error(event.where, event.item, event.message, event.kept)
             elif isinstance(event, _Finished):
                 pending_done.append(event.key)
             elif isinstance(event, _Tick):
