@@ -1,12 +1,34 @@
-"""Offset-preserving segmentation: paragraphs and sentences as (start, end) pairs.
+"""Offset-preserving segmentation: paragraphs and sentences as (start, end) pairs, and the bounds that keep
+every analyzer's work bounded whatever the layout of the text.
 
 Nothing here changes the text; every function returns offsets into the string it was given.
+
+**Bounded work.** Analyzers read :func:`analysis_text` of ``doc.text`` instead of the text itself: a string
+whose offsets are the text's offsets, equal to the text for any ordinary article (the very same object), and
+otherwise
+
+* cut to its first :data:`MAX_ANALYSED_CHARS` characters and :data:`MAX_ANALYSED_LINES` lines (at a line
+  break or a space where there is one), so that the models' work, which is linear at best, has a ceiling;
+* with pathological runs collapsed (:func:`analysis_view`): beyond the first :data:`MAX_RUN` characters of a
+  run of one repeated character or of characters that are neither letters, digits nor spaces (quotes, dashes,
+  emoji), and beyond the first :data:`MAX_MARKS` combining marks on one character, the characters are
+  replaced by spaces. Tokenizers (spaCy's affix rules, the encoder's) are quadratic or worse on such runs;
+  no real text has them (the longest in 2,090 SemEval articles: 99 dashes of a separator line).
+
+Sentences longer than :data:`MAX_SENTENCE_CHARS` and paragraphs longer than :data:`MAX_PARAGRAPH_CHARS` are
+cut into processing units (:func:`units`), at a space where there is one, so that per-sentence and
+per-paragraph work is bounded too. The longest sentence in those 2,090 articles has 1,861 characters, the
+longest paragraph 7,478.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import statistics
+
+import regex
 
 _WORDS = re.compile(r"\w+")
 
@@ -95,13 +117,21 @@ _SENT_END = re.compile(
 )
 
 
+# No abbreviation or initial is longer than this: the walk back from a dot stops here, so that "A.A.A.A…"
+# costs linear time, not quadratic.
+_MAX_ABBREVIATION_CHARS = 32
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the '.' at index ``dot`` ends an abbreviation or an initial."""
     if text[dot] != ".":
         return False
     start = dot
-    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+    floor = max(0, dot - _MAX_ABBREVIATION_CHARS)
+    while start > floor and (text[start - 1].isalpha() or text[start - 1] == "."):
         start -= 1
+    if start == floor and floor > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        return False  # a "word" this long is no abbreviation
     word = text[start:dot].lower()
     if not word:
         return False
@@ -112,7 +142,18 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end] (use per paragraph)."""
+    """Sentence spans inside text[start:end] (use per paragraph); one longer than :data:`MAX_SENTENCE_CHARS`
+    is returned as several processing units (:func:`units`)."""
+    found = _sentences(text, start, end)
+    if all(e - s <= MAX_SENTENCE_CHARS for s, e in found):
+        return found
+    out: list[tuple[int, int]] = []
+    for s, e in found:
+        out.extend(units(text, s, e, MAX_SENTENCE_CHARS) if e - s > MAX_SENTENCE_CHARS else [(s, e)])
+    return out
+
+
+def _sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     end = len(text) if end is None else end
     out: list[tuple[int, int]] = []
     cur = start
@@ -137,3 +178,156 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     if s < e:
         out.append((s, e))
     return out
+
+
+# -- bounded work --------------------------------------------------------------------------------------------
+MAX_RUN = 256  # characters kept of a run of one repeated character, or of non-letters/digits/spaces
+MAX_MARKS = 16  # combining marks kept on one character
+MAX_ANALYSED_CHARS = 300_000  # about 50,000 words: ten times a long feature article
+MAX_ANALYSED_LINES = 20_000
+MAX_SENTENCE_CHARS = 5_000
+MAX_PARAGRAPH_CHARS = 50_000
+
+# Whitespace is left alone (a run of blank lines is layout, and costs nothing).
+_SAME_RUN = regex.compile(r"([^\s])\1{%d,}" % MAX_RUN)
+_SYMBOL_RUN = regex.compile(r"[^\p{L}\p{N}\s]{%d,}" % (MAX_RUN + 1))
+_MARK_RUN = regex.compile(r"\p{M}{%d,}" % (MAX_MARKS + 1))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def analysis_view(text: str) -> str:
+    """``text`` with pathological runs collapsed, same length, same offsets (see the module docstring); the
+    very same object when there is nothing to collapse."""
+    cuts = [(m.start() + MAX_RUN, m.end()) for m in _SAME_RUN.finditer(text)]
+    cuts += [(m.start() + MAX_RUN, m.end()) for m in _SYMBOL_RUN.finditer(text)]
+    cuts += [(m.start() + MAX_MARKS, m.end()) for m in _MARK_RUN.finditer(text)]
+    if not cuts:
+        return text
+    pieces: list[str] = []
+    pos = 0
+    for s, e in sorted(cuts):
+        s = max(s, pos)
+        if e <= s:
+            continue
+        pieces.append(text[pos:s])
+        pieces.append(" " * (e - s))
+        pos = e
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def analysis_extent(text: str, max_chars: int = MAX_ANALYSED_CHARS, max_lines: int = MAX_ANALYSED_LINES) -> int:
+    """How much of ``text`` is analysed: all of it, or a prefix of at most ``max_chars`` characters and
+    ``max_lines`` lines, ending at a line break (else a space) in its second half where there is one."""
+    limit = min(len(text), max_chars)
+    n = 0
+    for m in _LINE_BREAK.finditer(text, 0, limit):
+        n += 1
+        if n >= max_lines:
+            return m.end()
+    if limit == len(text):
+        return limit
+    for cut in (text.rfind("\n", limit // 2, limit), max(text.rfind(" ", limit // 2, limit), text.rfind("\t", limit // 2, limit))):
+        if cut >= 0:
+            return cut + 1
+    return limit
+
+
+@functools.lru_cache(maxsize=2)
+def analysis_text(text: str) -> str:
+    """What analyzers read instead of ``text``: its analysed prefix (:func:`analysis_extent`) with
+    pathological runs collapsed (:func:`analysis_view`). Offsets into it are offsets into ``text``; for an
+    ordinary article it IS ``text``. Cached (two entries), as every analyzer of a pipeline asks for it."""
+    return analysis_view(text[: analysis_extent(text)])
+
+
+def analysis_limits(text: str) -> dict | None:
+    """What :func:`analysis_text` left out of ``text``, for ``doc.metadata["analysis_limits"]``; None when
+    nothing."""
+    extent = analysis_extent(text)
+    view = analysis_text(text)
+    collapsed = view is not text[:extent] and view != text[:extent]
+    if extent == len(text) and not collapsed:
+        return None
+    out: dict = {"analysed_chars": extent, "text_chars": len(text)}
+    if extent < len(text):
+        out["reason"] = (f"only the first {extent:,} characters were analysed (at most {MAX_ANALYSED_CHARS:,} "
+                         f"characters and {MAX_ANALYSED_LINES:,} lines)")
+    if collapsed:
+        out["collapsed_runs"] = (f"runs of one character or of symbols longer than {MAX_RUN}, and more than "
+                                 f"{MAX_MARKS} combining marks on one character, were read as spaces")
+    return out
+
+
+def units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as processing units of at most ``max_chars`` characters, each cut at the last
+    whitespace of its second half, else (no whitespace there) hard; whitespace at the edges is dropped."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        stop = min(end, pos + max_chars)
+        if stop < end:
+            cut = max(text.rfind(" ", pos + max_chars // 2, stop), text.rfind("\n", pos + max_chars // 2, stop))
+            if cut > pos:
+                stop = cut + 1
+        s, e = _strip(text, pos, stop)
+        if s < e:
+            out.append((s, e))
+        pos = stop
+    return out
+
+
+class Intervals:
+    """(start, end) intervals for "is this inside / overlapping any of them" questions by bisection, so that
+    asking once per sentence, mention or quote stays O(log n) instead of scanning them all (which, over the
+    20,000 lines a document may have, is what made such loops quadratic)."""
+
+    def __init__(self, intervals) -> None:
+        pairs = sorted((int(a), int(b)) for a, b in intervals)
+        self.starts = [a for a, _ in pairs]
+        self._max_end: list[int] = []
+        running = -1
+        for _, b in pairs:
+            running = max(running, b)
+            self._max_end.append(running)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _reach(self, i: int) -> int:
+        """The largest end among the first ``i`` intervals (by start); -1 for none."""
+        return self._max_end[i - 1] if i > 0 else -1
+
+    def covers(self, start: int, end: int) -> bool:
+        """Some interval holds [start, end): a <= start and end <= b."""
+        return self._reach(bisect.bisect_right(self.starts, start)) >= end
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some interval shares a character with [start, end): a < end and start < b."""
+        return self._reach(bisect.bisect_left(self.starts, end)) > start
+
+    def holds(self, pos: int) -> bool:
+        """Some interval has a <= pos < b."""
+        return self._reach(bisect.bisect_right(self.starts, pos)) > pos
+
+    def holds_end(self, pos: int) -> bool:
+        """Some interval has a < pos <= b (``pos`` an exclusive end)."""
+        return self._reach(bisect.bisect_left(self.starts, pos)) >= pos
+
+
+class SpanIndex:
+    """Objects with ``start`` and ``end`` (spans, mentions), for "which of them overlap [start, end)" by
+    bisection on their starts; the answer keeps the objects' own order, as the full scan it replaces did.
+    Only objects starting within the longest object's length before ``start`` are looked at."""
+
+    def __init__(self, items) -> None:
+        self.items = list(items)
+        self.order = sorted(range(len(self.items)), key=lambda i: self.items[i].start)
+        self.starts = [self.items[i].start for i in self.order]
+        self.longest = max((x.end - x.start for x in self.items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list:
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, end)
+        hits = sorted(i for i in self.order[lo:hi] if self.items[i].start < end and start < self.items[i].end)
+        return [self.items[i] for i in hits]

@@ -16,6 +16,7 @@ of the same source ("Harbour TV" and "Harbour").
 
 from __future__ import annotations
 
+import bisect
 import functools
 
 import regex
@@ -23,7 +24,7 @@ import regex
 from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
-from ..text import word_key
+from ..text import analysis_text, word_key
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -78,6 +79,79 @@ def _unquote(name: str) -> str:
     return name.strip()
 
 
+def _in_order(spans) -> bool:
+    """Sorted by start and not overlapping (as the segmenter and the entity analyzer write their layers)."""
+    return all(spans[k].end <= spans[k + 1].start for k in range(len(spans) - 1))
+
+
+class _Sentences:
+    """The sentence layer, for "where does the sentence before the one holding ``pos`` start" by bisection
+    (the scan it replaces ran once per pronoun, over every sentence of the document)."""
+
+    def __init__(self, sentences) -> None:
+        self.sentences = list(sentences)
+        self.ordered = _in_order(self.sentences)
+        self.starts = [s.start for s in self.sentences]
+
+    def start_of_previous(self, pos: int) -> int:
+        if self.ordered:
+            k = bisect.bisect_right(self.starts, pos) - 1
+            hit = k if k >= 0 and pos < self.sentences[k].end else None
+        else:
+            hit = next((i for i, s in enumerate(self.sentences) if s.start <= pos < s.end), None)
+        if hit is None:
+            return 0
+        return self.sentences[hit - 1].start if hit > 0 else self.sentences[hit].start
+
+
+class _People:
+    """PERSON spans, for "the last one (in layer order) inside [lo, hi)" by bisection when the layer is in
+    order; else the plain scan."""
+
+    def __init__(self, persons) -> None:
+        self.persons = list(persons)
+        self.ordered = _in_order(self.persons)
+        self.starts = [p.start for p in self.persons]
+
+    def last_inside(self, lo: int, hi: int):
+        if not self.ordered:
+            inside = [p for p in self.persons if lo <= p.start and p.end <= hi]
+            return inside[-1] if inside else None
+        k = bisect.bisect_right(self.starts, hi) - 1
+        while k >= 0 and self.persons[k].start >= lo:
+            if self.persons[k].end <= hi:
+                return self.persons[k]
+            k -= 1
+        return None
+
+
+class _Disjoint:
+    """Intervals no two of which overlap (the findings kept so far), for "does [start, end) overlap a kept
+    one" by bisection instead of a scan of all of them. Empty intervals are kept aside (there are none in
+    practice) and scanned, as they do not fit the sorted order."""
+
+    def __init__(self, intervals=()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.empty: list[int] = []
+        for s, e in sorted(intervals):
+            self.add(s, e)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end)  # kept intervals starting before end; the last reaches furthest
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return any(start < p < end for p in self.empty)
+
+    def add(self, start: int, end: int) -> None:
+        if start >= end:
+            self.empty.append(start)
+            return
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
 @register_analyzer("citations")
 class CitationAnalyzer(Analyzer):
     name = "citations"
@@ -87,10 +161,10 @@ class CitationAnalyzer(Analyzer):
 
     def __call__(self, doc: Document) -> Document:
         pats = _patterns()
-        text = doc.text
+        text = analysis_text(doc.text)
         found: list[dict] = []
-        persons = [s for s in doc.spans("entities") if s.label == "PERSON"]
-        sentences = doc.spans("sentences")
+        persons = _People(s for s in doc.spans("entities") if s.label == "PERSON")
+        sentences = _Sentences(doc.spans("sentences"))
 
         for start, end in body_ranges(doc, ("title", "heading", "paragraph", "media_placeholder")):
             for m in pats["caption"].finditer(text, start, end):
@@ -127,11 +201,13 @@ class CitationAnalyzer(Analyzer):
         known = {word_key(f["name"]) for f in found if f["kind"] != "own_channel"}
         bases = known | {k.rsplit(" ", 1)[0] for k in known if " " in k}
         if bases:
+            taken = _Disjoint((f["start"], f["end"]) for f in found)
             for start, end in body_ranges(doc):
                 for m in _SOURCE_VERB.finditer(text[start:end]):
                     if word_key(m.group("name")) in bases:
                         s, e = start + m.start(), start + m.end()
-                        if not any(f["start"] < e and s < f["end"] for f in found):
+                        if not taken.overlaps(s, e):
+                            taken.add(s, e)
                             found.append({"start": s, "end": e, "kind": "mention", "name": m.group("name"),
                                           "name_span": [start + m.start("name"), start + m.end("name")],
                                           "medium": "", "platform": "", "owner": ""})
@@ -166,16 +242,11 @@ class CitationAnalyzer(Analyzer):
         }
 
     @staticmethod
-    def _previous_person(pos: int, persons, sentences, text: str):
+    def _previous_person(pos: int, persons: "_People", sentences: "_Sentences", text: str):
         """The last person named before ``pos`` in the same sentence (or the one before)."""
-        sent_start = 0
-        for i, s in enumerate(sentences):
-            if s.start <= pos < s.end:
-                sent_start = sentences[i - 1].start if i > 0 else s.start
-                break
-        candidates = [p for p in persons if sent_start <= p.start and p.end <= pos]
-        if candidates:
-            p = candidates[-1]
+        sent_start = sentences.start_of_previous(pos)
+        p = persons.last_inside(sent_start, pos)
+        if p is not None:
             return [p.start, p.end], text[p.start : p.end]
         # No NER layer: the last capitalised name before the pronoun in the sentence.
         names = list(regex.finditer(_CAPNAME, text[sent_start:pos]))
@@ -191,11 +262,13 @@ class CitationAnalyzer(Analyzer):
         """Overlapping findings: keep the most specific (caption > channel > own > attribution), then the longest."""
         rank = {"caption": 0, "channel": 1, "own_channel": 2, "attribution": 3, "mention": 4}
         kept: list[dict] = []
+        taken = _Disjoint()
         for f in sorted(found, key=lambda f: (rank[f["kind"]], -(f["end"] - f["start"]))):
             if not f["name"]:
                 continue
-            if any(f["start"] < k["end"] and k["start"] < f["end"] for k in kept):
+            if taken.overlaps(f["start"], f["end"]):
                 continue
+            taken.add(f["start"], f["end"])
             kept.append(f)
         return kept
 

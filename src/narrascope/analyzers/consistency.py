@@ -49,9 +49,14 @@ from typing import Any
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
+from ..text import analysis_text
 from .base import Analyzer
 
 LAYER = "consistency"
+# Bounded work (see check_text and _contradictions): numbers or dates read per sentence (the most in 2,090
+# SemEval articles: 23 numbers, 5 dates), and same-quantity statements compared with each other per bucket.
+MAX_NUMBERS = 50
+MAX_BUCKET = 200
 
 # ---- number parsing ---------------------------------------------------------------------------------------
 _UNITS_WORDS = {
@@ -401,7 +406,7 @@ class ConsistencyAnalyzer(Analyzer):
         doc.groups[LAYER] = []
         _, ranges = prose(doc)
         sents = prose_sentences(doc, ranges)
-        findings = check_text(doc.text, sents, ranges, self.rules)
+        findings = check_text(analysis_text(doc.text), sents, ranges, self.rules)
         n = 0
         for f in findings:
             if f["verdict"] != "inconsistent" and not self.keep_consistent:
@@ -438,7 +443,9 @@ def check_text(text: str, sents: list[tuple[int, int]], ranges: list[tuple[int, 
     """Run the rules over ``text`` split into sentence offsets ``sents`` (paragraph ``ranges`` optional)."""
     ranges = ranges or [(0, len(text))]
     sents = sorted(sents)
-    nums = [parse_numbers(text, a, b) for a, b in sents]
+    # the pairwise rules are quadratic (or cubic) in the numbers of a sentence: a "sentence" with more than
+    # MAX_NUMBERS is a table or a dump, and only its first MAX_NUMBERS are read
+    nums = [parse_numbers(text, a, b)[:MAX_NUMBERS] for a, b in sents]
     out: list[dict] = []
     if "arithmetic" in rules:
         out += _arithmetic(text, sents, nums, ranges)
@@ -617,6 +624,9 @@ _LEAD = re.compile(r"([A-Za-z][A-Za-z'-]*)\s+(?:(?:a\s+total\s+of|only|just|abou
 
 
 def _contradictions(text, sents, nums) -> list[dict]:
+    """Pairs of items are only ever compared within one (unit, verb, years) bucket, since the rule needs all
+    three equal; a bucket holds at most MAX_BUCKET items (a real article has a handful), so the pass is
+    linear in the items however many of them a long document repeats."""
     items = []
     for i, (a, b) in enumerate(sents):
         sent = text[a:b]
@@ -634,43 +644,48 @@ def _contradictions(text, sents, nums) -> list[dict]:
                 continue
             subject = _content_words(text[a:n.start]) - {verb}
             items.append((n, verb, subject, frozenset(years), i))
+    buckets: dict[tuple, list[int]] = {}
+    for x, (n, verb, _, years, _) in enumerate(items):
+        members = buckets.setdefault((n.unit, verb, years), [])
+        if len(members) < MAX_BUCKET:
+            members.append(x)
+    pairs = sorted((x, y) for members in buckets.values() for k, x in enumerate(members) for y in members[k + 1:])
     out = []
     seen: set[tuple] = set()
-    for x in range(len(items)):
+    for x, y in pairs:
         n1, v1, s1, y1, i1 = items[x]
-        for y in range(x + 1, len(items)):
-            n2, v2, s2, y2, i2 = items[y]
-            if i1 == i2 or n1.unit != n2.unit or v1 != v2 or y1 != y2:
-                continue
-            if len(s1 & s2) < 2:
-                continue
-            if n1.value == n2.value:
-                continue
-            hi, lo = max(n1.value, n2.value), min(n1.value, n2.value)
-            slack = n1.precision + n2.precision
-            if n1.approximate or n2.approximate:
-                slack += 0.10 * hi
-            if hi - lo <= slack:
-                continue
-            key = (n1.start, n2.start)
-            if key in seen:
-                continue
-            seen.add(key)
-            t1, t2 = text[n1.start:n1.end], text[n2.start:n2.end]
-            unit = n1.unit
-            out.append({"rule": "contradiction", "verdict": "inconsistent",
-                        "explanation": (f"The same quantity ({v1} \u2026 {unit}, said of "
-                                        f"{', '.join(sorted(s1 & s2)[:3])}) is given as {t1} in one place and "
-                                        f"{t2} in another."),
-                        "values": [n1.value, n2.value], "unit": unit, "tolerance": round(slack, 4),
-                        "cited": [_cite("first", text, n1.start, n1.end), _cite("second", text, n2.start, n2.end)]})
+        n2, v2, s2, y2, i2 = items[y]
+        if i1 == i2 or n1.unit != n2.unit or v1 != v2 or y1 != y2:
+            continue
+        if len(s1 & s2) < 2:
+            continue
+        if n1.value == n2.value:
+            continue
+        hi, lo = max(n1.value, n2.value), min(n1.value, n2.value)
+        slack = n1.precision + n2.precision
+        if n1.approximate or n2.approximate:
+            slack += 0.10 * hi
+        if hi - lo <= slack:
+            continue
+        key = (n1.start, n2.start)
+        if key in seen:
+            continue
+        seen.add(key)
+        t1, t2 = text[n1.start:n1.end], text[n2.start:n2.end]
+        unit = n1.unit
+        out.append({"rule": "contradiction", "verdict": "inconsistent",
+                    "explanation": (f"The same quantity ({v1} \u2026 {unit}, said of "
+                                    f"{', '.join(sorted(s1 & s2)[:3])}) is given as {t1} in one place and "
+                                    f"{t2} in another."),
+                    "values": [n1.value, n2.value], "unit": unit, "tolerance": round(slack, 4),
+                    "cited": [_cite("first", text, n1.start, n1.end), _cite("second", text, n2.start, n2.end)]})
     return out
 
 
 # -- rule (d): dates in the wrong order ---------------------------------------------------------------------------
 def _date_order(text, sents, ranges) -> list[dict]:
     out = []
-    dates_by_sent = [parse_dates(text, a, b) for a, b in sents]
+    dates_by_sent = [parse_dates(text, a, b)[:MAX_NUMBERS] for a, b in sents]
     # ranges: "from X to Y", "between X and Y"
     for i, (a, b) in enumerate(sents):
         for m in _RANGE.finditer(text, a, b):

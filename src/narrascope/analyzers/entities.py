@@ -70,6 +70,12 @@ becomes a PERSON mention (score 0.7).
 Boilerplate: text inside "structure" spans labelled disclaimer, source_link or boilerplate is
 ignored (NER runs on the whole text once, in 100k-character pieces for very long texts;
 mentions there are dropped).
+
+**Bounded work.** The NER reads :func:`narrascope.text.analysis_text` (at most ``MAX_ANALYSED_CHARS``
+characters, runs that make spaCy's tokenizer quadratic read as spaces), one piece of at most
+``CHUNK_CHARS`` characters at a time: about 3 KB of memory per character of a piece (~300 MB) and
+~20 s per million characters on one core, so ~6 s at most. Everything after the NER is linear in the
+tokens, or in mentions times distinct surnames.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
+from ..text import analysis_text
 from .base import Analyzer
 
 LAYER = "entities"
@@ -599,16 +606,18 @@ class EntityAnalyzer(Analyzer):
     # .. main ......................................................................................
     def __call__(self, doc: Document) -> Document:
         self.ensure_ready()
-        text = doc.text
+        text = analysis_text(doc.text)
         toks = _Tokens(text)
         ents: list[tuple[str, int, int]] = []
         chunks = _chunks(text, CHUNK_CHARS)
         # spaCy cannot hash lone surrogates; one replacement character each keeps the offsets
         clean = _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
-        for (offset, _end), sdoc in zip(chunks, self.nlp.pipe(clean[s:e] for s, e in chunks)):
+        # one piece at a time: spaCy's default batch would hold every piece's activations at once (GBs)
+        pieces = self.nlp.pipe((clean[s:e] for s, e in chunks), batch_size=1)
+        for (offset, _end), sdoc in zip(chunks, pieces):
             base = toks.extend(sdoc, offset)
             ents.extend((e.label_, base + e.start, base + e.end) for e in sdoc.ents)
-        skip = self._skip_regions(doc)
+        skip = _Regions(self._skip_regions(doc))
 
         mentions: list[Mention] = []
         for label, t0, t1 in ents:
@@ -873,7 +882,7 @@ class EntityAnalyzer(Analyzer):
         return None
 
     # .. gazetteer-only mentions ..................................................................
-    def _scan_places(self, mentions: list[Mention], toks: _Tokens, text: str, skip: list[tuple[int, int]]) -> list[Mention]:
+    def _scan_places(self, mentions: list[Mention], toks: _Tokens, text: str, skip: "_Regions") -> list[Mention]:
         gaz = self.gaz
         taken = _Occupancy(mentions)
         added: list[Mention] = []
@@ -922,7 +931,7 @@ class EntityAnalyzer(Analyzer):
         return mentions
 
     # .. people .....................................................................................
-    def _surnames(self, mentions: list[Mention], toks: _Tokens, text: str, skip: list[tuple[int, int]]) -> None:
+    def _surnames(self, mentions: list[Mention], toks: _Tokens, text: str, skip: "_Regions") -> None:
         # a multi-word name the NER typed ORG (etc.) whose last word is a person's surname elsewhere
         lone_people = {m.surname for m in mentions if m.label == "PERSON" and m.surname}
         for m in mentions:
@@ -1390,11 +1399,23 @@ def _chunks(text: str, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
-    for s, e in regions:
-        if s < end and start < e:
-            return True
-    return False
+class _Regions:
+    """Sorted regions for overlap tests by bisection: a document of thousands of boilerplate lines must not
+    make every mention scan them all."""
+
+    def __init__(self, regions: list[tuple[int, int]]) -> None:
+        self.regions = sorted(regions)
+        self.starts = [s for s, _ in self.regions]
+        self.max_end: list[int] = []
+        running = -1
+        for _, e in self.regions:
+            running = max(running, e)
+            self.max_end.append(running)
+
+
+def _in_regions(start: int, end: int, regions: "_Regions") -> bool:
+    i = bisect_left(regions.starts, end)  # regions starting before end
+    return i > 0 and regions.max_end[i - 1] > start
 
 
 class _Occupancy:

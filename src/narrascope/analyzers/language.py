@@ -2,6 +2,13 @@
 
 Short lines ("Author:", a name) carry too little signal for any detector; they inherit the
 document's language and say so (``attrs.inherited``) instead of getting a confident wrong label.
+
+Bounded work: the detector only ever sees samples. A paragraph is judged on its first ``SAMPLE_CHARS``
+characters; at most ``MAX_DETECTED`` paragraphs are judged (evenly spread over the document when it has
+more; the others inherit the document's language); a document without any paragraph long enough is judged
+once, on its first ``FALLBACK_SAMPLE_CHARS`` characters. So detection costs at most ``MAX_DETECTED`` + 1
+detector calls on a few hundred characters each, whatever the length and layout of the text; the rest is
+linear in the analysed text (:func:`narrascope.text.analysis_text`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections import Counter
 
 from ..model import Document
 from ..pipeline import register_analyzer
+from ..text import analysis_text
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -28,13 +36,23 @@ MIN_CHARS = 25
 # n-gram language models stop gaining accuracy after a few hundred characters, while their cost
 # grows with length: a paragraph is judged on its first SAMPLE_CHARS characters.
 SAMPLE_CHARS = 400
+# An article has tens of paragraphs; judging more than this many adds cost, not information.
+MAX_DETECTED = 300
+FALLBACK_SAMPLE_CHARS = 2_000
 
 
-def _sample(text: str) -> str:
-    if len(text) <= SAMPLE_CHARS:
+def _sample(text: str, size: int = SAMPLE_CHARS) -> str:
+    if len(text) <= size:
         return text
-    cut = text.rfind(" ", 0, SAMPLE_CHARS)
-    return text[: cut if cut > SAMPLE_CHARS // 2 else SAMPLE_CHARS]
+    cut = text.rfind(" ", 0, size)
+    return text[: cut if cut > size // 2 else size]
+
+
+def _spread(items: list[int], k: int) -> list[int]:
+    """At most ``k`` of ``items``, evenly spread (all of them when there are no more than ``k``)."""
+    if len(items) <= k:
+        return items
+    return [items[(j * len(items)) // k] for j in range(k)]
 
 
 @functools.cache
@@ -86,8 +104,9 @@ class LanguageAnalyzer(Analyzer):
     def __call__(self, doc: Document) -> Document:
         detector = _detector()
         ranges = body_ranges(doc)
-        texts = [doc.text[s:e] for s, e in ranges]
-        long_idx = [i for i, t in enumerate(texts) if _long_enough(t)]
+        text = analysis_text(doc.text)
+        texts = [text[s:e] for s, e in ranges]
+        long_idx = _spread([i for i, t in enumerate(texts) if _long_enough(t)], MAX_DETECTED)
         results: dict[int, tuple[str, float]] = {}
         if long_idx:
             # serial: lingua's thread pool only adds contention when the pipeline already runs one process per core
@@ -104,8 +123,8 @@ class LanguageAnalyzer(Analyzer):
             doc_lang = weights.most_common(1)[0][0]
             share = weights[doc_lang] / sum(weights.values())
         else:
-            # Nothing long enough: try the whole text once.
-            whole = " ".join(texts).strip()
+            # Nothing long enough: try the whole text once (its start: a sample, like every other call).
+            whole = _sample(" ".join(texts).strip(), FALLBACK_SAMPLE_CHARS)
             lang = detector.detect_language_of(whole) if whole else None
             doc_lang, share = (iso_code(lang), 0.5) if lang else ("und", 0.0)
 

@@ -8,16 +8,22 @@
 - ``doubled_word``: "the the" — a word repeated back to back, minus grammatical doubles.
 
 Only signals that can be detected reliably are flagged; each span cites its evidence.
+
+Bounded work: everything reads :func:`narrascope.text.analysis_text`; the script and doubled-word scans are
+linear regex passes per paragraph (URLs looked up by bisection); repeated sentences are found exactly by a
+dict (linear) and, up to ``MAX_SENTENCES_FUZZY`` sentences, near-exactly by pairwise comparisons that a cheap
+LCS bound prunes and ``FUZZY_WORK`` caps.
 """
 
 from __future__ import annotations
 
 import regex
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from ..model import Document
 from ..pipeline import register_analyzer
-from ..text import word_key
+from ..text import Intervals, analysis_text, word_key
 from .base import Analyzer
 from .structure import URL_RE, body_ranges
 
@@ -40,6 +46,14 @@ _GRAMMATICAL_DOUBLES = frozenset(
 MIN_REPEAT_WORDS = 6
 REPEAT_RATIO = 90.0  # rapidfuzz partial ratio; near-identical wording only
 MAX_SENTENCES_FUZZY = 600  # beyond this, exact repeats only (pairwise fuzzy is quadratic)
+# partial_ratio(s, l) >= R needs a window w of l with 2 LCS(s, w) / (|s| + |w|) >= R/100, and LCS(s, w) <= |w|,
+# LCS(s, l): so LCS(s, l) >= R / (200 - R) * |s|. That bound (a bit-parallel LCS, ~1 µs for two sentences) rules
+# out almost every pair before the partial ratio, whose cost grows with the cube of the length (1.7 s for two
+# 5,000-character sentences): it changes no result, only the time.
+_LCS_FLOOR = REPEAT_RATIO / (200.0 - REPEAT_RATIO) - 1e-6
+# Partial ratios that still get computed are charged |s|² |l| (their cost, ~2e-11 s a unit): a document that
+# spends this much on them (a few seconds) gets exact repeats only for the rest.
+FUZZY_WORK = 1e11
 
 
 def _script_group(name: str) -> str:
@@ -60,14 +74,14 @@ class MTResidueAnalyzer(Analyzer):
         return doc
 
     def _foreign_script(self, doc: Document) -> None:
-        text = doc.text
+        text = analysis_text(doc.text)
         for start, end in body_ranges(doc):
-            urls = [(m.start(), m.end()) for m in URL_RE.finditer(text, start, end)]
+            urls = Intervals((m.start(), m.end()) for m in URL_RE.finditer(text, start, end))
             runs = []
             counts: dict[str, int] = {}
             for m in _RUN.finditer(text, start, end):
                 script = m.lastgroup
-                if any(us <= m.start() < ue for us, ue in urls):
+                if urls.holds(m.start()):
                     continue
                 letters = sum(1 for c in m.group(0) if c.isalpha())
                 counts[_script_group(script)] = counts.get(_script_group(script), 0) + letters
@@ -100,7 +114,8 @@ class MTResidueAnalyzer(Analyzer):
 
     def _repeated_sentences(self, doc: Document) -> None:
         sents = doc.spans("sentences")
-        norm = [word_key(doc.span_text(s)) for s in sents]
+        text = analysis_text(doc.text)
+        norm = [word_key(text[s.start:s.end]) for s in sents]
         long_enough = [len(n.split()) >= MIN_REPEAT_WORDS for n in norm]
         # Exact repeats: one pass with a dict, so a huge document stays linear.
         first_seen: dict[str, int] = {}
@@ -113,8 +128,11 @@ class MTResidueAnalyzer(Analyzer):
             else:
                 first_seen[key] = j
         # Near repeats: pairwise fuzzy matching, quadratic, so only for article-sized documents.
+        work = 0.0
         if len(sents) <= MAX_SENTENCES_FUZZY:
             for j in range(1, len(sents)):
+                if work > FUZZY_WORK:
+                    break
                 if not long_enough[j] or j in match:
                     continue
                 for i in range(j):
@@ -123,6 +141,12 @@ class MTResidueAnalyzer(Analyzer):
                     shorter, longer = sorted((norm[i], norm[j]), key=len)
                     if len(shorter) < 0.5 * len(longer) and len(shorter.split()) < 10:
                         continue  # a short phrase inside a long sentence is a quotation, not a repeat
+                    need = int(_LCS_FLOOR * len(shorter))
+                    if LCSseq.similarity(shorter, longer, score_cutoff=need) < need:
+                        continue  # cannot reach REPEAT_RATIO (see _LCS_FLOOR)
+                    work += float(len(shorter)) ** 2 * len(longer)
+                    if work > FUZZY_WORK:
+                        break
                     ratio = fuzz.partial_ratio(shorter, longer)
                     if ratio >= REPEAT_RATIO:
                         match[j] = (i, ratio)
@@ -143,7 +167,7 @@ class MTResidueAnalyzer(Analyzer):
             )
 
     def _doubled_words(self, doc: Document) -> None:
-        text = doc.text
+        text = analysis_text(doc.text)
         for start, end in body_ranges(doc):
             for m in _WORD.finditer(text, start, end):
                 word = m.group(1).lower()

@@ -14,7 +14,9 @@ analyzer adds:
   positive weight are kept, strongest first (``attrs.rank``).
 
 Only the article's own prose is read: title, headings and paragraphs, never disclaimers, source links or
-boilerplate. With an LLM backend (``backend=``) the labels and the evidence quotes come from the model
+boilerplate. Bounded work: that prose is at most :data:`narrascope.text.MAX_ANALYSED_CHARS` characters
+(hashed n-grams: linear in it; the default mode's encoder sees two chunks of 120 words, each at most one
+512-token window) and its sentences are bounded units, so the evidence pass is linear too. With an LLM backend (``backend=``) the labels and the evidence quotes come from the model
 instead, checked against the taxonomy and the text (see :mod:`narrascope.llm_labelling`).
 """
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
+from ..text import Intervals, analysis_text
 from ..text import sentences as split_sentences
 from .base import Analyzer
 from .structure import body_ranges
@@ -36,20 +39,23 @@ MAX_EXPLANATION_WORDS = 80
 
 
 def prose(doc: Document) -> tuple[str, list[tuple[int, int]]]:
-    """The article's own prose (title, headings, paragraphs) joined by blank lines, and its ranges."""
-    ranges = body_ranges(doc) or [(0, len(doc.text))]
-    return "\n\n".join(doc.text[s:e] for s, e in ranges), ranges
+    """The article's own prose (title, headings, paragraphs) joined by blank lines, and its ranges (read from
+    :func:`~narrascope.text.analysis_text`, so at most its bounded prefix)."""
+    text = analysis_text(doc.text)
+    ranges = body_ranges(doc) or [(0, len(text))]
+    return "\n\n".join(text[s:e] for s, e in ranges), ranges
 
 
 def prose_sentences(doc: Document, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sentence offsets inside the prose ranges (the structure layer's, else split here)."""
-    inside = [(s.start, s.end) for s in doc.spans("sentences")
-              if any(a <= s.start and s.end <= b for a, b in ranges)]
+    within = Intervals(ranges)  # by bisection: documents can have 20,000 ranges and as many sentences
+    inside = [(s.start, s.end) for s in doc.spans("sentences") if within.covers(s.start, s.end)]
     if inside:
         return inside
     out: list[tuple[int, int]] = []
+    text = analysis_text(doc.text)
     for a, b in ranges:
-        out.extend(split_sentences(doc.text, a, b))
+        out.extend(split_sentences(text, a, b))
     return out
 
 
@@ -145,7 +151,8 @@ class NarrativesAnalyzer(Analyzer):
             if self.other_gate_column(m) is not None:
                 info["other_score"] = round(float(C[self.other_gate_column(m)]), 4)
         wanted = labels + candidates
-        weights = (m.ngram_contributions([doc.text[s:e] for s, e in sents], [index[x] for x in wanted])
+        view = analysis_text(doc.text)
+        weights = (m.ngram_contributions([view[s:e] for s, e in sents], [index[x] for x in wanted])
                    if wanted and sents else np.zeros((len(sents), len(wanted))))
         findings = []
         for k, label in enumerate(wanted):
@@ -196,7 +203,7 @@ class NarrativesAnalyzer(Analyzer):
                                     source=self.name, attrs={"level": kind, "rank": rank, "weight": round(weight, 4),
                                                              "group": f"N{n}"})
                 span_ids.append(span.id)
-            ev_text = [doc.text[s:e] for s, e, _ in f["evidence"]]
+            ev_text = [analysis_text(doc.text)[s:e] for s, e, _ in f["evidence"]]
             level = "candidate narrative (overruled)" if kind == "candidate" else kind
             attrs: dict[str, Any] = {
                 "explanation": explanation(label, score, ev_text, level), "description": self._description(label),

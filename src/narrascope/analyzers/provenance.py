@@ -4,16 +4,22 @@ and boilerplate, summarised in ``metadata["provenance"]``.
 The structure analyzer has already classified lines (source_link, disclaimer, boilerplate);
 this one turns them into provenance findings with their evidence and resolves URLs to domains
 and known aggregators/platforms (``data/provenance.json``).
+
+Bounded work: URLs are read from :func:`narrascope.text.analysis_text` in one linear regex pass, each
+looked up in the source lines by bisection; a host longer than a DNS name can be (253 characters) is no
+domain, so the parent-domain walk is bounded too.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 from urllib.parse import urlsplit
 
 from ..model import Document
 from ..pipeline import register_analyzer
 from ..resources import load_json
+from ..text import analysis_text
 from .base import Analyzer
 from .structure import URL_RE, clean_url_end
 
@@ -23,10 +29,19 @@ def _aggregators() -> dict[str, dict]:
     return {a["domain"]: a for a in load_json("provenance.json")["aggregators"]}
 
 
+MAX_HOST_CHARS = 253  # the longest DNS name
+
+
 def url_domain(url: str) -> str:
-    """Host of a URL without 'www.' (URLs without a scheme are read as http)."""
-    parts = urlsplit(url if "://" in url else "http://" + url)
-    host = (parts.hostname or "").lower()
+    """Host of a URL without 'www.' (URLs without a scheme are read as http); "" when there is none, or when
+    it is longer than any DNS name (so that looking up its parents stays bounded)."""
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[::1" and other malformed hosts
+        return ""
+    if len(host) > MAX_HOST_CHARS:
+        return ""
     return host[4:] if host.startswith("www.") else host
 
 
@@ -49,9 +64,11 @@ class ProvenanceAnalyzer(Analyzer):
     version = "1"
 
     def __call__(self, doc: Document) -> Document:
-        text = doc.text
+        text = analysis_text(doc.text)
         structure = doc.spans("structure")
         source_lines = [s for s in structure if s.label == "source_link"]
+        ordered = all(a.end <= b.start for a, b in zip(source_lines, source_lines[1:]))
+        line_starts = [s.start for s in source_lines]
         summary: dict = {"urls": []}
 
         for m in URL_RE.finditer(text):
@@ -60,7 +77,11 @@ class ProvenanceAnalyzer(Analyzer):
             domain = url_domain(url)
             if not domain or "." not in domain:
                 continue
-            line = next((s for s in source_lines if s.start <= start < s.end), None)
+            if ordered:  # the line holding the URL, by bisection (lines are sorted and disjoint)
+                k = bisect.bisect_right(line_starts, start) - 1
+                line = source_lines[k] if k >= 0 and start < source_lines[k].end else None
+            else:
+                line = next((s for s in source_lines if s.start <= start < s.end), None)
             agg = aggregator_for(domain)
             attrs = {"url": url, "domain": domain}
             if agg:

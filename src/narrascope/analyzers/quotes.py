@@ -16,6 +16,7 @@ attributed quote that repeats its words. ``groups["speakers"]`` lists who said w
 
 from __future__ import annotations
 
+import bisect
 import functools
 
 import regex
@@ -23,7 +24,7 @@ import regex
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
 from ..resources import load_json
-from ..text import word_key
+from ..text import Intervals, SpanIndex, analysis_text, word_key
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -79,6 +80,12 @@ _SO_CALLED = regex.compile(r"(?:so-called|so called|supposed|alleged|так на
 _ENDS_WITH_NAME = regex.compile(rf"{_CAPWORD}\s*$")
 _STARTS_WITH_NAME = regex.compile(r"\s+\p{Lu}")
 MIN_STATEMENT_WORDS = 8  # an unattributed quote this long is still speech, not a scare quote
+# Every attribution pattern reads at most a few names and words next to the quote; this many characters
+# each side hold any of them (the longest, '"…," Vatamanu's predecessor, military blogger John "Jack" Doe
+# said', is under 150).
+CONTEXT_CHARS = 400
+# A pull quote is looked for among this many attributed quotes on either side of it.
+PULL_QUOTE_WINDOW = 100
 
 
 def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -135,9 +142,9 @@ class QuoteAnalyzer(Analyzer):
     version = "1"
 
     def __call__(self, doc: Document) -> Document:
-        text = doc.text
+        text = analysis_text(doc.text)
         persons = [s for s in doc.spans("entities") if s.label == "PERSON"]
-        citations = doc.spans("citations")
+        citations = Intervals((cs.start, cs.end) for cs in doc.spans("citations"))
         quotes: list[dict] = []
         for start, end in body_ranges(doc):
             for o, c in _pair_quotes(text, start, end):
@@ -146,10 +153,12 @@ class QuoteAnalyzer(Analyzer):
                 if not inner.strip():
                     continue
                 q = {"start": o, "end": c + 1, "inner": [inner_s, inner_e], "para": [start, end]}
-                before = text[start:o]
-                after = text[c + 1 : end]
+                # The cues sit right next to the quote: a window of CONTEXT_CHARS each side (a slice of the
+                # whole rest of the paragraph per quote made a paragraph with many quotes quadratic).
+                before = text[max(start, o - CONTEXT_CHARS):o]
+                after = text[c + 1 : min(end, c + 1 + CONTEXT_CHARS)]
                 q.update(self._attribute(before, after, o, c + 1, text, start))
-                quoted_name = any(cs.start <= o and c < cs.end for cs in citations)
+                quoted_name = citations.covers(o, c + 1)
                 nickname = bool(_ENDS_WITH_NAME.search(before)) and bool(_STARTS_WITH_NAME.match(after)) and _words(inner) <= 3
                 if nickname:
                     q["kind"] = "name"
@@ -205,14 +214,19 @@ class QuoteAnalyzer(Analyzer):
             return word_key(text[s:e])
 
         attributed = [q for q in quotes if q.get("speaker") and q["kind"] == "quote"]
+        keys = [norm(src) for src in attributed]  # once each, not once per candidate pull quote
+        starts = [src["start"] for src in attributed]  # quotes come in text order
         for q in quotes:
             if q.get("speaker") or q["kind"] == "name":
                 continue
             words = norm(q)
             if len(words.split()) < 4:
                 continue
-            for src in attributed:
-                if src is not q and words in norm(src):
+            # the attributed quotes around it (all of them in any article: it has far fewer than the window)
+            i = bisect.bisect_left(starts, q["start"])
+            lo = max(0, i - PULL_QUOTE_WINDOW)
+            for src, key in zip(attributed[lo:i + PULL_QUOTE_WINDOW], keys[lo:i + PULL_QUOTE_WINDOW]):
+                if src is not q and words in key:
                     q.update(kind="quote", speaker=src["speaker"], speaker_span=src["speaker_span"],
                              cue=src.get("cue", ""), attribution="pull_quote", pull_quote_of=[src["start"], src["end"]],
                              speaker_score=0.8)
@@ -220,11 +234,22 @@ class QuoteAnalyzer(Analyzer):
 
     @staticmethod
     def _resolve_pronouns(quotes: list[dict], persons: list[Span], text: str) -> None:
+        # "the last person (in layer order) ending before the quote", by bisection when the layer is sorted by
+        # start (as the entity analyzer writes it): a later person starts later, so the answer is among those
+        # starting before the quote, scanned back only past those that end after it
+        ordered = all(persons[k].start <= persons[k + 1].start for k in range(len(persons) - 1))
+        starts = [p.start for p in persons]
         for q in quotes:
             sp = q.get("speaker")
             if not sp or not regex.fullmatch(_PRONOUN, sp, regex.IGNORECASE):
                 continue
-            prior = [p for p in persons if p.end <= q["start"]]
+            if ordered:
+                k = bisect.bisect_right(starts, q["start"]) - 1
+                while k >= 0 and persons[k].end > q["start"]:
+                    k -= 1
+                prior = [persons[k]] if k >= 0 else []
+            else:
+                prior = [p for p in persons if p.end <= q["start"]]
             if prior:
                 p = prior[-1]
                 q.update(speaker=text[p.start : p.end], speaker_span=[p.start, p.end], pronoun=sp,
@@ -236,7 +261,8 @@ class QuoteAnalyzer(Analyzer):
     @staticmethod
     def _reported_speech(doc: Document, quotes: list[dict]) -> list[dict]:
         out = []
-        text = doc.text
+        text = analysis_text(doc.text)
+        covering = Intervals((q["start"], q["end"]) for q in quotes)
         for sent in doc.spans("sentences"):
             s_text = text[sent.start : sent.end]
             m = _REPORTED_TAIL.search(s_text)
@@ -246,7 +272,7 @@ class QuoteAnalyzer(Analyzer):
             mm = m or head
             name, name_start = strip_title(mm.group("name"), sent.start + mm.start("name"))
             # a quote already covering this sentence is handled as a direct quote
-            if any(q["start"] <= sent.start and sent.end <= q["end"] for q in quotes):
+            if covering.covers(sent.start, sent.end):
                 continue
             content_end = sent.start + (m.start() if m else len(s_text))
             content_start = sent.start + (head.end() if head else 0)
@@ -265,7 +291,7 @@ class QuoteAnalyzer(Analyzer):
         for g in doc.groups.get("entities", []):
             for sid in g.span_ids:
                 entity_of[sid] = g
-        entity_spans = {s.id: s for s in doc.spans("entities")}
+        linkable = SpanIndex(s for s in doc.spans("entities") if s.id in entity_of and s.label in ("PERSON", "ORG"))
         for q in sorted(quotes, key=lambda q: q["start"]):
             attrs = {k: v for k, v in q.items() if k in ("kind", "role", "speaker", "cue", "attribution", "pronoun", "pull_quote_of")}
             attrs["content_span"] = q["inner"]
@@ -274,9 +300,8 @@ class QuoteAnalyzer(Analyzer):
                 ss, se = q["speaker_span"]
                 # Link the speaker to a person or organisation that IS the speaker's words, not one merely
                 # inside them ('Kazakhstan's "number one enemy"' is not Kazakhstan).
-                group = next((entity_of[sid] for sid, es in entity_spans.items()
-                              if sid in entity_of and es.label in ("PERSON", "ORG")
-                              and es.start < se and ss < es.end and (min(se, es.end) - max(ss, es.start)) >= 0.6 * (se - ss)), None)
+                group = next((entity_of[es.id] for es in linkable.overlapping(ss, se)
+                              if (min(se, es.end) - max(ss, es.start)) >= 0.6 * (se - ss)), None)
                 if group is not None:
                     attrs["speaker_entity"] = group.id
                     attrs["speaker_name"] = group.label

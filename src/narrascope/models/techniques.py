@@ -16,6 +16,7 @@ phrase; argumentative ones (doubt, causal oversimplification) a clause or senten
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from collections.abc import Sequence
@@ -388,13 +389,28 @@ class TechniqueClassifier:
     def predict_with_tokens(self, texts: Sequence[str], is_title: Sequence[bool] | None = None,
                             groups: Sequence[str] | None = None, E: np.ndarray | None = None):
         """``(scores, tokens)``: :meth:`predict_proba` and the :meth:`token_scores` it used (None without a
-        tagger), so that evidence spans need no second pass."""
+        tagger), so that evidence spans need no second pass.
+
+        Paragraphs are featurized in batches of at most :data:`BATCH_CHARS` characters (each paragraph's
+        features are its own, so the scores are those of one pass), which bounds memory by a batch: the token
+        features of a whole 5 MB dump at once would take gigabytes."""
+        texts = list(texts)
         is_title = list(is_title) if is_title is not None else [False] * len(texts)
         if not texts:
             return np.zeros((0, len(self.labels))), None
+        groups = list(groups) if groups is not None else [""] * len(texts)
+        if self.article_context or E is not None:  # article means (or given embeddings) need one pass
+            return self._predict_batch(texts, is_title, groups, E)
+        parts = [self._predict_batch(texts[a:b], is_title[a:b], groups[a:b], None) for a, b in _batches(texts)]
+        P = np.vstack([p for p, _ in parts])
+        if parts[0][1] is None:
+            return P, None
+        offsets = [o for _, tok in parts for o in tok[0]]
+        return P, (offsets, np.vstack([tok[1] for _, tok in parts]))
+
+    def _predict_batch(self, texts, is_title, groups, E):
         if E is None:
             E = self.embed(texts)
-        groups = list(groups) if groups is not None else [""] * len(texts)
         P = self._scores(self.hash_counts(texts), layout_cues(texts, is_title), E, self.params_)
         tok = self.token_scores(texts)
         M = paragraph_token_max(tok[1], tok[0]) if tok is not None else np.zeros((len(texts), 0))
@@ -463,6 +479,7 @@ class TechniqueClassifier:
                     half = max(0, int(round(self.span_words_.get(label, 1))) - 1) // 2
                     runs = [(max(0, i - half), min(len(offs) - 1, i + half))]
                 out = []
+                holding = _Holder(sentences)
                 for i, j in runs:
                     while i < j and not wordy[i]:
                         i += 1
@@ -471,7 +488,7 @@ class TechniqueClassifier:
                     a, b = offs[i][0], offs[j][1]
                     if self.span_words_.get(label, 1) >= LONG_SPAN_WORDS:
                         # argumentative techniques are annotated on clauses: the sentence is the evidence
-                        a, b = next(((sa, sb) for sa, sb in sentences if sa <= a < sb), (a, b))
+                        a, b = holding.first_holding(a) or (a, b)
                         b = max(b, offs[j][1])
                     out.append((a, b, float(p[i:j + 1].max())))
                 best: dict[tuple[int, int], float] = {}
@@ -487,8 +504,13 @@ class TechniqueClassifier:
         if not weights:
             return 0, len(text), 0.0
         best = None
+        starts = [w[0] for w in weights]  # words are sorted and disjoint: a sentence's words are a slice
         for a, b in sentences or [(0, len(text))]:
-            ws = [w for w in weights if a <= w[0] and w[1] <= b]
+            k = bisect.bisect_left(starts, a)
+            stop = k
+            while stop < len(weights) and weights[stop][1] <= b:
+                stop += 1
+            ws = weights[k:stop]
             if not ws:
                 continue
             total = sum(w[2] for w in ws)
@@ -522,6 +544,21 @@ class TechniqueClassifier:
         obj.__dict__.update(blob["state"])
         obj.card_ = blob.get("card", {})
         return obj
+
+
+BATCH_CHARS = 50_000  # paragraphs featurized together: ~10,000 tokens, a few tens of MB of features
+
+
+def _batches(texts: Sequence[str], limit: int = BATCH_CHARS) -> list[tuple[int, int]]:
+    """Consecutive index ranges of ``texts`` holding at most ``limit`` characters each (or one text)."""
+    out, start, size = [], 0, 0
+    for i, t in enumerate(texts):
+        if i > start and size + len(t) > limit:
+            out.append((start, i))
+            start, size = i, 0
+        size += len(t)
+    out.append((start, len(texts)))
+    return out
 
 
 def _group_mean(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
@@ -559,6 +596,24 @@ def _token_subset(prepared, rows: np.ndarray):
     starts = np.concatenate([[0], np.cumsum([len(o) for o in offsets])])
     idx = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in rows]) if len(rows) else np.zeros(0, int)
     return X[idx.astype(int)], [offsets[i] for i in rows]
+
+
+class _Holder:
+    """"The first sentence (in the given order) with sa <= pos < sb", by bisection when the sentences are
+    sorted and disjoint (as the segmenter makes them), else by the plain scan."""
+
+    def __init__(self, sentences: Sequence[tuple[int, int]]) -> None:
+        self.sentences = list(sentences)
+        self.starts = [a for a, _ in self.sentences]
+        self.simple = all(self.sentences[k][1] <= self.sentences[k + 1][0] for k in range(len(self.sentences) - 1))
+
+    def first_holding(self, pos: int) -> tuple[int, int] | None:
+        if not self.simple:
+            return next(((sa, sb) for sa, sb in self.sentences if sa <= pos < sb), None)
+        k = bisect.bisect_right(self.starts, pos) - 1
+        if k >= 0 and pos < self.sentences[k][1]:
+            return self.sentences[k]
+        return None
 
 
 def _one_feature(gram: str) -> list[str]:
