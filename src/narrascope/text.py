@@ -7,8 +7,9 @@ Nothing here changes the text; every function returns offsets into the string it
 whose offsets are the text's offsets, equal to the text for any ordinary article (the very same object), and
 otherwise
 
-* cut to its first :data:`MAX_ANALYSED_CHARS` characters and :data:`MAX_ANALYSED_LINES` lines (at a line
-  break or a space where there is one), so that the models' work, which is linear at best, has a ceiling;
+* cut to its first :data:`MAX_ANALYSED_CHARS` characters, :data:`MAX_ANALYSED_LINES` lines and
+  :data:`MAX_ANALYSED_TOKENS` tokens (at a line break or a space where there is one), so that the models'
+  work, which is linear at best, has a ceiling;
 * with pathological runs collapsed (:func:`analysis_view`): beyond the first :data:`MAX_RUN` characters of a
   run of one repeated character or of characters that are neither letters, digits nor spaces (quotes, dashes,
   emoji), and beyond the first :data:`MAX_MARKS` combining marks on one character, the characters are
@@ -185,8 +186,15 @@ MAX_RUN = 256  # characters kept of a run of one repeated character, or of non-l
 MAX_MARKS = 16  # combining marks kept on one character
 MAX_ANALYSED_CHARS = 300_000  # about 50,000 words: ten times a long feature article
 MAX_ANALYSED_LINES = 20_000
+# Tokens as a tokenizer would cut them (a word, or one punctuation mark or symbol): the models' cost grows with
+# tokens, and punctuation-dense text has one per character where prose has one per five. 300,000 characters
+# of prose have ~70,000.
+MAX_ANALYSED_TOKENS = 100_000
 MAX_SENTENCE_CHARS = 5_000
 MAX_PARAGRAPH_CHARS = 50_000
+# The longest word a pattern reads as one (a name, a doubled word): patterns with an unbounded word that can
+# fail after it backtrack through all of it, at every start, which is quadratic on a paragraph-long "word".
+MAX_WORD_CHARS = 100
 
 # Whitespace is left alone (a run of blank lines is layout, and costs nothing).
 _SAME_RUN = regex.compile(r"([^\s])\1{%d,}" % MAX_RUN)
@@ -216,10 +224,33 @@ def analysis_view(text: str) -> str:
     return "".join(pieces)
 
 
-def analysis_extent(text: str, max_chars: int = MAX_ANALYSED_CHARS, max_lines: int = MAX_ANALYSED_LINES) -> int:
-    """How much of ``text`` is analysed: all of it, or a prefix of at most ``max_chars`` characters and
-    ``max_lines`` lines, ending at a line break (else a space) in its second half where there is one."""
-    limit = min(len(text), max_chars)
+# A word, a punctuation mark or symbol, or whitespace other than one space (spaCy makes a token of a line break)
+_TOKEN = regex.compile(r"\w+|[^\w\s]|\s{2,}|[^\S ]")
+
+
+def token_end(text: str, start: int, max_tokens: int) -> int:
+    """Where the first ``max_tokens`` tokens (a word, one other non-space character, or whitespace other than
+    one space) after ``start`` end; ``len(text)`` when there are no more than that."""
+    if len(text) - start <= max_tokens:  # no more characters than allowed tokens
+        return len(text)
+    n = 0
+    for m in _TOKEN.finditer(text, start):
+        n += 1
+        if n >= max_tokens:
+            return m.end()
+    return len(text)
+
+
+@functools.lru_cache(maxsize=2)
+def analysis_extent(text: str, max_chars: int | None = None, max_lines: int | None = None,
+                    max_tokens: int | None = None) -> int:
+    """How much of ``text`` is analysed: all of it, or a prefix of at most ``max_chars`` characters,
+    ``max_lines`` lines and ``max_tokens`` tokens (by default the module's limits, read at call time),
+    ending at a line break (else a space) in its second half where there is one."""
+    max_chars = MAX_ANALYSED_CHARS if max_chars is None else max_chars
+    max_lines = MAX_ANALYSED_LINES if max_lines is None else max_lines
+    max_tokens = MAX_ANALYSED_TOKENS if max_tokens is None else max_tokens
+    limit = min(len(text), max_chars, token_end(text[:max_chars], 0, max_tokens))
     n = 0
     for m in _LINE_BREAK.finditer(text, 0, limit):
         n += 1
@@ -237,8 +268,15 @@ def analysis_extent(text: str, max_chars: int = MAX_ANALYSED_CHARS, max_lines: i
 def analysis_text(text: str) -> str:
     """What analyzers read instead of ``text``: its analysed prefix (:func:`analysis_extent`) with
     pathological runs collapsed (:func:`analysis_view`). Offsets into it are offsets into ``text``; for an
-    ordinary article it IS ``text``. Cached (two entries), as every analyzer of a pipeline asks for it."""
+    ordinary article it IS ``text``. Cached (two entries), as every analyzer of a pipeline asks for it
+    (:func:`clear_caches` after changing a limit)."""
     return analysis_view(text[: analysis_extent(text)])
+
+
+def clear_caches() -> None:
+    """Forget cached analysis texts (tests change the limits)."""
+    analysis_text.cache_clear()
+    analysis_extent.cache_clear()
 
 
 def analysis_limits(text: str) -> dict | None:
@@ -252,7 +290,7 @@ def analysis_limits(text: str) -> dict | None:
     out: dict = {"analysed_chars": extent, "text_chars": len(text)}
     if extent < len(text):
         out["reason"] = (f"only the first {extent:,} characters were analysed (at most {MAX_ANALYSED_CHARS:,} "
-                         f"characters and {MAX_ANALYSED_LINES:,} lines)")
+                         f"characters, {MAX_ANALYSED_LINES:,} lines and {MAX_ANALYSED_TOKENS:,} words and marks)")
     if collapsed:
         out["collapsed_runs"] = (f"runs of one character or of symbols longer than {MAX_RUN}, and more than "
                                  f"{MAX_MARKS} combining marks on one character, were read as spaces")

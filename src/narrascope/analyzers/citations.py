@@ -24,12 +24,14 @@ import regex
 from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
-from ..text import analysis_text, word_key
+from ..text import MAX_WORD_CHARS, analysis_text, word_key
 from .base import Analyzer
 from .structure import body_ranges
 
 _QUOTED = r"""(?:"[^"\n]{1,80}"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|„[^“”\n]{1,80}[“”]|'[^'\n]{1,60}')"""
-_CAPWORD = r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*"
+# A word is at most MAX_WORD_CHARS long: unbounded, every capital of "A.A.A.…" started a match that ran to the
+# end of the paragraph and backtracked all the way (quadratic). No name has a word this long.
+_CAPWORD = rf"\p{{Lu}}[\p{{L}}\p{{M}}\p{{N}}'’.&-]{{0,{MAX_WORD_CHARS}}}"
 # Case-sensitive even inside IGNORECASE patterns: a name starts with a capital letter.
 _CAPNAME = rf"(?-i:{_CAPWORD}(?:\s+(?:(?:of|the|and|for|de|del|von|van|al|el|&)\s+)?{_CAPWORD}){{0,5}})"
 # A name followed by a reporting verb: counts as a citation only for names already cited.

@@ -72,9 +72,9 @@ ignored (NER runs on the whole text once, in 100k-character pieces for very long
 mentions there are dropped).
 
 **Bounded work.** The NER reads :func:`narrascope.text.analysis_text` (at most ``MAX_ANALYSED_CHARS``
-characters, runs that make spaCy's tokenizer quadratic read as spaces), one piece of at most
-``CHUNK_CHARS`` characters at a time: about 3 KB of memory per character of a piece (~300 MB) and
-~20 s per million characters on one core, so ~6 s at most. Everything after the NER is linear in the
+characters and ``MAX_ANALYSED_TOKENS`` tokens, runs that make spaCy's tokenizer quadratic read as spaces),
+one piece of at most ``CHUNK_CHARS`` characters and ``CHUNK_TOKENS`` tokens at a time: spaCy holds ~16 KB
+per token of a piece (~500 MB at most) and needs ~80 µs per token, so ~8 s at most on one core. Everything after the NER is linear in the
 tokens, or in mentions times distinct surnames.
 """
 
@@ -94,7 +94,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
-from ..text import analysis_text
+from ..text import analysis_text, token_end
 from .base import Analyzer
 
 LAYER = "entities"
@@ -104,6 +104,9 @@ KEEP_LABELS = frozenset(
 SKIP_STRUCTURE = frozenset({"disclaimer", "source_link", "boilerplate"})
 
 CHUNK_CHARS = 100_000
+# spaCy's NER holds ~16 KB per token of a piece: 30,000 tokens is ~500 MB (an ordinary 100,000-character
+# article has ~20,000)
+CHUNK_TOKENS = 30_000
 
 SCORE_NER = 1.0
 SCORE_GAZETTEER = 0.9
@@ -237,6 +240,40 @@ def surnames_match(a: str, b: str) -> str | None:
     ):
         return "fuzzy"
     return None
+
+
+class _SurnameIndex:
+    """Ids (clusters, names) by the keys :func:`surnames_match` compares: two surnames can only match when
+    their plain keys, their folded keys, or the length and first and last letters of their folded keys (the
+    fuzzy rule) agree. Asking for the candidates first, and the full test only of them, gives the answers of
+    a scan over all ids (in the same order) at the cost of a few lookups: a list of 10,000 different names
+    took minutes by scanning."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple, list] = {}
+
+    @staticmethod
+    def keys(surname: str) -> list[tuple]:
+        folded = name_key(surname).translate(_FOLD)
+        out = [("plain", plain_key(surname)), ("folded", name_key(surname))]
+        if len(folded) >= FUZZY_MIN_LEN:
+            out.append(("fuzzy", len(folded), folded[0], folded[-1]))
+        return out
+
+    def add(self, surname: str, ident) -> None:
+        for key in self.keys(surname):
+            ids = self._ids.setdefault(key, [])
+            if ident not in ids[-1:]:
+                ids.append(ident)
+
+    def candidates(self, surname: str, exact_only: bool = False) -> list:
+        """Ids that may match ``surname``, sorted (ids are added in increasing order, or compare as such)."""
+        found: set = set()
+        for key in self.keys(surname):
+            if exact_only and key[0] == "fuzzy":
+                continue
+            found.update(self._ids.get(key, ()))
+        return sorted(found)
 
 
 def first_names_compatible(a: list[str], b: list[str]) -> bool:
@@ -933,7 +970,10 @@ class EntityAnalyzer(Analyzer):
     # .. people .....................................................................................
     def _surnames(self, mentions: list[Mention], toks: _Tokens, text: str, skip: "_Regions") -> None:
         # a multi-word name the NER typed ORG (etc.) whose last word is a person's surname elsewhere
-        lone_people = {m.surname for m in mentions if m.label == "PERSON" and m.surname}
+        lone_people = sorted({m.surname for m in mentions if m.label == "PERSON" and m.surname})
+        people_index = _SurnameIndex()
+        for k, name in enumerate(lone_people):
+            people_index.add(name, k)
         for m in mentions:
             if m.strong or m.label not in _PERSONABLE or m.t1 - m.t0 < 2:
                 continue
@@ -942,7 +982,8 @@ class EntityAnalyzer(Analyzer):
                 continue
             if any(w.lower() in ORG_HEADS for w in words):
                 continue
-            if any(surnames_match(words[-1], s) == "exact" for s in lone_people):
+            if any(surnames_match(words[-1], lone_people[k]) == "exact"
+                   for k in people_index.candidates(words[-1], exact_only=True)):
                 m.relabel("PERSON", SCORE_CONTEXT)
                 m.strong = True
                 self._parse_person(m)
@@ -952,12 +993,16 @@ class EntityAnalyzer(Analyzer):
         surnames = {}
         for m in full:
             surnames.setdefault(m.surname, m)
+        names = list(surnames)
+        surname_index = _SurnameIndex()
+        for k, name in enumerate(names):
+            surname_index.add(name, k)
         # lone tokens the NER typed otherwise
         for m in mentions:
             if m.label == "PERSON" or m.t1 - m.t0 != 1 or not m.norm[:1].isupper():
                 continue
             best = None
-            for s in surnames:
+            for s in (names[k] for k in surname_index.candidates(m.norm)):
                 how = surnames_match(m.norm, s)
                 if how == "exact":
                     best = how
@@ -983,7 +1028,7 @@ class EntityAnalyzer(Analyzer):
             if w not in surnames:
                 if len(w) < 3 or not w.isalpha() or not w[0].isupper() or name_key(w) not in keys:
                     continue
-                if not any(surnames_match(w, s) == "exact" for s in surnames):
+                if not any(surnames_match(w, names[k]) == "exact" for k in surname_index.candidates(w, exact_only=True)):
                     continue
             if not taken.overlaps(toks.start[i], toks.end[i]):
                 s, e = toks.start[i], toks.end[i]
@@ -1219,22 +1264,35 @@ class EntityAnalyzer(Analyzer):
         full = [i for i in people if mentions[i].given]
         lone = [i for i in people if not mentions[i].given]
         # full names: same surname (by key) and compatible given names
+        # (clusters are compared by their first member: indexed by its surname, looked up, not scanned)
         clusters: list[list[int]] = []
+        heads = _SurnameIndex()
         for i in full:
             m = mentions[i]
-            for c in clusters:
+            for k in heads.candidates(m.surname):
+                c = clusters[k]
                 r = mentions[c[0]]
                 if surnames_match(m.surname, r.surname) and first_names_compatible(m.given, r.given):
                     c.append(i)
                     uf.union(c[0], i)
                     break
             else:
+                heads.add(m.surname, len(clusters))
                 clusters.append([i])
+        members = _SurnameIndex()  # clusters by every member's surname
+        given_first: dict[str, list[int]] = {}  # clusters by their members' first given names
+        for k, c in enumerate(clusters):
+            for j in c:
+                members.add(mentions[j].surname, k)
+                if mentions[j].given and k not in given_first.get(mentions[j].given[0], [])[-1:]:
+                    given_first.setdefault(mentions[j].given[0], []).append(k)
         # surname-only mentions: the one matching person, or the nearest preceding one
         lone_clusters: list[list[int]] = []
+        lone_heads = _SurnameIndex()
         for i in lone:
             m = mentions[i]
-            cands = [c for c in clusters if any(surnames_match(m.surname, mentions[j].surname) for j in c)]
+            cands = [clusters[k] for k in members.candidates(m.surname)
+                     if any(surnames_match(m.surname, mentions[j].surname) for j in clusters[k])]
             if cands:
                 if len(cands) == 1:
                     c = cands[0]
@@ -1250,17 +1308,19 @@ class EntityAnalyzer(Analyzer):
                     m.kind = "surname"
                 continue
             # a lone given name of exactly one person ("Anna" after "Anna Keller")
-            by_given = [c for c in clusters if any(mentions[j].given and mentions[j].given[0] == m.surname for j in c)]
+            by_given = [clusters[k] for k in given_first.get(m.surname, [])]
             if len(by_given) == 1:
                 uf.union(by_given[0][0], i)
                 m.kind = "first_name"
                 continue
-            for c in lone_clusters:
+            for k in lone_heads.candidates(m.surname):
+                c = lone_clusters[k]
                 if surnames_match(m.surname, mentions[c[0]].surname):
                     c.append(i)
                     uf.union(c[0], i)
                     break
             else:
+                lone_heads.add(m.surname, len(lone_clusters))
                 lone_clusters.append([i])
 
     # .. output ...................................................................................
@@ -1378,19 +1438,22 @@ def _can_qualify(place: Place) -> bool:
     return place.kind == "country" or (place.kind == "region" and place.type == "GPE")
 
 
-def _chunks(text: str, size: int) -> list[tuple[int, int]]:
+def _chunks(text: str, size: int, max_tokens: int = CHUNK_TOKENS) -> list[tuple[int, int]]:
     """Split long texts at paragraph (else line, else space) breaks into pieces of about ``size``
-    characters, so that spaCy's memory stays bounded; one piece for ordinary articles."""
-    if len(text) <= size:
+    characters and at most ``max_tokens`` tokens (:func:`narrascope.text.token_end`), so that spaCy's memory
+    stays bounded: it grows with tokens, and punctuation-dense text has one per character. One piece for
+    ordinary articles."""
+    if len(text) <= size and token_end(text, 0, max_tokens) >= len(text):
         return [(0, len(text))]
     out = []
     start = 0
     while start < len(text):
-        end = min(len(text), start + size)
+        end = min(len(text), start + size, token_end(text, start, max_tokens))
         if end < len(text):
             cut = -1
+            half = start + (end - start) // 2
             for sep in ("\n\n", "\n", ". ", " "):
-                cut = text.rfind(sep, start + size // 2, end)
+                cut = text.rfind(sep, half, end)
                 if cut != -1:
                     end = cut + len(sep)
                     break

@@ -23,7 +23,7 @@ from rapidfuzz.distance import LCSseq
 
 from ..model import Document
 from ..pipeline import register_analyzer
-from ..text import Intervals, analysis_text, word_key
+from ..text import MAX_WORD_CHARS, Intervals, analysis_text, word_key
 from .base import Analyzer
 from .structure import URL_RE, body_ranges
 
@@ -36,7 +36,9 @@ _LANG_OF_SCRIPT = {"Han": "zh", "Hiragana": "ja", "Katakana": "ja", "Hangul": "k
                    "Arabic": "ar/fa/ur", "Greek": "el", "Hebrew": "he", "Devanagari": "hi", "Georgian": "ka",
                    "Armenian": "hy", "Thai": "th", "Latin": "latin"}
 
-_WORD = regex.compile(r"\b(\p{L}[\p{L}'’]*)\s+(\1)\b", regex.IGNORECASE)
+# Words of at most MAX_WORD_CHARS letters: an unbounded word made "a'a'a'…" quadratic (a match tried at every
+# letter, each running to the end of the paragraph).
+_WORD = regex.compile(rf"\b(\p{{L}}[\p{{L}}'’]{{0,{MAX_WORD_CHARS}}})\s+(\1)\b", regex.IGNORECASE)
 # English, Russian and Ukrainian doubles that are grammatical, not errors.
 _GRAMMATICAL_DOUBLES = frozenset(
     "that had is was do bye so very many really far more ha no yes well now again long".split()

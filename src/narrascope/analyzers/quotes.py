@@ -24,7 +24,7 @@ import regex
 from ..model import Document, Group, Span
 from ..pipeline import register_analyzer
 from ..resources import load_json
-from ..text import Intervals, SpanIndex, analysis_text, word_key
+from ..text import MAX_WORD_CHARS, Intervals, SpanIndex, analysis_text, word_key
 from .base import Analyzer
 from .structure import body_ranges
 
@@ -43,7 +43,7 @@ _SPEECH_PHRASES = ["is convinced", "was convinced", "is sure", "was sure", "poin
 _RU_SPEECH = "сказал сказала заявил заявила написал написала отметил отметила подчеркнул подчеркнула считает уверен уверена пишет сообщил сообщила".split()
 _VERB_ALT = "|".join(sorted(map(regex.escape, _SPEECH_VERBS + _SPEECH_PHRASES + _RU_SPEECH), key=len, reverse=True)).replace("\\ ", r"\s+")
 _PRONOUN = r"(?:he|she|they|он|она|они)"
-_CAPWORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
+_CAPWORD = rf"\p{{Lu}}[\p{{L}}\p{{M}}'’-]{{0,{MAX_WORD_CHARS}}}"  # bounded: see MAX_WORD_CHARS
 _NICK = r"(?:\s+[\"“«][^\"”»\n]{1,30}[\"”»])?"
 _NAME = rf"{_CAPWORD}(?:{_NICK}\s+{_CAPWORD}){{0,3}}"
 # Descriptors that may stand between a verb and a name: "argues military analyst John Doe".
@@ -86,6 +86,9 @@ MIN_STATEMENT_WORDS = 8  # an unattributed quote this long is still speech, not 
 CONTEXT_CHARS = 400
 # A pull quote is looked for among this many attributed quotes on either side of it.
 PULL_QUOTE_WINDOW = 100
+# Quotes inside quotes inside quotes: deeper openers are not paired. Every level reads its whole inside, so
+# 2,000 nested «…» made the work quadratic; real text nests two or three deep.
+MAX_QUOTE_DEPTH = 8
 
 
 def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -102,7 +105,8 @@ def _pair_quotes(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 pairs.append((straight_open, i))
                 straight_open = None
         elif c in _PAIRS and not (c == "“" and stack and stack[-1][0] == "„"):
-            stack.append((c, i))
+            if len(stack) < MAX_QUOTE_DEPTH:
+                stack.append((c, i))
         elif stack and c == _PAIRS[stack[-1][0]]:
             _, o = stack.pop()
             pairs.append((o, i))

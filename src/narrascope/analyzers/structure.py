@@ -7,11 +7,11 @@ the HTML and record readers produce. Metadata a reader already found (HTML <titl
 wins over what is guessed here; guessed values are marked in ``metadata["guessed"]``.
 
 Bounded work: the layout is read from :func:`narrascope.text.analysis_text` (at most
-``MAX_ANALYSED_CHARS`` characters and ``MAX_ANALYSED_LINES`` lines, pathological runs read as spaces;
-``metadata["analysis_limits"]`` says what was left out), and a paragraph longer than
-``MAX_PARAGRAPH_CHARS`` becomes several ``paragraph`` spans (``attrs.unit``, ``attrs.unit_of``), so every later analyzer that
-works per paragraph or per sentence inherits a bound per unit. Time and memory: linear in the analysed
-prefix; the line patterns below have no nested or adjacent unbounded repeats.
+``MAX_ANALYSED_CHARS`` characters, ``MAX_ANALYSED_LINES`` lines and ``MAX_ANALYSED_TOKENS`` tokens,
+pathological runs read as spaces; ``metadata["analysis_limits"]`` says what was left out), and a paragraph
+longer than ``MAX_PARAGRAPH_CHARS`` becomes several ``paragraph`` spans (``attrs.unit``, ``attrs.unit_of``:
+the line it was cut from), so every later analyzer that works per paragraph or per sentence inherits a bound
+per unit. Time and memory: linear in the analysed prefix.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import functools
 import regex
 
 from .. import text as seg
-from ..text import MAX_PARAGRAPH_CHARS, analysis_limits, analysis_text
+from ..text import analysis_limits, analysis_text
 from ..model import Document
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
@@ -97,11 +97,11 @@ class StructureAnalyzer(Analyzer):
         paras: list[tuple[int, int]] = []
         unit_of: dict[int, tuple[int, int]] = {}
         for s, e in seg.paragraphs(text):
-            if e - s <= MAX_PARAGRAPH_CHARS:
+            if e - s <= seg.MAX_PARAGRAPH_CHARS:
                 paras.append((s, e))
                 continue
             # a paragraph this long is no paragraph (a whole dump on one line): bounded processing units
-            for u in seg.units(text, s, e, MAX_PARAGRAPH_CHARS):
+            for u in seg.units(text, s, e, seg.MAX_PARAGRAPH_CHARS):
                 unit_of[len(paras)] = (s, e)
                 paras.append(u)
         labels: list[str | None] = [None] * len(paras)
@@ -182,9 +182,11 @@ class StructureAnalyzer(Analyzer):
                     labels[i] = "paragraph"
 
         # A trailing run of short lines after the source link / disclaimer is boilerplate too.
+        # (the first such line, found once: asking "is there one before?" per line was quadratic in lines)
+        first_link = next((j for j, lab in enumerate(labels) if lab in ("disclaimer", "source_link")), len(paras))
         tail = len(paras) - 1
         while tail >= 0 and labels[tail] in ("disclaimer", "source_link", "boilerplate", "heading"):
-            if labels[tail] == "heading" and any(labels[j] in ("disclaimer", "source_link") for j in range(tail)):
+            if labels[tail] == "heading" and first_link < tail:
                 labels[tail] = "boilerplate"
             tail -= 1
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import fit_idf, hashed_ngrams, sublinear_tfidf
+from .features import bounded_transform, fit_idf, hashed_ngrams, sublinear_tfidf
 from .narratives_fast import group_folds, text_key
 
 FORMAT = "narrascope.CheckworthinessModel"
@@ -186,9 +186,10 @@ class CheckworthinessModel:
     def hash_counts(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
         """Stateless hashed counts, one matrix per n-gram block (word, then char if any)."""
         texts = list(texts)
-        blocks = [hashed_ngrams("word", self.word_ngrams, self.n_features).transform(texts).tocsr()]
+        # bounded_transform: at most FEATURE_PIECE_CHARS hashed per call (identical rows, bounded memory)
+        blocks = [bounded_transform(hashed_ngrams("word", self.word_ngrams, self.n_features), texts)]
         if self.char_ngrams:
-            blocks.append(hashed_ngrams("char_wb", self.char_ngrams, self.n_features).transform(texts).tocsr())
+            blocks.append(bounded_transform(hashed_ngrams("char_wb", self.char_ngrams, self.n_features), texts))
         return blocks
 
     def raw_features(self, texts: Sequence[str]) -> dict:

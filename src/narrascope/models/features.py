@@ -1,6 +1,12 @@
 """Text features shared by the fast models: hashed n-gram counts, min-df/idf statistics, sublinear tf-idf.
 
 Hashing keeps saved models free of any training text (no vocabulary is stored, only weights).
+
+Bounded memory: scikit-learn's hashing vectorizers hold every n-gram of a call at once (~330 MB per million
+characters for word + char counts; a 4.5 MB line ended in MemoryError). :func:`bounded_transform` hashes at
+most :data:`FEATURE_PIECE_CHARS` characters per call, cutting a longer text at spaces and summing its pieces'
+counts. The analyzers never pass that much (their input is bounded by ``narrascope.text.analysis_text``), so
+for them it is one call, as before; the bound protects direct callers.
 """
 
 from __future__ import annotations
@@ -57,9 +63,45 @@ def sublinear_tfidf(X: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray) -> s
     return sp.csr_matrix(sp.diags(1.0 / norms) @ Xs)
 
 
+# Above what an analyzer ever passes in one text (analysed prose: 300,000 characters, plus a blank line between
+# each of up to 20,000 paragraphs); ~170 MB of n-grams at a time.
+FEATURE_PIECE_CHARS = 500_000
+
+
+def bounded_transform(vectorizer, texts) -> sp.csr_matrix:
+    """``vectorizer.transform(texts)`` (a stateless hashing vectorizer: counts add up over pieces of a text),
+    hashing at most :data:`FEATURE_PIECE_CHARS` characters per call. A text longer than that is cut at spaces
+    (hard, where it has none) and its row is the sum of its pieces' (only the word bigram across a cut is
+    lost); shorter texts are hashed whole, in batches, so their rows are exactly those of a single call."""
+    from ..text import units
+
+    texts = list(texts)
+    if sum(map(len, texts)) <= FEATURE_PIECE_CHARS:
+        return vectorizer.transform(texts).tocsr()
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, t in enumerate(texts):
+        parts = [t] if len(t) <= FEATURE_PIECE_CHARS else [t[a:b] for a, b in units(t, 0, len(t), FEATURE_PIECE_CHARS)]
+        pieces.extend(parts or [""])
+        owner.extend([i] * len(parts or [""]))
+    blocks, start, size = [], 0, 0
+    for k, piece in enumerate(pieces):
+        if k > start and size + len(piece) > FEATURE_PIECE_CHARS:
+            blocks.append(vectorizer.transform(pieces[start:k]))
+            start, size = k, 0
+        size += len(piece)
+    blocks.append(vectorizer.transform(pieces[start:]))
+    X = sp.vstack(blocks, format="csr")
+    if len(pieces) == len(texts):
+        return X
+    S = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(texts), len(pieces)))
+    return sp.csr_matrix(S @ X)
+
+
 def word_char_counts(texts, n_features: int) -> sp.csr_matrix:
-    """Hashed counts of word 1-2-grams then char_wb 2-5-grams (``2 * n_features`` columns, stateless)."""
+    """Hashed counts of word 1-2-grams then char_wb 2-5-grams (``2 * n_features`` columns, stateless), in
+    bounded memory (:func:`bounded_transform`)."""
     texts = list(texts)
     word = hashed_ngrams("word", (1, 2), n_features)
     char = hashed_ngrams("char_wb", (2, 5), n_features)
-    return sp.hstack([word.transform(texts), char.transform(texts)], format="csr")
+    return sp.hstack([bounded_transform(word, texts), bounded_transform(char, texts)], format="csr")
