@@ -12,6 +12,10 @@ Finds, with their spans:
 Each finding is one span in layer ``citations`` (the whole cue phrase is the evidence, the name
 has its own offsets in ``attrs.name_span``); ``groups["cited_sources"]`` merges repeat citations
 of the same source ("Harbour TV" and "Harbour").
+
+Bounded work: the patterns run once per paragraph unit of :func:`narrascope.text.analysis_text`, with
+names of at most ``MAX_WORD_CHARS``-character words (an unbounded word made "A.A.A.…" quadratic); overlaps
+between findings, a pronoun's sentence and its person are found by bisection, not by scans.
 """
 
 from __future__ import annotations

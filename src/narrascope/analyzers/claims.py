@@ -18,6 +18,10 @@ CheckThat! 2024 Task 1). Sentences at or above the model's threshold become span
 
 ``groups["claims"]`` is not written: a claim is one sentence; cross-document matching lives in
 :mod:`narrascope.claim_matching`.
+
+Bounded work: the sentences are bounded units of the analysed prose (:func:`narrascope.text.analysis_text`),
+scored in one linear pass of hashed n-grams; a claim's entities and quote are found by bisection over indexes
+built once per document (a scan of every entity per claim was quadratic).
 """
 
 from __future__ import annotations

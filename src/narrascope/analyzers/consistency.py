@@ -38,6 +38,11 @@ text}] — both pieces of text), ``expected``/``stated`` values and ``tolerance`
 span in layer ``consistency`` (label = the rule, ``attrs.role``, ``attrs.group``, ``attrs.verdict``).
 Consistent checks are kept (verdict "consistent", score 0) so a reader can see what was checked; reports
 should present only ``verdict == "inconsistent"`` as findings.
+
+Bounded work: the rules read the analysed prose's sentences (bounded units of
+:func:`narrascope.text.analysis_text`); the pairwise rules read at most ``MAX_NUMBERS`` numbers or dates per
+sentence, and the contradiction rule compares statements only within a (unit, verb, years) bucket of at
+most ``MAX_BUCKET``: linear in the text, times those constants.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ article's prose count (not a byline's author). Output:
 
 ``salient`` marks entities an analyst should look at first: named in the title, or mentioned at least
 twice. :func:`frame_mention` classifies any given span, for mentions that the entity layer did not find.
+
+Bounded work: at most ``max_mentions`` mentions are classified (most-mentioned entities first), each from
+windows of at most a few hundred characters of :func:`narrascope.text.analysis_text`; mentions are placed in
+the prose and in their sentences by bisection.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ import functools
 import regex
 
 from .. import text as seg
-from ..text import analysis_limits, analysis_text
 from ..model import Document
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
+from ..text import analysis_limits, analysis_text
 from .base import Analyzer
 
 URL_RE = regex.compile(
