@@ -264,6 +264,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a case counts as hung")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--write-results", action="store_true", help="put the table into bench/RESULTS.md")
+    parser.add_argument("--from-json", type=Path, help="make the table from figures written by --json, run nothing")
     parser.add_argument("--child", nargs=3, metavar=("FAMILY", "SIZE", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -272,7 +273,11 @@ def main() -> int:
         return 0
 
     rows = []
-    for family in args.family or list(FAMILIES):
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        rows, load = saved["rows"], saved.get("load_average")
+    for family in [] if args.from_json else args.family or list(FAMILIES):
         sizes = FAMILIES[family][2][-1:] if args.limit_only else FAMILIES[family][2]
         for size in sizes:
             for mode in args.mode or ["fast", "default"]:
@@ -280,19 +285,30 @@ def main() -> int:
                 rows.append(r)
                 print(f"{family:>15} {r['bytes']:>9} {mode:>7}: " + (r.get("error") or
                       f"{r['seconds']:6.1f} s (analyse {r['analyse_s']:.1f}), {r['peak_rss_mb']:.0f} MB"), flush=True)
+    from narrascope import text as seg
+
     markdown = (f"{SECTION}\n\n`python bench/bench_adversarial.py` — each case in its own process (the seconds "
                 f"are its whole run: start, model loading, analysis; peak RSS is the process's), {os.cpu_count()} "
-                f"cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}. Targets: ≤ "
-                f"{TARGET_S['fast']:.0f} s `--fast`, ≤ {TARGET_S['default']:.0f} s default, ≤ {TARGET_MB:.0f} MB.\n\n"
+                f"cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+                + (f", load average {load:.1f} when it started (the machine is shared)" if load is not None else "")
+                + f". Targets: ≤ {TARGET_S['fast']:.0f} s `--fast`, ≤ {TARGET_S['default']:.0f} s default, "
+                f"≤ {TARGET_MB:.0f} MB.\n\n"
                 + "\n".join(f"- **{name}**: {what}" for name, (what, _, _) in FAMILIES.items()
                             if any(r["family"] == name for r in rows))
-                + "\n\n" + table(rows))
+                + "\n\n" + table(rows)
+                + f"\nThe bound: every analyzer reads `narrascope.text.analysis_text(doc.text)`, at most "
+                f"{seg.MAX_ANALYSED_CHARS:,} characters, {seg.MAX_ANALYSED_TOKENS:,} tokens and "
+                f"{seg.MAX_ANALYSED_LINES:,} lines of the text (\"analysed chars\"; `metadata[\"analysis_limits\"]` "
+                f"says what was left out), with runs of more than {seg.MAX_RUN} repeated or symbol characters and "
+                f"more than {seg.MAX_MARKS} combining marks read as spaces (offsets unchanged), in sentence units of "
+                f"at most {seg.MAX_SENTENCE_CHARS:,} and paragraph units of at most {seg.MAX_PARAGRAPH_CHARS:,} "
+                f"characters; for an ordinary article it is the text itself, so results on it do not change.\n")
     print()
     print(markdown)
     if args.write_results:
         write_results(markdown)
     if args.json:
-        report({"rows": rows}, args.json)
+        report({"rows": rows, "load_average": load}, args.json)
     return 0 if all("error" not in r and r["offsets_valid"] and r["seconds"] <= TARGET_S[r["mode"]]
                     and r["peak_rss_mb"] <= TARGET_MB for r in rows) else 1
 
