@@ -163,3 +163,13 @@ def test_the_python_api_refuses_wrong_types_and_never_reads_a_string_as_a_path_o
     assert narrascope.analyze("http://169.254.169.254/latest/meta-data/", pipeline=light).text.startswith("http://")
     with pytest.raises(narrascope.InputError, match="169.254.169.254"):
         narrascope.analyze_url("http://169.254.169.254/latest/meta-data/", allow_private=True, pipeline=light)
+
+
+def test_a_text_analysed_in_part_says_so(tmp_path: Path, capsys) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 80_000, encoding="utf-8")  # 400,000 characters, past the analysis bound
+    html = tmp_path / "r.html"
+    assert main(["analyze", str(big), "--html", str(html), *LIGHT]) == 0
+    err = capsys.readouterr().err
+    assert "only the first 300,000 characters were analysed" in err
+    assert "Analysed in part" in html.read_text(encoding="utf-8")

@@ -275,6 +275,9 @@ def analyze(
         for result in runner.imap(docs):
             if isinstance(result, Document):
                 analysed.append(result)
+                limits = result.metadata.get("analysis_limits")
+                if isinstance(limits, dict) and limits.get("reason"):
+                    _warn(f"{_document_name(result)}: {limits['reason']}")
             else:  # one document an analyzer failed on; the others are still reported and written
                 _error(f"{_document_name(result.document)}: analysis failed ({result})")
                 failures += 1

@@ -457,6 +457,8 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
         "url": _display(url, 500) if url else None,
         "date": _display(date, 100) if date else None,
         "meta": meta_rows,
+        # a text past the analysis bounds was analysed only in part: the report says so up front
+        "limits": _display(md["analysis_limits"].get("reason", ""), 400) if isinstance(md.get("analysis_limits"), dict) else None,
         "chars": n,
         "n_spans": len(spans),
         "n_groups": len(groups),

@@ -289,6 +289,9 @@ _SECTIONS: dict[str, Callable[[Document], object]] = {
 def render_terminal(doc: Document, console: Console | None = None) -> None:
     console = console or Console()
     console.print(_header(doc))
+    limits = doc.metadata.get("analysis_limits")
+    if isinstance(limits, dict) and limits.get("reason"):
+        console.print(SafeText(f"Analysed in part: {limits['reason']}.", style="bold yellow"))
     order = ["narratives", "roles", "techniques", "claims", "consistency", "provenance", "language", "mt_residue", "citations", "quotes", "entities"]
     order += [name for name in doc.layers if name not in order and name not in _HIDDEN]
     for name in order:
