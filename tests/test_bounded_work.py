@@ -72,7 +72,7 @@ def assert_offsets_valid(doc: Document) -> None:
 def test_ordinary_text_is_its_own_analysis_text():
     for path in [EXAMPLE, *SEED_FILES]:
         text = path.read_text(encoding="utf-8")
-        assert seg.analysis_text(text) is text
+        assert seg.analysis_text(text) == text  # equal (the cache may hand back an earlier equal string)
         assert seg.analysis_limits(text) is None
 
 

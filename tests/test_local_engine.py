@@ -25,13 +25,21 @@ class Fragile(Analyzer):
     def __call__(self, doc: Document) -> Document:
         if "explode" in doc.text:
             raise ValueError("this analyzer cannot read it")
-        if "segfault" in doc.text and os.getpid() != PARENT:
+        if "segfault" in doc.text and str(os.getpid()) != os.environ[PARENT]:
             os._exit(1)
         doc.metadata["fragile_ok"] = True
         return doc
 
 
-PARENT = os.getpid()
+class Travelling(Fragile):
+    """The same, not registered by name: it travels to the workers as it is (pickled by reference to this
+    module), so the pool works whether its workers fork or spawn."""
+
+    name = "test_fragile_travelling"
+
+
+PARENT = "NARRASCOPE_TEST_PARENT_PID"  # the environment reaches spawned workers, which import this module anew
+os.environ.setdefault(PARENT, str(os.getpid()))
 
 
 def _docs() -> list[Document]:
@@ -46,7 +54,7 @@ def test_failures_stand_in_place_and_the_rest_is_analysed(n_process: int) -> Non
     docs = _docs()
     if n_process == 1:
         docs[6] = Document("Note 6 stays here.")  # killing this process would end the test run
-    with LocalEngine(Pipeline(["test_fragile"]), n_process=n_process) as engine:
+    with LocalEngine(Pipeline([Travelling()]), n_process=n_process) as engine:
         results = engine.map_documents(docs)
     kinds = ["F" if isinstance(r, AnalysisFailure) else "D" for r in results]
     expected = ["D"] * 9
