@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from narrascope.cli import main
-from narrascope.engines import AnalysisEngine, AnalysisFailure, DaskEngine, EngineError, PipelineSpec
+from narrascope.engines import AnalysisEngine, AnalysisFailure, DaskEngine, EngineError
 from narrascope.ingest import ingest
 from narrascope.model import Document
+from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 
 TOPICS = ["harbour", "ferry", "council", "school", "bridge", "market", "railway", "library"]
@@ -156,13 +157,13 @@ def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
                                                "(no answer within 1 s)"]
     assert time.monotonic() - started < 30 and not (tmp_path / "c.db").exists()
     with pytest.raises(EngineError, match="cannot reach the Dask scheduler at nonsense"):
-        DaskEngine("nonsense", PipelineSpec.light(), timeout=1)
+        DaskEngine("nonsense", Pipeline.preset("light"), timeout=1)
 
 
 def test_failing_analyzer_on_a_worker_is_one_logged_error(tmp_path: Path, scheduler: str) -> None:
     folder = write_corpus(tmp_path)
-    spec = PipelineSpec(PipelineSpec.light().components + (("fragile", "{}"),))
-    with DaskEngine(scheduler, spec) as engine, open_store(tmp_path / "c.db") as store:
+    config = {"components": Pipeline.preset("light").config["components"] + [{"name": "fragile", "options": {}}]}
+    with DaskEngine(scheduler, config) as engine, open_store(tmp_path / "c.db") as store:
         report = ingest([str(folder)], store, engine=engine, batch_size=5)
         assert (report.added, report.skipped, report.failed) == (20, 1, 2)
         messages = {(Path(e.source).name, e.item): e.message for e in store.errors()}
@@ -259,7 +260,7 @@ def test_a_document_that_kills_workers_is_the_only_one_lost() -> None:
             client.register_plugin(plugin)
         docs = [Document(f"Note {i}: the ferry left on time.") for i in range(8)]
         docs[5] = Document("This note will segfault the worker.")
-        with DaskEngine(cluster.scheduler_address, PipelineSpec((("killer", "{}"),)), chunk_size=8) as engine:
+        with DaskEngine(cluster.scheduler_address, {"components": [{"name": "killer", "options": {}}]}, chunk_size=8) as engine:
             results = engine.map_documents(docs)
     kinds = [type(r).__name__ for r in results]
     assert kinds == ["Document"] * 5 + ["AnalysisFailure"] + ["Document"] * 2

@@ -1,8 +1,10 @@
+import json
+
 import pytest
 
 from narrascope import Document, Pipeline
 from narrascope.analyzers.base import Analyzer
-from narrascope.pipeline import DEFAULT_COMPONENTS, available_analyzers
+from narrascope.pipeline import DEFAULT_COMPONENTS, HEAVY_ANALYZERS, available_analyzers, model_options
 
 
 class Shout(Analyzer):
@@ -61,4 +63,50 @@ def test_pipe_in_two_processes_matches_serial():
     docs = [Document(f"Title {i}\n\nThe the body {i} is here. See https://example.org/{i}.") for i in range(6)]
     serial = [p(Document(d.text)) for d in docs]
     parallel = list(p.pipe([Document(d.text) for d in docs], n_process=2, chunksize=2))
+    assert [d.to_dict() for d in parallel] == [d.to_dict() for d in serial]
+
+
+def test_config_describes_the_enabled_components_and_builds_them_again():
+    p = Pipeline.preset("default", mode="fast", exclude=("entities",))
+    assert "roles" not in p.names  # it frames entities: dropped with them
+    p.disable("consistency")
+    config = p.config
+    assert json.loads(json.dumps(config)) == config
+    assert [c["name"] for c in config["components"]] == p.enabled
+    assert {c["name"]: c["options"] for c in config["components"]}["narratives"] == {"model": "fast"}
+    again = Pipeline.from_config(config)
+    assert again.names == p.enabled and again.config == config
+    assert again.get("narratives").model_name == "fast"
+
+
+def test_presets_and_model_modes():
+    light = Pipeline.preset("light")
+    assert light.names == [n for n in DEFAULT_COMPONENTS if n not in HEAVY_ANALYZERS]
+    assert all(c["options"] == {} for c in light.config["components"])
+    assert model_options("fast")["claims"] == {"model": "fast"}
+    backend = object()
+    assert model_options(backend=backend)["roles"] == {"model": "default", "backend": backend}
+    assert "backend" not in model_options(backend=backend)["claims"]
+    with pytest.raises(ValueError, match="unknown model mode"):
+        Pipeline.preset("default", mode="slow")
+    with pytest.raises(ValueError, match="unknown pipeline preset"):
+        Pipeline.preset("heavy")
+
+
+def test_config_refuses_what_cannot_be_built_by_name():
+    with pytest.raises(ValueError, match="'shout' is not a registered analyzer"):
+        Pipeline(["structure", Shout()]).config
+    with pytest.raises(ValueError, match="options that cannot be sent to workers \\(backend\\)"):
+        Pipeline.preset("default", backend=object()).config
+    with pytest.raises(ValueError, match="options go with a component given by name"):
+        Pipeline().add(Shout(), options={"x": 1})
+    with pytest.raises(ValueError, match="a pipeline config is"):
+        Pipeline.from_config({"components": ["structure"]})
+
+
+def test_pipe_in_two_processes_with_a_component_that_travels_as_it_is():
+    p = Pipeline(["structure", Shout()])  # Shout is not registered: it goes to the workers pickled
+    docs = [Document(f"LOUD LINE {i}\n\nquiet line {i} here.") for i in range(4)]
+    serial = [p(Document(d.text)) for d in docs]
+    parallel = list(p.pipe([Document(d.text) for d in docs], n_process=2, chunksize=1))
     assert [d.to_dict() for d in parallel] == [d.to_dict() for d in serial]

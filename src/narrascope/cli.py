@@ -183,6 +183,11 @@ def _summary_table(docs: list[Document]) -> Table:
     return table
 
 
+def model_mode(fast: bool) -> str:
+    """The model mode --fast picks (see ``narrascope.pipeline.MODEL_MODES``)."""
+    return "fast" if fast else "default"
+
+
 def _check_engine(engine: str, scheduler: Optional[str]) -> None:
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown --engine {engine!r}: use local or dask")
@@ -194,17 +199,17 @@ def _check_engine(engine: str, scheduler: Optional[str]) -> None:
 
 def _dask_engine(pipeline, scheduler: str, timeout: float):
     """Connect to the cluster (EngineError, exit 1, when it cannot be reached)."""
-    from .engines import DaskEngine, PipelineSpec
+    from .engines import DaskEngine
 
     if not _debug:  # distributed logs lost connections with tracebacks; what matters comes as one line
         import logging
 
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
-        spec = PipelineSpec.from_pipeline(pipeline)
+        config = pipeline.config  # what the workers build; a component they cannot build is a usage error
     except ValueError as exc:
         raise UsageError(f"--engine dask: {exc}") from None
-    return DaskEngine(scheduler, spec, timeout=timeout)
+    return DaskEngine(scheduler, config, timeout=timeout)
 
 
 @app.command()
@@ -249,11 +254,8 @@ def analyze(
         from .backends.llm import LLMBackend
 
         backend = LLMBackend(llm_url, llm_model, api_key_env=llm_key_env, cache_dir=llm_cache)
-    model = "fast" if fast else "default"
-    component_options = {"narratives": {"model": model, "backend": backend}, "roles": {"model": model, "backend": backend},
-                         "techniques": {"model": model, "backend": backend}, "claims": {"model": model}}
     try:
-        pipeline = Pipeline.default(options=component_options)
+        pipeline = Pipeline.preset("default", mode=model_mode(fast), backend=backend)
         turned_off = pipeline.disable(*disable, cascade=True)
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from None
@@ -368,7 +370,7 @@ def predict_narratives(
     """SemEval-2025 Task 10 subtask 2: narratives and subnarratives per document."""
     from .workflows.semeval2025 import predict_narratives as run
 
-    n = run(docs, out, str(model) if model else ("fast" if fast else "default"))
+    n = run(docs, out, str(model) if model else model_mode(fast))
     err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
 
 
@@ -383,7 +385,7 @@ def predict_roles(
     """SemEval-2025 Task 10 subtask 1: the role of every given entity mention."""
     from .workflows.semeval2025 import predict_roles as run
 
-    n = run(docs, mentions, out, str(model) if model else ("fast" if fast else "default"))
+    n = run(docs, mentions, out, str(model) if model else model_mode(fast))
     err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
 
 
@@ -399,7 +401,7 @@ def predict_techniques(
     from .models.registry import load_model
     from .workflows.semeval2023 import predict_semeval2023
 
-    n = predict_semeval2023(articles, template, out, load_model("techniques", str(model) if model else ("fast" if fast else "default")))
+    n = predict_semeval2023(articles, template, out, load_model("techniques", str(model) if model else model_mode(fast)))
     err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
 
 
@@ -414,7 +416,7 @@ def predict_checkthat(
     """CheckThat! 2024 Task 1: is each sentence worth fact-checking?"""
     from .workflows.checkthat2024 import predict_checkthat2024
 
-    n = predict_checkthat2024(input_tsv, out, str(model) if model else ("fast" if fast else "default"), header=header)
+    n = predict_checkthat2024(input_tsv, out, str(model) if model else model_mode(fast), header=header)
     err.print(Text(f"wrote {n} predictions to {out}", style="dim"))
 
 
@@ -444,11 +446,11 @@ def eval_semeval2025(
     bad = [x for x in wanted if x not in wf.LANGS]
     if bad:
         raise UsageError(f"unknown language {', '.join(bad)}: use {', '.join(wf.LANGS)}")
-    result = wf.evaluate_cv(task, data, wf.LANGS, cv, seed, "fast" if fast else "default",
+    result = wf.evaluate_cv(task, data, wf.LANGS, cv, seed, model_mode(fast),
                             str(embedding_cache) if embedding_cache else None)
     metric = ("F1-samples; (Other): predicting Other everywhere" if task == "narratives" else
               "EMR: exact match of the fine-role set; main acc: main-role accuracy; fine µF1: fine-role micro-F1")
-    table = Table(title=f"SemEval-2025 {task}, {cv}-fold CV on train ({'fast' if fast else 'default'} mode)",
+    table = Table(title=f"SemEval-2025 {task}, {cv}-fold CV on train ({model_mode(fast)} mode)",
                   caption=f"mean ± std over folds. {metric}", header_style="bold")
     table.add_column("language")
     if task == "narratives":
@@ -486,7 +488,7 @@ def eval_techniques(
 
     if cv < 2:
         raise UsageError("--cv needs at least 2 folds")
-    mode = "fast" if fast else "default"
+    mode = model_mode(fast)
     say = lambda msg: err.print(Text(msg, style="dim"))  # noqa: E731
     result = evaluate_cv(data, cv, mode, seed, progress=say)
     table = Table(title=f"Persuasion techniques, {cv}-fold CV on train ({mode} mode)", header_style="bold",
@@ -514,8 +516,8 @@ def eval_checkthat(
 
     if cv < 2:
         raise UsageError("--cv needs at least 2 folds")
-    result = evaluate_cv(data, cv, "fast" if fast else "default", seed)
-    table = Table(title=f"Check-worthiness, CheckThat! 2024 English ({'fast' if fast else 'default'} mode)", header_style="bold")
+    result = evaluate_cv(data, cv, model_mode(fast), seed)
+    table = Table(title=f"Check-worthiness, CheckThat! 2024 English ({model_mode(fast)} mode)", header_style="bold")
     for head in ("split", "F1 (Yes)", "precision", "recall", "accuracy"):
         table.add_column(head, justify="left" if head == "split" else "right")
     rows = [(f"{cv}-fold CV on train", result["cv"])] + [(k, v) for k, v in (result.get("heldout") or {}).items() if isinstance(v, dict)]
@@ -541,8 +543,8 @@ def match_cmd(
     docs, failures = _read_sources(sources, {})
     if not docs:
         raise InputError("nothing to compare" if failures else "no documents in the input")
-    mode = "fast" if fast else "default"
-    pipeline = Pipeline.default(exclude=("narratives", "roles", "techniques", "consistency"), options={"claims": {"model": mode}})
+    mode = model_mode(fast)
+    pipeline = Pipeline.preset("default", mode=mode, exclude=("narratives", "roles", "techniques", "consistency"))
     analysed = [pipeline(d) for d in docs]
     pairs = match_documents(analysed, mode=mode) if len(analysed) > 1 else []
     checked = match_references(analysed, refs, mode=mode) if refs else []
@@ -599,13 +601,11 @@ def ingest(
     reader_options = _reader_options(fmt, text_field, title_field, id_field, max_bytes)
     if jobs < 1 or batch_size < 1:
         raise UsageError("--jobs and --batch-size must be at least 1")
-    pipeline = False if raw else (Pipeline.default(exclude=disable) if analyze else None)
+    pipeline = False if raw else (Pipeline.preset("default", exclude=disable) if analyze else None)
     _check_engine(engine, scheduler)
     chosen = "local"
     if engine == "dask" and not raw:
-        from .ingest import light_pipeline
-
-        chosen, pipeline = _dask_engine(pipeline or light_pipeline(), scheduler, scheduler_timeout), None
+        chosen, pipeline = _dask_engine(pipeline or Pipeline.preset("light"), scheduler, scheduler_timeout), None
     with (contextlib.nullcontext() if chosen == "local" else chosen), open_store(db) as store, Progress(
         TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),

@@ -8,15 +8,16 @@ content hash and the error log do not depend on the engine.
 - :class:`LocalEngine`: this process, or ``n_process`` worker processes (``Pipeline.pipe``). The default.
 - :class:`DaskEngine`: the workers of an existing Dask distributed cluster.
 
-    from narrascope.engines import DaskEngine, PipelineSpec
-    with DaskEngine("tcp://10.0.0.5:8786", PipelineSpec.light()) as engine:
+    from narrascope.engines import DaskEngine
+    from narrascope.pipeline import Pipeline
+    with DaskEngine("tcp://10.0.0.5:8786", Pipeline.preset("light")) as engine:
         for result in engine.imap(documents):   # analysed Documents (or AnalysisFailure), in order
             ...
 
 The Dask workers must run the same environment as the client: narrascope (same version) and its
 models installed, ``pip install 'narrascope[dask]'``. Documents travel as JSON in chunks; a worker
-builds the pipeline once (from a :class:`PipelineSpec`: component names and their options, never a
-pickled pipeline) and keeps it for every later chunk; a bounded number of chunks is in flight at a
+builds the pipeline once (from its ``Pipeline.config``: component names and their options as JSON,
+never a pickled pipeline) and keeps it for every later chunk; a bounded number of chunks is in flight at a
 time, so memory stays flat however big the corpus. One thread per worker suits the analyzers
 (``dask worker ADDRESS --nthreads 1 --nworkers N``): they hold the GIL, and a worker with more
 threads runs its chunks one at a time anyway. A worker process raises glibc's mmap and trim
@@ -40,6 +41,7 @@ from typing import Any, Iterable, Iterator, Sequence, Sized
 
 from .errors import NarrascopeError
 from .model import Document
+from .pipeline import Pipeline, analyse_in_worker
 
 __all__ = [
     "AnalysisEngine",
@@ -47,7 +49,6 @@ __all__ = [
     "DaskEngine",
     "EngineError",
     "LocalEngine",
-    "PipelineSpec",
 ]
 
 DEFAULT_DASK_CHUNK = 8
@@ -74,96 +75,6 @@ class AnalysisFailure:
     @classmethod
     def of(cls, document: Document, exc: BaseException) -> "AnalysisFailure":
         return cls(document, type(exc).__name__, str(exc))
-
-
-# -- what the workers build ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PipelineSpec:
-    """A pipeline as data: the enabled components in order, each with the options its factory was
-    called with (JSON). Workers rebuild the pipeline from it by name, so it must only name analyzers
-    that are registered on the workers too (built-ins, or plug-ins installed there)."""
-
-    components: tuple[tuple[str, str], ...]  # (name, options as canonical JSON)
-
-    @classmethod
-    def of(cls, components: Iterable[str | tuple[str, dict[str, Any]]]) -> "PipelineSpec":
-        items = []
-        for item in components:
-            name, options = (item, {}) if isinstance(item, str) else item
-            items.append((name, _options_json(name, options)))
-        return cls(tuple(items))
-
-    @classmethod
-    def from_pipeline(cls, pipeline: Any) -> "PipelineSpec":
-        """The spec of a Pipeline's enabled components. ValueError for a component that cannot be
-        rebuilt by name elsewhere: not a registered analyzer, or built with options that are not JSON
-        (such as an LLM backend object)."""
-        from .pipeline import Pipeline, _FACTORIES, _load_factories
-
-        if not isinstance(pipeline, Pipeline):
-            raise ValueError(f"a {type(pipeline).__name__} cannot be sent to workers: give a Pipeline or a PipelineSpec")
-        items = []
-        for name in pipeline.enabled:
-            component = pipeline.get(name)
-            _load_factories(name)
-            factory = _FACTORIES.get(name)
-            if factory is None:
-                _load_factories()
-                factory = _FACTORIES.get(name)
-            if factory is None or (isinstance(factory, type) and type(component) is not factory):
-                raise ValueError(f"component {name!r} is not a registered analyzer, so workers cannot build it "
-                                 "(register it with @register_analyzer or the narrascope.analyzers entry point)")
-            items.append((name, getattr(component, "created_with", None) or {}))
-        return cls.of(items)
-
-    @classmethod
-    def light(cls) -> "PipelineSpec":
-        """What ingest runs by default: the default pipeline without the model-based analyzers."""
-        from .ingest import light_pipeline
-
-        return cls.from_pipeline(light_pipeline())
-
-    @classmethod
-    def default(cls, exclude: Iterable[str] = (), options: dict[str, dict] | None = None) -> "PipelineSpec":
-        from .pipeline import Pipeline
-
-        return cls.from_pipeline(Pipeline.default(exclude=exclude, options=options))
-
-    @property
-    def names(self) -> list[str]:
-        return [name for name, _ in self.components]
-
-    def key(self) -> str:
-        """A canonical string: equal specs have equal keys (the worker cache is keyed by it)."""
-        return json.dumps([[name, json.loads(options)] for name, options in self.components], sort_keys=True,
-                          separators=(",", ":"))
-
-    @classmethod
-    def from_key(cls, key: str) -> "PipelineSpec":
-        return cls.of((name, options) for name, options in json.loads(key))
-
-    def build(self) -> Any:  # -> Pipeline
-        from .pipeline import Pipeline, create_analyzer
-
-        return Pipeline(create_analyzer(name, **json.loads(options)) for name, options in self.components)
-
-
-def _options_json(name: str, options: dict[str, Any]) -> str:
-    try:
-        return json.dumps(options, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
-        odd = ", ".join(k for k, v in options.items() if not _is_json(v)) or "its options"
-        raise ValueError(f"component {name!r} was built with options that cannot be sent to workers ({odd})") from None
-
-
-def _is_json(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-        return True
-    except (TypeError, ValueError):
-        return False
 
 
 # -- the interface ---------------------------------------------------------------------------------
@@ -301,8 +212,6 @@ class LocalEngine(AnalysisEngine):
     def _submit(self, docs: list[Document]) -> Any:
         if self.n_process <= 1:
             return [self._here(doc) for doc in docs]
-        from .pipeline import analyse_in_worker
-
         pool = self._get_pool()
         try:
             return [pool.submit(analyse_in_worker, doc) for doc in docs]
@@ -334,8 +243,6 @@ class LocalEngine(AnalysisEngine):
 
     def _alone(self, doc: Document) -> Document | AnalysisFailure:
         """``doc`` by itself in the pool; a failure if it kills the worker again."""
-        from .pipeline import analyse_in_worker
-
         try:
             return self._result(self._get_pool().submit(analyse_in_worker, doc).result(), doc)
         except cf.BrokenExecutor:
@@ -362,7 +269,7 @@ class LocalEngine(AnalysisEngine):
 
 # -- Dask ------------------------------------------------------------------------------------------
 
-# On a worker: the pipelines built so far, by PipelineSpec key, each with a lock (a worker with
+# On a worker: the pipelines built so far, by their config's JSON, each with a lock (a worker with
 # several threads runs one chunk at a time through a pipeline, since analyzers keep state).
 _WORKER_PIPELINES: dict[str, tuple[Any, threading.Lock]] = {}
 _WORKER_BUILD_LOCK = threading.Lock()
@@ -395,12 +302,26 @@ def _tune_worker_malloc() -> None:
         pass
 
 
+def _config_of(pipeline: Pipeline | dict[str, Any]) -> dict[str, Any]:
+    """What the workers build: a Pipeline's config (ValueError for a component they cannot build), or a
+    config given as such (checked on the workers, where its analyzers must be registered)."""
+    if isinstance(pipeline, Pipeline):
+        return pipeline.config
+    if isinstance(pipeline, dict):
+        try:
+            json.dumps(pipeline, allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValueError("a pipeline config sent to workers must be JSON") from None
+        return pipeline
+    raise ValueError(f"a {type(pipeline).__name__} cannot be sent to workers: give a Pipeline or its config")
+
+
 def _worker_pipeline(key: str) -> tuple[Any, threading.Lock]:
     with _WORKER_BUILD_LOCK:
         entry = _WORKER_PIPELINES.get(key)
         if entry is None:
             _tune_worker_malloc()
-            pipeline = PipelineSpec.from_key(key).build()
+            pipeline = Pipeline.from_config(json.loads(key))
             pipeline.check()
             for name in pipeline.enabled:  # load the models now: a missing one fails the run, not each document
                 pipeline.get(name).ensure_ready()
@@ -442,21 +363,21 @@ class DaskEngine(AnalysisEngine):
     """The workers of an existing Dask distributed cluster, reached through its scheduler.
 
     Workers need narrascope installed (the same version as here) with its models. Documents go to
-    them as JSON in chunks of ``chunk_size``; each worker builds the pipeline described by
-    ``pipeline_spec`` once and caches it; at most ``max_in_flight`` chunks (default: two per worker
+    them as JSON in chunks of ``chunk_size``; each worker builds ``pipeline`` (a Pipeline, or a
+    ``Pipeline.config``, which may name analyzers registered only on the workers) from its config once
+    and caches it; at most ``max_in_flight`` chunks (default: two per worker
     thread) are under way. Raises EngineError when the scheduler cannot be reached within ``timeout``
     seconds, has no workers, or the workers lack narrascope."""
 
-    def __init__(self, scheduler_address: str, pipeline_spec: PipelineSpec | Any, *, chunk_size: int = DEFAULT_DASK_CHUNK,
+    def __init__(self, scheduler_address: str, pipeline: Pipeline | dict[str, Any], *, chunk_size: int = DEFAULT_DASK_CHUNK,
                  max_in_flight: int | None = None, timeout: float = DEFAULT_DASK_TIMEOUT) -> None:
         try:
             import distributed
         except ImportError:
             raise EngineError("--engine dask needs dask's distributed package: pip install 'narrascope[dask]'") from None
         self._distributed = distributed
-        spec = pipeline_spec if isinstance(pipeline_spec, PipelineSpec) else PipelineSpec.from_pipeline(pipeline_spec)
-        self.spec = spec
-        self._key = spec.key()
+        self.config = _config_of(pipeline)
+        self._key = json.dumps(self.config, sort_keys=True, separators=(",", ":"), allow_nan=False)
         self.address = scheduler_address
         self.chunk_size = max(1, int(chunk_size))
         self.timeout = timeout

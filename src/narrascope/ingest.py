@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import readers
+from .engines import AnalysisEngine, AnalysisFailure, DaskEngine, EngineError, LocalEngine
 from .errors import DiskFullError, InputError
 from .model import Document
+from .pipeline import Pipeline
 from .readers.base import format_for_name
 from .readers.fetch import (  # noqa: F401 - check_url, is_public_address, PrivateAddressError: re-exported
     DEFAULT_DEADLINE,
@@ -47,8 +49,6 @@ from .readers.fetch import (  # noqa: F401 - check_url, is_public_address, Priva
 )
 from .store.base import Store
 
-# What ingest analyses by default: the fast analyzers only; the model-based ones run later or on demand.
-HEAVY_ANALYZERS = ("entities", "narratives", "roles", "techniques", "claims", "consistency")
 DEFAULT_URL_TIMEOUT = DEFAULT_TIMEOUT
 DEFAULT_URL_DEADLINE = DEFAULT_DEADLINE
 DEFAULT_URL_MAX_BYTES = DEFAULT_MAX_DOWNLOAD_BYTES
@@ -159,12 +159,6 @@ def source_key(source: str) -> str | None:
 # -- ingest ----------------------------------------------------------------------------------------
 
 
-def light_pipeline():  # -> Pipeline
-    from .pipeline import Pipeline
-
-    return Pipeline.default(exclude=HEAVY_ANALYZERS)
-
-
 def _item_name(doc: Document) -> str:
     meta = doc.metadata
     if meta.get("line") is not None:
@@ -227,7 +221,8 @@ def ingest(
     """Read, analyse and store ``sources``; never raises for bad input (see the report and
     ``store.errors()``).
 
-    ``pipeline``: None runs the light default (without HEAVY_ANALYZERS), False stores documents as
+    ``pipeline``: None runs the light preset (``Pipeline.preset("light")``: without the model-based
+    analyzers), False stores documents as
     read, a Pipeline runs that. ``resume=False`` re-reads sources an earlier run finished (their
     documents are still not stored twice). ``source`` overrides the outlet name of every document.
     ``n_process`` > 1 analyses each batch in that many processes. ``throttle``: seconds to wait
@@ -242,8 +237,6 @@ def ingest(
     error log work the same with every engine. Raises ``EngineError`` (exit code 1) when a Dask
     cluster cannot be reached or is lost; what was analysed by then is stored.
     """
-    from .engines import AnalysisEngine, AnalysisFailure, DaskEngine, EngineError, LocalEngine
-
     started = time.monotonic()
     options = dict(reader_options or {})
     batch_size = max(1, int(batch_size))
@@ -254,12 +247,12 @@ def ingest(
             raise ValueError("give the pipeline to the engine, not to ingest, when passing an engine")
         runner: AnalysisEngine | None = engine if analysing else None
     elif engine in (None, "local"):
-        runner = owned = LocalEngine(light_pipeline() if pipeline is None else pipeline, n_process=n_process,
+        runner = owned = LocalEngine(Pipeline.preset("light") if pipeline is None else pipeline, n_process=n_process,
                                      chunk_size=batch_size) if analysing else None
     elif engine == "dask":
         if not scheduler:
             raise ValueError('engine="dask" needs scheduler="tcp://HOST:PORT"')
-        runner = owned = DaskEngine(scheduler, light_pipeline() if pipeline is None else pipeline) if analysing else None
+        runner = owned = DaskEngine(scheduler, Pipeline.preset("light") if pipeline is None else pipeline) if analysing else None
     else:
         raise ValueError(f"unknown engine {engine!r}: use 'local', 'dask' or an AnalysisEngine")
 
