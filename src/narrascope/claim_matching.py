@@ -300,7 +300,7 @@ def document_claims(doc, all_sentences: bool = False) -> list[ClaimItem]:
     if spans:
         return [ClaimItem(doc.id, s.start, s.end, doc.text[s.start:s.end], s.score,
                           claim_anchors(doc, s.start, s.end)) for s in spans]
-    from .analyzers.narratives import prose, prose_sentences
+    from .analyzers.prose import prose, prose_sentences
 
     _, ranges = prose(doc)
     return [ClaimItem(doc.id, a, b, doc.text[a:b], anchors=claim_anchors(doc, a, b))

@@ -30,7 +30,7 @@ from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
 from ..text import MAX_WORD_CHARS, analysis_text, word_key
 from .base import Analyzer
-from .structure import body_ranges
+from .prose import body_ranges
 
 _QUOTED = r"""(?:"[^"\n]{1,80}"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|„[^“”\n]{1,80}[“”]|'[^'\n]{1,60}')"""
 # A word is at most MAX_WORD_CHARS long: unbounded, every capital of "A.A.A.…" started a match that ran to the

@@ -178,7 +178,7 @@ class ClaimsAnalyzer(Analyzer):
             self._model = self.model_name
 
     def __call__(self, doc: Document) -> Document:
-        from .narratives import prose, prose_sentences
+        from .prose import prose, prose_sentences
 
         self.ensure_ready()
         doc.layers[LAYER] = []

@@ -405,7 +405,7 @@ class ConsistencyAnalyzer(Analyzer):
         self.options = {"rules": list(rules), "keep_consistent": keep_consistent}
 
     def __call__(self, doc: Document) -> Document:
-        from .narratives import prose, prose_sentences
+        from .prose import prose, prose_sentences
 
         doc.layers[LAYER] = []
         doc.groups[LAYER] = []

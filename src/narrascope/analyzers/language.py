@@ -20,7 +20,7 @@ from ..model import Document
 from ..pipeline import register_analyzer
 from ..text import analysis_text
 from .base import Analyzer
-from .structure import body_ranges
+from .prose import body_ranges
 
 # Languages a disinformation desk meets most; lingua only tells apart the ones it is given,
 # and a smaller set is faster and less error-prone than all 75.

@@ -25,7 +25,7 @@ from ..model import Document
 from ..pipeline import register_analyzer
 from ..text import MAX_WORD_CHARS, Intervals, analysis_text, word_key
 from .base import Analyzer
-from .structure import URL_RE, body_ranges
+from .prose import URL_RE, body_ranges
 
 # Scripts we tell apart. Han/Kana/Hangul are grouped as CJK when judging the dominant script.
 _SCRIPTS = ("Latin", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Arabic", "Greek",

@@ -28,35 +28,13 @@ import numpy as np
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
-from ..text import Intervals, analysis_text
-from ..text import sentences as split_sentences
+from ..text import analysis_text
 from .base import Analyzer
-from .structure import body_ranges
+from .prose import prose, prose_sentences
 
 LAYER = "narratives"
 OTHER = "Other"
 MAX_EXPLANATION_WORDS = 80
-
-
-def prose(doc: Document) -> tuple[str, list[tuple[int, int]]]:
-    """The article's own prose (title, headings, paragraphs) joined by blank lines, and its ranges (read from
-    :func:`~narrascope.text.analysis_text`, so at most its bounded prefix)."""
-    text = analysis_text(doc.text)
-    ranges = body_ranges(doc) or [(0, len(text))]
-    return "\n\n".join(text[s:e] for s, e in ranges), ranges
-
-
-def prose_sentences(doc: Document, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentence offsets inside the prose ranges (the structure layer's, else split here)."""
-    within = Intervals(ranges)  # by bisection: documents can have 20,000 ranges and as many sentences
-    inside = [(s.start, s.end) for s in doc.spans("sentences") if within.covers(s.start, s.end)]
-    if inside:
-        return inside
-    out: list[tuple[int, int]] = []
-    text = analysis_text(doc.text)
-    for a, b in ranges:
-        out.extend(split_sentences(text, a, b))
-    return out
 
 
 def clip_words(text: str, limit: int) -> str:

@@ -21,7 +21,7 @@ from ..pipeline import register_analyzer
 from ..resources import load_json
 from ..text import analysis_text
 from .base import Analyzer
-from .structure import URL_RE, clean_url_end
+from .prose import URL_RE, clean_url_end
 
 
 @functools.cache

@@ -32,7 +32,7 @@ from ..pipeline import register_analyzer
 from ..resources import load_json
 from ..text import MAX_WORD_CHARS, Intervals, SpanIndex, analysis_text, word_key
 from .base import Analyzer
-from .structure import body_ranges
+from .prose import body_ranges
 
 _PAIRS = {"“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‹": "›"}
 _SPEECH_VERBS = (

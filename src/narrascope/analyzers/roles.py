@@ -33,8 +33,7 @@ from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..text import Intervals, analysis_text
 from .base import Analyzer
-from .narratives import prose_sentences
-from .structure import body_ranges
+from .prose import body_ranges, prose_sentences
 
 LAYER = "roles"
 ENTITY_KINDS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC")

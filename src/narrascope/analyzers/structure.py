@@ -26,24 +26,12 @@ from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
 from ..text import analysis_limits, analysis_text
 from .base import Analyzer
-
-URL_RE = regex.compile(
-    r"""(?:https?://|www\.)[^\s<>"'«»“”()\[\]{}]+(?:\([^\s()]*\)[^\s<>"'«»“”()\[\]{}]*)*""",
-    regex.IGNORECASE,
-)
-_TRAILING_URL_PUNCT = ".,;:!?…'\"»”’)"
+from .prose import URL_RE, clean_url_end
 
 # Title heuristics: a headline is short and does not end like a body sentence.
 _MAX_TITLE_CHARS = 300
 _MAX_TITLE_WORDS = 40
 _MAX_HEADING_WORDS = 12
-
-
-def clean_url_end(text: str, start: int, end: int) -> int:
-    """Drop sentence punctuation glued to the end of a URL."""
-    while end > start and text[end - 1] in _TRAILING_URL_PUNCT:
-        end -= 1
-    return end
 
 
 @functools.cache
@@ -218,16 +206,3 @@ class StructureAnalyzer(Analyzer):
                 for ss, se in seg.sentences(text, s, e):
                     doc.add_span("sentences", ss, se, "sentence", source=self.name, attrs={"paragraph": i})
         return doc
-
-
-def body_ranges(doc: Document, labels: tuple[str, ...] = ("title", "heading", "paragraph")) -> list[tuple[int, int]]:
-    """(start, end) of the prose paragraphs; the whole analysed text when there is no structure layer."""
-    spans = doc.spans("structure")
-    if not spans:
-        return [(0, len(analysis_text(doc.text)))]
-    return [(s.start, s.end) for s in spans if s.label in labels]
-
-
-def excluded_ranges(doc: Document) -> list[tuple[int, int]]:
-    """Regions that are not the article's own prose: disclaimers, source links, boilerplate."""
-    return [(s.start, s.end) for s in doc.spans("structure") if s.label in ("disclaimer", "source_link", "boilerplate")]

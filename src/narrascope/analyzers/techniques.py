@@ -32,7 +32,7 @@ from ..pipeline import register_analyzer
 from ..text import Intervals, SpanIndex, analysis_text
 from ..text import sentences as split_sentences
 from .base import Analyzer
-from .structure import body_ranges
+from .prose import body_ranges
 
 LAYER = "techniques"
 TAXONOMY = "semeval2023_techniques"
