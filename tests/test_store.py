@@ -12,7 +12,8 @@ import pytest
 from narrascope.errors import NarrascopeError
 from narrascope.model import Document, Group
 from narrascope.store import StoreError, StoreNotBuiltError, StoreVersionError, open_store
-from narrascope.store.base import make_snippet, normalize_date, parse_query
+from narrascope.store.query import make_snippet, parse_query
+from narrascope.store.rows import normalize_date
 from narrascope.store.sqlite import SCHEMA_VERSION, SQLiteStore, fts5_available
 
 BACKENDS = ["sqlite", "sqlite-plain", "postgresql"]
@@ -464,19 +465,19 @@ def test_lone_surrogates_and_cjk_next_to_latin(store) -> None:
 
 
 def test_snippet_scan_in_chunks_finds_the_same(monkeypatch) -> None:
-    from narrascope.store import base
+    from narrascope.store import query
 
     text = " ".join(["ab", "xab", "Ábc", "ab-cd", "北Ab", "straße", "ﬁab", "ab,"] * 30)
     queries = ["ab", "ab*", '"ab cd"', "北", "strasse", "abc"]
-    whole = {q: base.find_matches(text, parse_query(q), limit=10_000) for q in queries}
-    monkeypatch.setattr(base, "SCAN_CHUNK", 7)
-    monkeypatch.setattr(base, "SCAN_OVERLAP", 50)
+    whole = {q: query.find_matches(text, parse_query(q), limit=10_000) for q in queries}
+    monkeypatch.setattr(query, "SCAN_CHUNK", 7)
+    monkeypatch.setattr(query, "SCAN_OVERLAP", 50)
     for q in queries:
-        assert base.find_matches(text, parse_query(q), limit=10_000) == whole[q], q
+        assert query.find_matches(text, parse_query(q), limit=10_000) == whole[q], q
         assert whole[q] and all(text[a:b] for a, b in whole[q])
 
 
-# -- corpus analytics (written once in base.py, run by every backend) ------------------------------
+# -- corpus analytics (written once in analytics.py, run by every backend) -------------------------
 
 
 def test_clusters_are_stored_replaced_and_found(store, corpus) -> None:
@@ -687,7 +688,7 @@ def test_postgres_two_connections_share_the_store(pg_url: str) -> None:
 
 
 def test_postgres_long_text_index_falls_back_to_tokens(pg_url: str) -> None:
-    from narrascope.store.postgres import MAX_POSITION, build_index, tokens
+    from narrascope.store.postgres_text import MAX_POSITION, build_index, tokens
 
     assert tokens("Ça COÛTE 北京Beijing ﬁne_tuned l'été") == ["ca", "coute", "北", "京", "beijing", "fine", "tuned", "l", "ete"]
     vector, fts_text, partial = build_index("Title", "a b a")
@@ -790,7 +791,7 @@ def test_postgres_read_only_user(pg_url: str) -> None:
 
 
 def test_outlet_of_a_plain_text_repost_comes_from_its_provenance() -> None:
-    from narrascope.store.base import default_source
+    from narrascope.store.rows import default_source
 
     doc = Document("Body.", metadata={"provenance": {"aggregator": "Example Aggregator", "original_source_domain": "example.org"}})
     assert default_source(doc) == "Example Aggregator"

@@ -246,7 +246,7 @@ def cross_language_clusters(docs: Iterable, *, min_shared: int = 4, min_specific
     from collections import Counter, defaultdict
     from datetime import date
 
-    from .store.base import document_row
+    from .store.rows import document_row
 
     rows: list[tuple[str, str, str | None, dict[str, str]]] = []
     for doc in docs:

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..model import Document
 from .base import Options, ReadProblem, ReadResult, human_size
 from .encoding import decode
-from .records import _as_date, _language
+from .records import _language, parse_date
 
 __all__ = ["looks_like_feed", "read_feed"]
 
@@ -418,7 +418,7 @@ def _published(item: Any) -> str | None:
         ("updated", _ATOMS), ("modified", _ATOMS), ("created", _ATOMS),
     ):
         for el in _children(item, local, namespaces):
-            date = _as_date(_plain(el))
+            date = parse_date(_plain(el))
             if date:
                 return date
     return None

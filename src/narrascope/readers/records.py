@@ -27,7 +27,7 @@ from ..model import Document
 from .base import Options, ReadProblem, ReadResult, Mended, human_size
 from .encoding import DAMAGED_UTF8, decode
 
-__all__ = ["read_json", "read_jsonl", "read_csv", "looks_like_jsonl", "parse_json"]
+__all__ = ["read_json", "read_jsonl", "read_csv", "looks_like_jsonl", "parse_json", "parse_date"]
 
 TEXT_KEYS = ("text", "content", "body", "article", "full_text", "maintext", "message", "description")
 TITLE_KEYS = ("title", "headline")
@@ -112,8 +112,10 @@ def _as_author(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _as_date(value: Any) -> str | None:
-    """ISO 8601 from an ISO string, an RFC 2822 date, a common day-first date or a Unix time."""
+def parse_date(value: Any) -> str | None:
+    """ISO 8601 from an ISO string, an RFC 2822 date, a common day-first date or a Unix time; None
+    for anything else. The one parser of dates as inputs write them: the feed reader and the store
+    (:func:`narrascope.store.rows.normalize_date`) use it too."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -254,8 +256,8 @@ def _record_document(
     if author and _as_author(author[1]):
         meta["author"] = _as_author(author[1])
     date = _first(record, DATE_KEYS)
-    if date and _as_date(date[1]):
-        meta["published"] = _as_date(date[1])
+    if date and parse_date(date[1]):
+        meta["published"] = parse_date(date[1])
     url = _first(record, URL_KEYS)
     if url and isinstance(url[1], str) and url[1].strip().lower().startswith(("http://", "https://")):
         meta["url"] = url[1].strip()
@@ -508,7 +510,7 @@ def _telegram(chats: list[dict[str, Any]], *, source: str, encoding: str | None,
                 meta["message_id"] = msg_id
                 if username:
                     meta["url"] = f"https://t.me/{username.lstrip('@')}/{msg_id}"
-            published = _as_date(msg.get("date")) or _as_date(_to_int(msg.get("date_unixtime")))
+            published = parse_date(msg.get("date")) or parse_date(_to_int(msg.get("date_unixtime")))
             if published:
                 meta["published"] = published
             else:

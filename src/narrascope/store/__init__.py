@@ -7,6 +7,11 @@
 
 Both backends behave the same (one test suite runs on both); PostgreSQL needs the ``postgres``
 extra (``pip install 'narrascope[postgres]'``, psycopg 3).
+
+Modules: ``base`` (the :class:`Store` interface, its errors and results), ``rows`` (what is derived
+from a Document: its row, facet labels, dates), ``query`` (query language, filters, snippets),
+``analytics`` (the analytics written once in SQL both backends speak), ``sqlite``, ``postgres`` and
+``postgres_text`` (PostgreSQL's storable text and full-text vector).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from .base import (
     StoreError,
     StoreNotBuiltError,
     StoreReadOnlyError,
+    StoreTimeoutError,
     StoreVersionError,
 )
 
@@ -33,6 +39,7 @@ __all__ = [
     "StoreError",
     "StoreNotBuiltError",
     "StoreReadOnlyError",
+    "StoreTimeoutError",
     "StoreVersionError",
     "open_store",
 ]

@@ -4,13 +4,13 @@ The same store as :mod:`narrascope.store.sqlite` (the shared test suite runs on 
 keyed by content hash, sightings, facet rows, the ingest error log and progress marks, stored
 clusters, versioned migrations in ``schema_version`` (versions 1..3 mean what they mean for SQLite).
 
-Full-text search uses PostgreSQL's own ``tsvector`` with a GIN index. The vector is built here, in
-Python (:func:`build_index`), title with weight A and text with weight B, from the tokens the
-snippet matcher and SQLite's plain index see: the text folded by :func:`base.fold` (case,
-diacritics, compatibility forms), then words of letters and digits, CJK characters one token each
-(:func:`base.split_cjk`); so results do not depend on the server's locale or text-search
+Full-text search uses PostgreSQL's own ``tsvector`` with a GIN index. The vector is built in
+Python (:func:`.postgres_text.build_index`), title with weight A and text with weight B, from the
+tokens the snippet matcher and SQLite's plain index see: the text folded by :func:`.query.fold`
+(case, diacritics, compatibility forms), then words of letters and digits, CJK characters one token
+each (:func:`.query.split_cjk`); so results do not depend on the server's locale or text-search
 configuration. (SQLite's FTS5 tokenizer folds less: it keeps ß, ligatures and superscripts, and
-reads symbols outside the BMP, emoji, as letters.) Queries are built from :func:`base.parse_query`
+reads symbols outside the BMP, emoji, as letters.) Queries are built from :func:`.query.parse_query`
 terms only, as tsquery values (phrases with ``<->``, prefixes with ``:*``): user syntax is never
 passed through, so no query is an error. Ranking is ``ts_rank`` (normalised by length).
 
@@ -37,45 +37,26 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
+from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
 from .base import (
-    CLUSTER_TABLES_SQL,
     FACETS,
-    LABEL_KINDS,
-    PERIODS,
-    RECENT_INDEXES_SQL,
     ErrorRecord,
     SearchHit,
-    Store,
     StoreError,
     StoreReadOnlyError,
+    StoreTimeoutError,
     StoreVersionError,
-    Term,
-    document_labels,
-    document_row,
-    filter_clauses,
-    fold,
-    parse_query,
-    search_hits,
-    split_cjk,
 )
-
-# -- text PostgreSQL can hold ----------------------------------------------------------------------
-
-_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
-
-
-def pg_text(value: Any) -> Any:
-    """NUL and lone surrogates (which PostgreSQL text cannot hold) become U+FFFD, one each."""
-    if isinstance(value, str) and _BAD_CHARS.search(value):
-        return _BAD_CHARS.sub("\ufffd", value)
-    return value
+from .postgres_text import RANK_WEIGHTS, UNSTORABLE, build_index, pg_text, tsqueries
+from .query import Term, filter_clauses, parse_query, search_hits
+from .rows import document_labels, document_row
 
 
 def _doc_json(doc: Document) -> str:
     """Compact JSON, non-ASCII kept as is; escaped where the text holds lone surrogates. JSON
     escapes control characters, so NUL is stored as \\u0000 and the Document comes back exact."""
     payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if _BAD_CHARS.search(payload):  # only lone surrogates can be left: NUL is always escaped
+    if UNSTORABLE.search(payload):  # only lone surrogates can be left: NUL is always escaped
         payload = json.dumps(doc.to_dict(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     return payload
 
@@ -87,86 +68,6 @@ def _key(*parts: Any) -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-# -- the full-text index, built in Python ----------------------------------------------------------
-
-_WORD = re.compile(r"[^\W_]+")
-MAX_POSITION = 16383  # PostgreSQL's limits for a tsvector
-MAX_POSITIONS = 256
-MAX_LEXEME_BYTES = 2046
-MAX_VECTOR_BYTES = 1_000_000  # of 1,048,575: lexemes (2-byte aligned) + 2 + 2 per position
-RANK_WEIGHTS = "{0.1, 0.2, 0.33, 1.0}"  # D, C, B (text), A (title): a title match counts 3x
-
-
-def tokens(text: str) -> list[str]:
-    """The index's tokens: the text folded (case, diacritics, compatibility forms: :func:`base.fold`,
-    as the snippet matcher and SQLite's plain index fold it), then split into words of letters and
-    digits, CJK characters one by one. Whitespace separates before and after folding, so the text
-    is folded a piece at a time (ASCII pieces only lower-cased)."""
-    if text.isascii():
-        return _WORD.findall(text.lower())
-    out: list[str] = []
-    for piece in text.split():
-        out += _WORD.findall(piece.lower() if piece.isascii() else split_cjk(fold(piece)))
-    return out
-
-
-def _lexeme(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-_POSITIONS = {w: [""] + [f"{p}{w}" for p in range(1, MAX_POSITION + 1)] for w in "AB"}  # "17B", built once
-
-
-def build_index(title: str, text: str) -> tuple[str, str | None, bool]:
-    """(tsvector literal, fts_text, partial). ``fts_text`` (the folded tokens, title and text apart)
-    is None unless the vector lacks positions (long texts); ``partial``: it lacks words too."""
-    title_tokens, text_tokens = tokens(pg_text(title or "")), tokens(pg_text(text or ""))
-    positions: dict[str, list[str]] = {}
-    lossy = False
-    pos = 0
-    for weight, toks in (("A", title_tokens), ("B", text_tokens)):
-        table = _POSITIONS[weight]
-        room = max(0, MAX_POSITION - pos)
-        for tok in toks[:room]:
-            pos += 1
-            plist = positions.get(tok)
-            if plist is None:
-                positions[tok] = [table[pos]]
-            elif len(plist) < MAX_POSITIONS:
-                plist.append(table[pos])
-            else:
-                lossy = True
-        if len(toks) > room:  # past PostgreSQL's last position: the words, without positions
-            lossy = True
-            for tok in toks[room:]:
-                if tok not in positions:
-                    positions[tok] = []
-        pos += len(toks) - min(room, len(toks)) + 1  # + a gap: a phrase cannot run from the title into the text
-    parts: list[str] = []
-    size = 0
-    partial = False
-    for tok, plist in positions.items():
-        n = len(tok) if tok.isascii() else len(tok.encode("utf-8"))
-        if n > MAX_LEXEME_BYTES:
-            partial = True
-            continue
-        base = n + (n & 1)
-        cost = base + (2 + 2 * len(plist) if plist else 0)
-        if size + cost > MAX_VECTOR_BYTES:
-            lossy = True
-            if size + base > MAX_VECTOR_BYTES:
-                partial = True
-                continue
-            plist, cost = [], base
-        size += cost
-        # a token holds only letters and digits: no quote or backslash to escape
-        parts.append(f"'{tok}':" + ",".join(plist) if plist else f"'{tok}'")
-    fts_text = None
-    if lossy or partial:
-        fts_text = " " + " ".join(title_tokens) + " | " + " ".join(text_tokens) + " "
-    return " ".join(parts), fts_text, partial
 
 
 @functools.lru_cache(maxsize=512)
@@ -315,7 +216,7 @@ def _one_line(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-class PostgresStore(Store):
+class PostgresStore(SQLStore):
     """The store in a PostgreSQL database (its current schema; an empty one, or one of ours)."""
 
     def __init__(self, url: str, *, migrate_to: int | None = None, connect_timeout: int = 10, read_only: bool = False) -> None:
@@ -332,6 +233,7 @@ class PostgresStore(Store):
         self._conninfo = f"postgresql://{rest}"
         self._depth = 0
         self._con: Any = None
+        self._statement_timeout: int | None = None  # milliseconds, as time_limit last set it
         try:
             import psycopg
         except ImportError:
@@ -382,6 +284,8 @@ class PostgresStore(Store):
         if is_disk_full(exc):
             return DiskFullError(f"{self.url}: the database server's disk is full; the current transaction was "
                                  "rolled back and everything committed before it is kept")
+        if isinstance(exc, self._psycopg.errors.QueryCanceled):  # statement_timeout (see time_limit)
+            return StoreTimeoutError(f"{self.url}: {_one_line(exc)}")
         return StoreError(f"{self.url}: {_one_line(exc)}")
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -597,29 +501,6 @@ class PostgresStore(Store):
         return [dict(zip(keys, r)) for r in rows]
 
     # -- search ---------------------------------------------------------------------------------------
-    @staticmethod
-    def _tsqueries(terms: list[Term]) -> tuple[str, str, list[str], bool] | None:
-        """(query with phrases, every word ANDed, needles for fts_text, whether a word is too long for
-        the vector); None when no term has a token (nothing can match)."""
-        phrases: list[str] = []
-        words: list[str] = []
-        needles: list[str] = []
-        too_long = False
-        for term in terms:
-            toks = [t for w in term.words for t in tokens(w)]
-            if not toks:
-                continue
-            too_long = too_long or any(len(t.encode("utf-8")) > MAX_LEXEME_BYTES for t in toks)
-            lexemes = [_lexeme(t) for t in toks]
-            if term.prefix:
-                lexemes[-1] += ":*"
-            phrases.append("(" + " <-> ".join(lexemes) + ")")
-            words += lexemes
-            needles.append(" " + " ".join(toks) + ("" if term.prefix else " "))
-        if not needles:
-            return None
-        return " & ".join(phrases), " & ".join(words), needles, too_long
-
     def _where(self, terms: list[Term], filters: dict[str, Any]) -> tuple[str, list[Any], list[Any] | None]:
         """FROM + WHERE over ``documents d``, its parameters, and the rank's parameters (None: no
         full-text condition)."""
@@ -628,7 +509,7 @@ class PostgresStore(Store):
         params: list[Any] = []
         rank: list[Any] | None = None
         if terms:
-            built = self._tsqueries(terms)
+            built = tsqueries(terms)
             if built is None:
                 clauses.append("false")
             else:
@@ -690,29 +571,24 @@ class PostgresStore(Store):
                 " GROUP BY l.label ORDER BY n DESC, l.label LIMIT %s", [kind] + params + [limit]).fetchall()]
         return out
 
-    def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
-                         entity: str | None = None) -> list[tuple[str, str, int]]:
-        if kind not in LABEL_KINDS:
-            raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
-        if period not in PERIODS:
-            raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
+    def _period_start(self, period: str) -> str:
         day = "to_date(left(d.published, 10), 'YYYY-MM-DD')"
-        bucket = {
+        return {
             "day": "left(d.published, 10)",
             "week": f"to_char(date_trunc('week', {day}::timestamp), 'YYYY-MM-DD')",  # the Monday of the week
             "month": "left(d.published, 7) || '-01'",
         }[period]
-        sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
-               " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = %s AND d.published IS NOT NULL")
-        params: list[Any] = [kind]
-        if source:
-            sql += " AND d.source = %s"
-            params.append(source)
-        if entity:
-            sql += " AND l.entity = %s" if kind == "role" else " AND l.label = %s"
-            params.append(entity)
-        sql += " GROUP BY 1, 2 ORDER BY 1, 2"
-        return [(p, label, int(n)) for p, label, n in self._exec(sql, params).fetchall()]
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float, stop: Callable[[], bool] | None = None) -> Iterator[None]:
+        """The server stops each statement past ``seconds`` (``statement_timeout``); ``stop`` cannot be
+        asked while a statement runs. The limit is set only when it changes and stays on the session
+        after the block, so a worker running every request under the same limit pays no round trip."""
+        ms = max(1, int(seconds * 1000))
+        if ms != self._statement_timeout:
+            self._exec(f"SET statement_timeout = {ms}")
+            self._statement_timeout = ms
+        yield
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def close(self) -> None:

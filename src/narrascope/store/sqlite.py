@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,28 +25,10 @@ from typing import Any, Callable, Iterator
 
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
-from .base import (
-    CLUSTER_TABLES_SQL,
-    FACETS,
-    LABEL_KINDS,
-    PERIODS,
-    RECENT_INDEXES_SQL,
-    ErrorRecord,
-    SearchHit,
-    Store,
-    StoreError,
-    StoreReadOnlyError,
-    StoreVersionError,
-    Term,
-    document_labels,
-    document_row,
-    filter_clauses,
-    fold,
-    fts_query,
-    parse_query,
-    search_hits,
-    split_cjk,
-)
+from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
+from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
+from .rows import document_labels, document_row
 
 
 def fts5_available() -> bool:
@@ -187,7 +170,7 @@ def _plain_index_text(text: str) -> str:
     return " " + " ".join(_PLAIN_SEP.split(fold(split_cjk(text)))).strip() + " "
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLStore):
     """The embedded store in one SQLite file (``":memory:"`` for a throwaway one)."""
 
     def __init__(self, path: str | os.PathLike[str], *, fts: bool | None = None, migrate_to: int | None = None,
@@ -532,28 +515,30 @@ class SQLiteStore(Store):
                 out[kind].append((label, n))
         return out
 
-    def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
-                         entity: str | None = None) -> list[tuple[str, str, int]]:
-        if kind not in LABEL_KINDS:
-            raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
-        if period not in PERIODS:
-            raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
-        bucket = {
+    def _period_start(self, period: str) -> str:
+        return {
             "day": "date(d.published)",
             "week": "date(d.published, 'weekday 0', '-6 days')",  # the Monday of the week
             "month": "strftime('%Y-%m-01', d.published)",
         }[period]
-        sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
-               " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = ? AND d.published IS NOT NULL")
-        params: list[Any] = [kind]
-        if source:
-            sql += " AND d.source = ?"
-            params.append(source)
-        if entity:
-            sql += " AND l.entity = ?" if kind == "role" else " AND l.label = ?"
-            params.append(entity)
-        sql += " GROUP BY p, l.label HAVING p IS NOT NULL ORDER BY p, l.label"
-        return [(p, label, int(n)) for p, label, n in self._con.execute(sql, params)]
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float, stop: Callable[[], bool] | None = None) -> Iterator[None]:
+        """SQLite's progress handler asks, every 10,000 virtual-machine steps, whether the block has
+        run past ``seconds`` (all its statements together) or ``stop()`` is true, and interrupts."""
+        deadline = time.monotonic() + seconds
+        if stop is None:
+            self._con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        else:
+            self._con.set_progress_handler(lambda: stop() or time.monotonic() > deadline, 10_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            raise StoreTimeoutError(f"{self.path}: a statement ran past {seconds:g} s and was interrupted") from exc
+        finally:
+            self._con.set_progress_handler(None, 0)
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -57,7 +57,9 @@ from ..errors import UsageError
 from ..render.html import _plain  # the JSON-safe copy the HTML report uses
 from ..render.tables import write_csv
 from ..store import Store, StoreError, open_store
-from ..store.base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, document_labels, document_row, find_matches, normalize_date, parse_query
+from ..store.base import CLUSTER_KINDS, LABEL_KINDS, PERIODS
+from ..store.query import find_matches, parse_query
+from ..store.rows import document_labels, document_row, normalize_date
 from .charts import NEUTRAL, PALETTE, ROLE_COLORS, bars, graph_svg, line_chart, role_name
 
 log = logging.getLogger("narrascope.web")

@@ -1,0 +1,312 @@
+"""The corpus analytics, written once in SQL that SQLite and PostgreSQL both accept.
+
+:class:`SQLStore` is the part of a store both backends share: stored clusters, the dashboard's
+overview, top labels, counts over time, entity profiles, the entity and citation graphs, and
+reading every Document page by page. Its SQL uses ``?`` placeholders; a backend supplies the
+three ways to run it (``_rows``, ``_run``, ``_run_many``) and the one expression the two dialects
+write differently, the start of a period (``_period_start``). The tables this SQL reads besides a
+backend's own documents and labels are created from the DDL here by both backends' migrations.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from ..model import Document
+from .base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, Store, StoreError
+
+
+# Tables both backends create the same way (their own migrations run this DDL): the latest stored
+# result of each cluster kind; ids are assigned by the store, not by the database.
+CLUSTER_TABLES_SQL = """
+CREATE TABLE clusters (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                -- near-duplicate | cross-language
+    original TEXT NOT NULL,            -- document id of the probable original (the earliest member)
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX clusters_kind_size ON clusters(kind, size);
+CREATE TABLE cluster_members (
+    cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,         -- 0 = the probable original, then by date
+    similarity REAL,                   -- best similarity estimate to another member
+    evidence TEXT,                     -- shared specifics, one per line (cross-language links)
+    PRIMARY KEY (cluster_id, doc_id)
+);
+CREATE INDEX cluster_members_doc ON cluster_members(doc_id);
+"""
+
+
+# Schema version 4, both backends: covering index for the date/source/language of a document id, and
+# the newest-first order of a search without words.
+RECENT_INDEXES_SQL = """
+CREATE INDEX documents_id_published ON documents(id, published, source, language);
+CREATE INDEX documents_recent ON documents((published IS NULL), published DESC)
+"""
+
+
+class SQLStore(Store):
+    """A :class:`Store` whose analytics are the shared SQL below (each method is documented on
+    :class:`Store`); SQLite and PostgreSQL stores derive from it."""
+
+    # -- running SQL: each backend's own --------------------------------------------------------------
+    @abc.abstractmethod
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """Run a query, return all rows."""
+
+    @abc.abstractmethod
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """Run one write statement (inside the current batch, else committed by itself)."""
+
+    @abc.abstractmethod
+    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Run one write statement for each row of parameters."""
+
+    @abc.abstractmethod
+    def _period_start(self, period: str) -> str:
+        """The SQL expression, over ``d.published``, for the first day of the period it falls in
+        (``period`` is one of PERIODS; weeks start on Monday), as YYYY-MM-DD text."""
+
+    # -- counts over time ----------------------------------------------------------------------------
+    def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
+                         entity: str | None = None) -> list[tuple[str, str, int]]:
+        if kind not in LABEL_KINDS:
+            raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        if period not in PERIODS:
+            raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
+        bucket = self._period_start(period)
+        sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
+               " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = ? AND d.published IS NOT NULL")
+        params: list[Any] = [kind]
+        if source:
+            sql += " AND d.source = ?"
+            params.append(source)
+        if entity:
+            sql += " AND l.entity = ?" if kind == "role" else " AND l.label = ?"
+            params.append(entity)
+        sql += f" GROUP BY 1, 2 HAVING {bucket} IS NOT NULL ORDER BY 1, 2"
+        return [(p, label, int(n)) for p, label, n in self._rows(sql, params)]
+
+    def corpus_state(self) -> tuple:
+        # documents are only ever added, clusters are replaced (new ids, new created_at), errors appended
+        return tuple(self._rows(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM clusters),"
+            " (SELECT max(created_at) FROM clusters), (SELECT coalesce(max(id), 0) FROM clusters),"
+            " (SELECT count(*) FROM ingest_errors)")[0])
+
+    # -- clusters -------------------------------------------------------------------------------------
+    def replace_clusters(self, kind: str, clusters: Iterable[Any]) -> int:
+        if kind not in CLUSTER_KINDS:
+            raise StoreError(f"cluster kind must be one of {', '.join(CLUSTER_KINDS)}, not {kind!r}")
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        stored = 0
+        with self.batch():
+            self._run("DELETE FROM cluster_members WHERE cluster_id IN (SELECT id FROM clusters WHERE kind = ?)", (kind,))
+            self._run("DELETE FROM clusters WHERE kind = ?", (kind,))
+            next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM clusters")[0][0]) + 1
+            for c in clusters:
+                c = c.to_dict() if hasattr(c, "to_dict") else dict(c)
+                members = list(c["members"])
+                if len(members) < 2:
+                    continue
+                best: dict[str, float] = {}
+                evidence: dict[str, list[str]] = {}
+                for pair in c.get("pairs", []):
+                    score = float(next((pair[k] for k in ("jaccard", "anchor_score", "score") if k in pair), 0.0))
+                    for m in (pair["a"], pair["b"]):
+                        best[m] = max(best.get(m, 0.0), score)
+                        if pair.get("evidence"):
+                            evidence.setdefault(m, [])
+                            evidence[m] += [e for e in pair["evidence"] if e not in evidence[m]]
+                self._run("INSERT INTO clusters (id, kind, original, size, created_at) VALUES (?, ?, ?, ?, ?)",
+                          (next_id, kind, members[0], len(members), now))
+                self._run_many(
+                    "INSERT INTO cluster_members (cluster_id, doc_id, position, similarity, evidence) VALUES (?, ?, ?, ?, ?)",
+                    [(next_id, m, i, best.get(m), "\n".join(evidence.get(m, [])[:20]) or None) for i, m in enumerate(members)],
+                )
+                next_id += 1
+                stored += 1
+        return stored
+
+    _CLUSTER_COLUMNS = ("id", "kind", "original", "size", "title", "source", "published", "language")
+
+    def clusters(self, kind: str | None = None, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        sql = ("SELECT c.id, c.kind, c.original, c.size, d.title, d.source, d.published, d.language"
+               " FROM clusters c LEFT JOIN documents d ON d.id = c.original")
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE c.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY c.size DESC, c.id LIMIT ? OFFSET ?"
+        return [dict(zip(self._CLUSTER_COLUMNS, r)) for r in self._rows(sql, params + [max(0, int(limit)), max(0, int(offset))])]
+
+    def cluster_count(self, kind: str | None = None) -> int:
+        if kind:
+            return int(self._rows("SELECT count(*) FROM clusters WHERE kind = ?", (kind,))[0][0])
+        return int(self._rows("SELECT count(*) FROM clusters")[0][0])
+
+    def cluster(self, cluster_id: int) -> dict[str, Any] | None:
+        rows = self._rows(
+            "SELECT c.id, c.kind, c.original, c.size, d.title, d.source, d.published, d.language"
+            " FROM clusters c LEFT JOIN documents d ON d.id = c.original WHERE c.id = ?", (int(cluster_id),))
+        if not rows:
+            return None
+        out = dict(zip(self._CLUSTER_COLUMNS, rows[0]))
+        keys = ("doc_id", "position", "similarity", "evidence", "title", "source", "url", "published", "language")
+        out["members"] = [
+            {**dict(zip(keys, r)), "evidence": r[3].split("\n") if r[3] else []}
+            for r in self._rows(
+                "SELECT m.doc_id, m.position, m.similarity, m.evidence, d.title, d.source, d.url, d.published, d.language"
+                " FROM cluster_members m LEFT JOIN documents d ON d.id = m.doc_id WHERE m.cluster_id = ? ORDER BY m.position",
+                (int(cluster_id),))
+        ]
+        return out
+
+    def clusters_of(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT c.id, c.kind, c.original, c.size, m.position FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id"
+            " WHERE m.doc_id = ? ORDER BY c.kind, c.id", (doc_id,))
+        return [dict(zip(("id", "kind", "original", "size", "position"), r)) for r in rows]
+
+    # -- overview, entities, graphs -------------------------------------------------------------------
+    def overview(self) -> dict[str, Any]:
+        docs, sources, languages, first, last, dated = self._rows(
+            "SELECT count(*), count(DISTINCT source), count(DISTINCT language), min(published), max(published),"
+            " count(published) FROM documents")[0]
+        return {
+            "documents": int(docs), "sources": int(sources), "languages": int(languages),
+            "first_published": first, "last_published": last, "dated": int(dated),
+            "clusters": {k: self.cluster_count(k) for k in CLUSTER_KINDS},
+            "errors": int(self._rows("SELECT count(*) FROM ingest_errors")[0][0]),
+        }
+
+    def top_labels(self, kind: str, *, limit: int = 20, source: str | None = None) -> list[tuple[str, int]]:
+        if kind not in LABEL_KINDS:
+            raise StoreError(f"kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        if source:
+            # CROSS JOIN: the source's documents first, then their labels (SQLite keeps that order)
+            rows = self._rows(
+                "SELECT l.label, count(DISTINCT l.doc_id) AS n FROM documents d CROSS JOIN doc_labels l"
+                " WHERE l.doc_id = d.id AND l.kind = ? AND d.source = ? GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?",
+                (kind, source, limit))
+        else:
+            rows = self._rows(
+                "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = ?"
+                " GROUP BY label ORDER BY n DESC, label LIMIT ?", (kind, limit))
+        return [(label, int(n)) for label, n in rows]
+
+    def entity_profile(self, name: str, *, period: str = "month", source: str | None = None) -> dict[str, Any] | None:
+        # "in the source's documents": a join to documents only when a source is asked for
+        src = (" JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]) if source else ("", "", [])
+        docs = int(self._rows(
+            f"SELECT count(DISTINCT l.doc_id) FROM doc_labels l{src[0]} WHERE l.kind = 'entity' AND l.label = ?{src[1]}",
+            [name] + src[2])[0][0])
+        roles = [(r, int(n)) for r, n in self._rows(
+            f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l{src[0]} WHERE l.kind = 'role' AND l.entity = ?{src[1]}"
+            " GROUP BY l.label ORDER BY n DESC, l.label", [name] + src[2])]
+        if not docs and not roles:
+            return None
+        by_source = [
+            {"source": s, "role": r, "documents": int(n)} for s, r, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity = ?{src[1]}"
+                " GROUP BY d.source, l.label ORDER BY n DESC, coalesce(d.source, ''), l.label LIMIT 200", [name] + src[2])
+        ]
+        # with a source: that source's documents first (CROSS JOIN keeps SQLite to this order)
+        together = [(e, int(n)) for e, n in self._rows(
+            "SELECT b.label, count(DISTINCT b.doc_id) AS n FROM "
+            + ("documents d CROSS JOIN doc_labels l CROSS JOIN doc_labels b WHERE l.doc_id = d.id AND d.source = ? AND"
+               if source else "doc_labels l CROSS JOIN doc_labels b WHERE")
+            + " b.doc_id = l.doc_id AND l.kind = 'entity' AND l.label = ? AND b.kind = 'entity' AND b.label <> l.label"
+            " GROUP BY b.label ORDER BY n DESC, b.label LIMIT 30", src[2] + [name])]
+        recent = [
+            dict(zip(("doc_id", "title", "source", "published", "language"), r)) for r in self._rows(
+                "SELECT d.id, d.title, d.source, d.published, d.language FROM documents d WHERE d.id IN"
+                " (SELECT doc_id FROM doc_labels WHERE kind IN ('entity', 'role') AND (label = ? OR entity = ?))"
+                + (" AND d.source = ?" if source else "")
+                + " ORDER BY d.published IS NULL, d.published DESC, d.id LIMIT 20", [name, name] + src[2])
+        ]
+        return {
+            "entity": name, "source": source, "documents": docs, "roles": roles, "roles_by_source": by_source,
+            "roles_over_time": self.counts_over_time("role", period, source=source, entity=name),
+            "co_occurring": together, "recent": recent,
+        }
+
+    def entity_graph(self, *, limit: int = 60, min_documents: int = 2, source: str | None = None) -> dict[str, Any]:
+        src_join, src_where, src_params = "", "", []
+        if source:
+            src_join, src_where, src_params = " JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]
+        top = self._rows(
+            f"SELECT l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l{src_join} WHERE l.kind = 'entity'{src_where}"
+            " GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?", src_params + [limit])
+        names = [r[0] for r in top]
+        if not names:
+            return {"nodes": [], "edges": [], "cast": []}
+        marks = ", ".join("?" * len(names))
+        role_rows = self._rows(
+            f"SELECT l.entity, l.label, count(DISTINCT l.doc_id) FROM doc_labels l{src_join}"
+            f" WHERE l.kind = 'role' AND l.entity IN ({marks}){src_where} GROUP BY l.entity, l.label", names + src_params)
+        roles: dict[str, dict[str, int]] = {}
+        for entity, role, n in role_rows:
+            roles.setdefault(entity, {})[role] = int(n)
+        nodes = [{"id": name, "documents": int(n), "roles": roles.get(name, {})} for name, n in top]
+        edge_src = (" JOIN documents d ON d.id = a.doc_id", " AND d.source = ?") if source else ("", "")
+        edges = [
+            {"source": a, "target": b, "kind": "co-occurrence", "documents": int(n)} for a, b, n in self._rows(
+                f"SELECT a.label, b.label, count(DISTINCT a.doc_id) AS n FROM doc_labels a"
+                f" JOIN doc_labels b ON b.doc_id = a.doc_id AND b.kind = 'entity' AND a.label < b.label{edge_src[0]}"
+                f" WHERE a.kind = 'entity' AND a.label IN ({marks}) AND b.label IN ({marks}){edge_src[1]}"
+                " GROUP BY a.label, b.label HAVING count(DISTINCT a.doc_id) >= ? ORDER BY n DESC, a.label, b.label LIMIT 500",
+                names + names + src_params + [max(1, int(min_documents))])
+        ]
+        cast = [
+            {"source": s, "entity": e, "role": r, "kind": "cast-as", "documents": int(n)} for s, e, r, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.entity, l.label, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                f" JOIN documents d ON d.id = l.doc_id WHERE l.kind = 'role' AND l.entity IN ({marks})"
+                + (" AND d.source = ?" if source else "")
+                + " GROUP BY d.source, l.entity, l.label ORDER BY n DESC, l.entity, l.label, coalesce(d.source, '') LIMIT 500",
+                names + src_params)
+        ]
+        return {"nodes": nodes, "edges": edges, "cast": cast}
+
+    def citation_graph(self, *, limit: int = 300) -> dict[str, Any]:
+        edges = [
+            {"source": s, "target": t, "kind": "cites" if k == "cited" else "quotes", "documents": int(n)}
+            for s, t, k, n in self._rows(
+                "SELECT coalesce(d.source, ''), l.label, l.kind, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                " JOIN documents d ON d.id = l.doc_id WHERE l.kind IN ('cited', 'speaker')"
+                " GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label, l.kind, coalesce(d.source, '') LIMIT ?", (limit,))
+        ]
+        nodes: dict[tuple[str, str], int] = {}
+        for e in edges:
+            nodes[("outlet", e["source"])] = nodes.get(("outlet", e["source"]), 0) + e["documents"]
+            kind = "cited" if e["kind"] == "cites" else "speaker"
+            nodes[(kind, e["target"])] = nodes.get((kind, e["target"]), 0) + e["documents"]
+        return {"nodes": [{"id": name, "kind": kind, "documents": n} for (kind, name), n in
+                          sorted(nodes.items(), key=lambda kv: (-kv[1], kv[0]))],
+                "edges": edges}
+
+    def iter_documents(self, page: int = 500) -> Iterator[Document]:
+        for chunk in batch_iter(self.ids(), page):
+            marks = ", ".join("?" * len(chunk))
+            found = dict(self._rows(f"SELECT id, json FROM documents WHERE id IN ({marks})", chunk))
+            for doc_id in chunk:
+                if doc_id in found:
+                    yield Document.from_json(found[doc_id])
+
+
+
+def batch_iter(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
