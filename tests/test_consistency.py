@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from narrascope import Document
-from narrascope.analyzers.consistency import ConsistencyAnalyzer, check_text, parse_dates, parse_numbers, words_to_number
+from narrascope.analyzers.consistency import ConsistencyAnalyzer, check_text
+from narrascope.analyzers.quantities import parse_dates, parse_numbers, words_to_number
 from narrascope.text import sentences
 
 

@@ -33,7 +33,7 @@ from ..model import Document
 from ..pipeline import register_analyzer
 from ..text import SpanIndex, analysis_text
 from .base import Analyzer
-from .consistency import parse_dates, parse_numbers
+from .quantities import parse_dates, parse_numbers
 
 LAYER = "claims"
 _ATTRIBUTION = re.compile(
