@@ -177,7 +177,7 @@ def time_pages(store_path: Path, repeat: int) -> list[dict]:
     from fastapi.testclient import TestClient
 
     from narrascope.web import create_app
-    from narrascope.web.app import ResultCache
+    from narrascope.web.corpus import ResultCache
 
     results = []
     app = create_app(str(store_path), warm=False)  # no warm-up: the first request of each page is cold

@@ -21,7 +21,8 @@ from narrascope.model import Document, Group  # noqa: E402
 from narrascope.store import open_store  # noqa: E402
 from narrascope.web import create_app  # noqa: E402
 from narrascope.render.tables import csv_cell  # noqa: E402
-from narrascope.web.app import QueryTimeout, StoreWorkers, segments  # noqa: E402
+from narrascope.web.corpus import QueryTimeout, StoreWorkers  # noqa: E402
+from narrascope.web.responses import segments  # noqa: E402
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -534,7 +535,7 @@ def test_the_ui_on_postgresql_shows_what_it_shows_on_sqlite(corpus, client, pg_u
 def test_postgresql_statements_past_the_budget_are_stopped(pg_url, monkeypatch):
     import asyncio
 
-    from narrascope.web import app as web_app
+    from narrascope.web import corpus as web_app
 
     build_corpus(pg_url)
     monkeypatch.setattr(web_app, "QUERY_BUDGET", 0.3)

@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_HIDDEN",
     "LAYER_COLORS",
     "demo_document",
+    "json_safe",
     "layer_color",
     "render_html",
     "segment_text",
@@ -155,22 +156,24 @@ _JSON_SPECIAL = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
 def json_for_script(value: Any) -> Markup:
     """JSON safe to place inside ``<script type="application/json">``."""
-    raw = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    raw = json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return Markup(_JSON_SPECIAL.sub(lambda m: _JSON_ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", raw))
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-serialisable copy of ``value`` (metadata is not validated by the model)."""
+def json_safe(value: Any) -> Any:
+    """A JSON-serialisable copy of ``value`` (metadata is not validated by the model): non-finite
+    floats as text, objects with ``to_dict`` as their dict, anything else unknown as ``str``. The
+    report's embedded data and the web UI's JSON answers both go through it."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "to_dict"):
-        return _plain(value.to_dict())
+        return json_safe(value.to_dict())
     return str(value)
 
 
@@ -179,7 +182,7 @@ def _display(value: Any, limit: int | None = None) -> str:
     if isinstance(value, str):
         text = value
     else:
-        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(json_safe(value), ensure_ascii=False, allow_nan=False)
     if limit is not None and len(text) > limit:
         text = text[:limit] + f"\u2026 ({len(text):,} chars)"
     return text
@@ -306,7 +309,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "start": start,
                     "end": end,
                     "text": text[start:end],
-                    "attrs": _plain(span.attrs or {}),
+                    "attrs": json_safe(span.attrs or {}),
                     "groups": [],
                 }
             )
@@ -334,7 +337,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "kind": str(group.kind or ""),
                     "score": group.score,
                     "source": str(group.source or ""),
-                    "attrs": _plain(group.attrs or {}),
+                    "attrs": json_safe(group.attrs or {}),
                     "members": members,
                     "missing": missing,
                 }
