@@ -79,10 +79,9 @@ def main() -> int:
             results = list(pool.map(_run, docs, chunksize=4))
     wall = time.perf_counter() - t0
     per_doc = sorted(r[0] for r in results)
-    from narrascope.models.registry import read_card
-    from narrascope.models.registry import models_dir
+    from narrascope.models.registry import artifact_path, read_card
 
-    card = read_card(models_dir() / f"checkworthiness-{mode}.joblib") or {}
+    card = read_card(artifact_path("checkworthiness", mode)) or {}
     ev = card.get("evaluation") if isinstance(card.get("evaluation"), dict) else {}
     figures = {
         "mode": mode, "articles": len(docs), "mean_words": round(words), "mean_sentences": round(sents, 1),

@@ -61,14 +61,15 @@ def test_model_fit_predict_save_load(tmp_path):
     m = toy_model()
     p = m.predict_proba(["Prices rose by 40 percent last year.", "Thank you, folks."])
     assert p[0] > p[1] and 0 <= p.min() and p.max() <= 1
-    path = tmp_path / "cw.joblib"
+    path = tmp_path / "cw.npz"
     m.save(path)
     m2 = CheckworthinessModel.load(path)
     assert (m2.predict_proba(["Prices rose by 40 percent."]) == m.predict_proba(["Prices rose by 40 percent."])).all()
     assert m2.threshold_ == m.threshold_
-    import joblib
+    from narrascope.models.artifacts import read_artifact
+    from narrascope.models.checkworthiness import FORMAT, VERSION
 
-    assert "Thank you all" not in json.dumps(joblib.load(path), default=str)  # numbers only, no text
+    assert "Thank you all" not in json.dumps(read_artifact(path, FORMAT, (VERSION,)), default=str)  # numbers only, no text
 
 
 def test_train_predict_round_trip(tmp_path):
@@ -170,10 +171,10 @@ def test_claims_analyzer_author_fallback():
 @pytest.mark.skipif(not (CT24 / "CT24_checkworthy_english_dev.tsv").exists(), reason="CheckThat! 2024 data absent")
 def test_shipped_models_load_and_read_the_real_files():
     from narrascope.datasets.checkthat2024 import load_checkthat2024
-    from narrascope.workflows.checkthat2024 import load_checkworthiness
+    from narrascope.models.registry import load_model
 
     rows = load_checkthat2024(CT24, "dev")
     assert rows and all(r.label in ("Yes", "No") for r in rows)
     for mode in ("fast", "default"):
-        m = load_checkworthiness(mode)
+        m = load_model("checkworthiness", mode)
         assert len(m.predict([r.text for r in rows[:20]])) == 20

@@ -147,9 +147,10 @@ def test_train_writes_artifact_and_card_without_text(toy_model):
     card = json.loads(toy_model.with_suffix(".card.json").read_text(encoding="utf-8"))
     assert card["task"] == "techniques" and card["training_data"]["articles"] == {"en": 24}
     assert "research use only" in card["terms"]
-    import joblib
+    from narrascope.models.artifacts import read_artifact
+    from narrascope.models.techniques import FORMAT, VERSION
 
-    blob = json.dumps(joblib.load(toy_model)["state"], default=lambda o: "array")
+    blob = json.dumps(read_artifact(toy_model, FORMAT, (VERSION,))[1], default=lambda o: "array")
     assert "shameless" not in blob and "council" not in blob
 
 

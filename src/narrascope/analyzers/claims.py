@@ -171,9 +171,9 @@ class ClaimsAnalyzer(Analyzer):
 
     def setup(self) -> None:
         if isinstance(self.model_name, str):
-            from ..workflows.checkthat2024 import load_checkworthiness
+            from ..models.registry import load_model
 
-            self._model = load_checkworthiness(self.model_name)
+            self._model = load_model("checkworthiness", self.model_name)
         else:
             self._model = self.model_name
 

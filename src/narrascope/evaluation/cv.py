@@ -41,7 +41,7 @@ def _stats(values: list[float]) -> dict:
 
 def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, embedding_cache: str | None = None,
                               **model_params) -> dict:
-    """Grouped, language-stratified ``folds``-fold CV of :class:`NarrativeClassifierFast` (``model_params`` go
+    """Grouped, language-stratified ``folds``-fold CV of :class:`NarrativeClassifier` (``model_params`` go
     to its constructor; its ``seed`` defaults to ``seed``). ``samples`` need ``.text``, ``.language``,
     ``.narratives`` and ``.subnarratives`` (samples whose narratives are None are ignored). With
     ``embedder=...`` every document is embedded once (``embedding_cache``: a folder reused across runs).
@@ -49,7 +49,8 @@ def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, 
     Returns ``{"model"|"other_baseline": {"narratives"|"subnarratives": {LANG|"ALL": {"mean", "std", "folds"}}},
     "timing": {...}, "fold_ids": [...], ...}``; std is the sample standard deviation over folds.
     """
-    from ..models.narratives_fast import NarrativeClassifierFast, group_folds, text_key
+    from ..models.narratives import NarrativeClassifier
+    from ..models.training import group_folds, text_key
 
     samples = [s for s in samples if s.narratives is not None]
     if not samples:
@@ -59,7 +60,7 @@ def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, 
     fold_ids = group_folds(keys, folds, seed, langs)
     labels = [(list(s.narratives), list(s.subnarratives or [])) for s in samples]
     model_params.setdefault("seed", seed)
-    clf = NarrativeClassifierFast(**model_params)
+    clf = NarrativeClassifier(**model_params)
 
     t0 = time.perf_counter()
     X = clf.hash_counts([s.text for s in samples])
@@ -106,7 +107,7 @@ def cross_validate_narratives(samples: Sequence, folds: int = 5, seed: int = 0, 
         "text_groups": len(set(keys)), "duplicate_documents": len(samples) - len(set(keys)),
         "fold_sizes": [int((fold_ids == f).sum()) for f in range(folds)],
         "fold_ids": fold_ids.tolist(),
-        "model_params": {k: getattr(clf, k) for k in NarrativeClassifierFast._PARAMS},
+        "model_params": {k: getattr(clf, k) for k in NarrativeClassifier._PARAMS},
         "model": {}, "other_baseline": {},
         "timing": {
             "hash_s": round(hash_s, 2), "fit_s": [round(x, 2) for x in fit_s], "predict_s": [round(x, 3) for x in pred_s],

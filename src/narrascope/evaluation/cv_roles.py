@@ -2,7 +2,7 @@
 
 Only the *training* split is used (dev/test gold is withheld and must never be tuned on). Folds are dealt per
 document: all mentions of a document, and all documents with identical text (after stripping), share a fold;
-folds are stratified by language (:func:`narrascope.models.narratives_fast.group_folds`). One model per fold
+folds are stratified by language (:func:`narrascope.models.training.group_folds`). One model per fold
 is trained on ALL languages of the training folds and scored per language and overall with the official
 metrics (:func:`..semeval2025.score_subtask1`: exact-match ratio of the fine-role set, main-role accuracy,
 fine-role micro F1). Two baselines are scored on the same folds: ``majority`` (the training folds' most
@@ -46,7 +46,7 @@ def _stats(values: list[float]) -> dict:
 
 def mention_table(samples: Sequence) -> list[dict]:
     """One row per labelled mention: sample index, document key, language, item ``(text, start, end)``, gold."""
-    from ..models.narratives_fast import text_key
+    from ..models.training import text_key
 
     rows = []
     for si, s in enumerate(samples):
@@ -66,7 +66,7 @@ def _majority(mains: list[str], fines: list[list[str]]) -> tuple[str, list[str]]
 
 
 def cross_validate_roles(samples: Sequence, folds: int = 5, seed: int = 0, **model_params) -> dict:
-    """Document-grouped, language-stratified ``folds``-fold CV of :class:`RoleClassifierFast` (``model_params`` go
+    """Document-grouped, language-stratified ``folds``-fold CV of :class:`RoleClassifier` (``model_params`` go
     to its constructor; its ``seed`` defaults to ``seed``). ``samples`` need ``.text``, ``.language`` and
     ``.mentions`` (with ``start``, exclusive ``end``, ``main_role``, ``fine_roles``); unlabelled mentions are
     ignored.
@@ -75,8 +75,8 @@ def cross_validate_roles(samples: Sequence, folds: int = 5, seed: int = 0, **mod
     {"mean", "std", "folds"}}}, "timing": {...}, "mention_folds": [...], ...}``; std is the sample standard
     deviation over folds.
     """
-    from ..models.narratives_fast import group_folds, text_key
-    from ..models.roles_fast import RoleClassifierFast
+    from ..models.training import group_folds, text_key
+    from ..models.roles import RoleClassifier
 
     rows = mention_table(samples)
     if not rows:
@@ -93,7 +93,7 @@ def cross_validate_roles(samples: Sequence, folds: int = 5, seed: int = 0, **mod
     gold = {(str(i), 0, 0): RolePrediction("", mains[i], tuple(fines[i])) for i in range(len(rows))}
 
     model_params.setdefault("seed", seed)
-    clf = RoleClassifierFast(**model_params)
+    clf = RoleClassifier(**model_params)
     t0 = time.perf_counter()
     X = clf.hash_counts([r["item"] for r in rows], langs)
     hash_s = time.perf_counter() - t0
@@ -147,7 +147,7 @@ def cross_validate_roles(samples: Sequence, folds: int = 5, seed: int = 0, **mod
         "fold_sizes_mentions": [int((mention_folds == f).sum()) for f in range(folds)],
         "fold_sizes_documents": [int((doc_fold == f).sum()) for f in range(folds)],
         "mention_folds": mention_folds.tolist(),
-        "model_params": {k: getattr(clf, k) for k in RoleClassifierFast._PARAMS},
+        "model_params": {k: getattr(clf, k) for k in RoleClassifier._PARAMS},
         "ratios": ratios, "inner_emr": [round(x, 4) for x in inner_emr if x is not None],
         "timing": {
             "hash_s": round(hash_s, 2), "fit_s": [round(x, 2) for x in fit_s], "predict_s": [round(x, 3) for x in pred_s],
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--languages", default="EN,BG,HI,PT,RU")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="RoleClassifierFast constructor argument (repeatable), e.g. --param window=200")
+                    help="RoleClassifier constructor argument (repeatable), e.g. --param window=200")
     ap.add_argument("--json", help="write the full result here")
     args = ap.parse_args(argv)
     params = {}

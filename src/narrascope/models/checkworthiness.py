@@ -23,7 +23,7 @@ Usage::
     clf = CheckworthinessModel(mode="fast").fit(texts, labels)      # labels: 0/1 or "No"/"Yes"
     clf.predict_proba(["The tax rose by 12 percent in 2023."])      # array([0.83])
     clf.predict([...])                                              # array([1])
-    clf.save("checkworthiness-fast.joblib"); CheckworthinessModel.load("checkworthiness-fast.joblib")
+    clf.save("checkworthiness-default.npz"); CheckworthinessModel.load("checkworthiness-default.npz")
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .artifacts import read_artifact, write_artifact
 from .features import bounded_transform, fit_idf, hashed_ngrams, sublinear_tfidf
-from .narratives_fast import group_folds, text_key
+from .training import f1_threshold, fit_platt, group_folds, keep_largest_weights, platt, text_key
 
 FORMAT = "narrascope.CheckworthinessModel"
 VERSION = 1
@@ -114,27 +115,8 @@ def cue_reasons(text: str) -> list[str]:
     return [n for n, x in zip(CUE_NAMES, cue_vector(text)) if x > 0]
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-
-
-def _logit(p):
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def best_threshold(p: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> tuple[float, float]:
-    """The threshold maximising F1 of the positive class (middle of the best plateau) and that F1."""
-    grid = np.round(np.arange(lo, hi + 1e-9, 0.01), 4)
-    y = y.astype(bool)
-    fired = p[:, None] >= grid[None, :]
-    tp = (fired & y[:, None]).sum(0)
-    f1 = 2 * tp / np.maximum(fired.sum(0) + y.sum(), 1)
-    best = np.flatnonzero(f1 == f1.max())
-    return float(grid[best[len(best) // 2]]), float(f1.max())
-
-
-def _labels(labels: Sequence) -> np.ndarray:
+def yes_no_labels(labels: Sequence) -> np.ndarray:
+    """0/1 per label, from 0/1 (or truthy) values or "No"/"Yes"."""
     out = []
     for x in labels:
         if isinstance(x, str):
@@ -238,10 +220,7 @@ class CheckworthinessModel:
         lr.fit(Xt, y)
         coef = lr.coef_[0].astype(np.float32)
         n_ngram = sum(len(c) for c, _ in blocks)
-        if self.max_weights and n_ngram > self.max_weights:  # keep the largest n-gram weights only
-            a = np.abs(coef[:n_ngram])
-            cut = -np.partition(-a, self.max_weights - 1)[self.max_weights - 1]
-            coef[:n_ngram][a < cut] = 0.0
+        keep_largest_weights(coef[None, :], self.max_weights, n_ngram)  # in place: the largest n-gram weights only
         params["coef"] = sp.csr_matrix(coef[None, :])
         params["intercept"] = float(lr.intercept_[0])
         return params
@@ -266,10 +245,8 @@ class CheckworthinessModel:
     def fit(self, texts: Sequence[str], labels: Sequence, groups: Sequence[str] | None = None,
             raw: dict | None = None) -> "CheckworthinessModel":
         """Fit on sentences and labels (0/1 or "No"/"Yes"); ``raw`` may pass precomputed :meth:`raw_features`."""
-        from sklearn.linear_model import LogisticRegression
-
         texts = list(texts)
-        y = _labels(labels)
+        y = yes_no_labels(labels)
         if len(texts) != len(y):
             raise ValueError(f"{len(texts)} texts but {len(y)} labels")
         if y.sum() == 0 or y.sum() == len(y):
@@ -278,10 +255,9 @@ class CheckworthinessModel:
         groups = list(groups) if groups is not None else [text_key(t) for t in texts]
         folds = max(2, min(self.inner_folds, int(y.sum()), int(len(y) - y.sum())))
         z = self.oof_scores(raw, y, groups, folds, self.seed)
-        cal = LogisticRegression(C=100.0).fit(z[:, None], y)
-        self.calibration_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        self.calibration_ = fit_platt(z, y)
         p = self._calibrate(z)
-        self.threshold_, self.inner_f1_ = best_threshold(p, y)
+        self.threshold_, self.inner_f1_ = f1_threshold(p, y)
         self.params_ = self._fit_core(raw, np.arange(len(y)), y)
         self.n_train_ = int(len(y))
         self.positives_ = int(y.sum())
@@ -289,8 +265,7 @@ class CheckworthinessModel:
         return self
 
     def _calibrate(self, z: np.ndarray) -> np.ndarray:
-        a, b = self.calibration_
-        return _sigmoid(a * z + b)
+        return platt(z, *self.calibration_)
 
     # ---- predict --------------------------------------------------------------------------------------
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
@@ -318,29 +293,19 @@ class CheckworthinessModel:
 
     # ---- persistence ----------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """joblib file with numbers only (hashed column indices, idf, weights, threshold, calibration)."""
-        import joblib
-
-        from .. import __version__ as narrascope_version
-
-        state = {"format": FORMAT, "version": VERSION, "narrascope_version": narrascope_version,
-                 "params": {k: getattr(self, k) for k in self._PARAMS}, "trained": self.trained_,
+        """An artifact (:mod:`.artifacts`) with numbers only (hashed column indices, idf, weights, threshold,
+        calibration)."""
+        state = {"params": {k: getattr(self, k) for k in self._PARAMS}, "trained": self.trained_,
                  "n_train": self.n_train_, "positives": self.positives_, "threshold": self.threshold_,
                  "inner_f1": self.inner_f1_, "calibration": self.calibration_,
                  "blocks": [(c.astype(np.int32), i.astype(np.float32)) for c, i in self.params_["blocks"]],
                  "mu": self.params_["mu"], "coef": self.params_["coef"], "intercept": self.params_["intercept"],
                  "cue_names": list(CUE_NAMES)}
-        joblib.dump(state, path, compress=3)
+        write_artifact(path, FORMAT, VERSION, state)
 
     @classmethod
     def load(cls, path: str | Path) -> "CheckworthinessModel":
-        import joblib
-
-        state = joblib.load(path)
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} file")
-        if state["version"] != VERSION:
-            raise ValueError(f"{path}: model format version {state['version']}, this narrascope reads {VERSION}")
+        _, state = read_artifact(path, FORMAT, (VERSION,))
         if list(state.get("cue_names", [])) != list(CUE_NAMES):
             raise ValueError(f"{path}: trained with other cue features; retrain it with this narrascope")
         params = dict(state["params"])

@@ -1,4 +1,4 @@
-"""Text features shared by the fast models: hashed n-gram counts, min-df/idf statistics, sublinear tf-idf.
+"""Text features shared by the models: hashed n-gram counts, min-df/idf statistics, sublinear tf-idf.
 
 Hashing keeps saved models free of any training text (no vocabulary is stored, only weights).
 

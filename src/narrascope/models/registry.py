@@ -1,29 +1,42 @@
-"""The models narrascope ships, where they live, and how they are loaded (lazily, once per process).
+"""The models narrascope ships, where they live, how they are loaded, and their model cards.
 
-Artifacts sit in the package under ``narrascope/data/models/``: ``<task>-<mode>.joblib`` (numbers and label
-names only) with a model card ``<task>-<mode>.card.json`` beside it (training data, split, cross-validated
-scores, date, terms). They are written by ``narrascope train`` from ``../shared/data`` and are never
-downloaded. A user may point an analyzer at another artifact by path.
+Artifacts sit in the package under ``narrascope/data/models/``: ``<task>-<mode>.npz`` (arrays plus JSON, no
+pickle: :mod:`narrascope.models.artifacts`) with a model card ``<task>-<mode>.card.json`` beside it (training
+data, split, cross-validated scores, date, terms). They are written by ``narrascope train`` from
+``../shared/data`` and are never downloaded. A user may point an analyzer or a command at another artifact
+by path.
+
+:func:`load_model` is the one way a model is loaded (analyzers, predict and eval alike): by task and mode or
+by path, lazily, once per process. :func:`model_card` is the one card format, :func:`write_card` and
+:func:`read_card` its one reader and writer.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
-from importlib import resources
+import platform
+from importlib import import_module, resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import NarrascopeError
+from .artifacts import SUFFIX
 
 TASKS = ("narratives", "roles", "techniques", "checkworthiness")
-_TRAIN_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
-               "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
 MODES = ("default", "fast")
+# module and class of each task's model
+MODEL_CLASSES = {"narratives": ("narratives", "NarrativeClassifier"), "roles": ("roles", "RoleClassifier"),
+                 "techniques": ("techniques", "TechniqueClassifier"),
+                 "checkworthiness": ("checkworthiness", "CheckworthinessModel")}
+TRAINING_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
+                 "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
 # These models have no transformer (sentence embeddings did not pay for their cost: docs/experiments/), so
 # their fast mode is their default model: one artifact, not two copies.
-_SAME_ARTIFACT = {("roles", "fast"): "default", ("techniques", "fast"): "default",
-                  ("checkworthiness", "fast"): "default"}
+SAME_ARTIFACT = {("roles", "fast"): "default", ("techniques", "fast"): "default",
+                 ("checkworthiness", "fast"): "default"}
+NOT_CROSS_VALIDATED = "not cross-validated (train with --cv 5 to record scores)"
 
 
 class ModelUnavailable(NarrascopeError):
@@ -35,39 +48,18 @@ def models_dir() -> Path:
 
 
 def artifact_path(task: str, mode: str = "default") -> Path:
+    """Where the shipped model for ``task`` in ``mode`` lives."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-    return models_dir() / f"{task}-{_SAME_ARTIFACT.get((task, mode), mode)}.joblib"
+    return models_dir() / f"{task}-{SAME_ARTIFACT.get((task, mode), mode)}{SUFFIX}"
 
 
-def card_path(artifact: str | Path) -> Path:
-    p = Path(artifact)
-    return p.with_name(p.name.removesuffix(".joblib") + ".card.json")
-
-
-def read_card(artifact: str | Path) -> dict[str, Any] | None:
-    p = card_path(artifact)
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
-
-
-def _class_for(task: str):
-    if task == "narratives":
-        from .narratives_fast import NarrativeClassifierFast
-
-        return NarrativeClassifierFast
-    if task == "techniques":
-        from .techniques import TechniqueClassifier
-
-        return TechniqueClassifier
-    if task == "checkworthiness":
-        from .checkworthiness import CheckworthinessModel
-
-        return CheckworthinessModel
-    from .roles_fast import RoleClassifierFast
-
-    return RoleClassifierFast
+def model_class(task: str) -> type:
+    """The class whose ``load`` reads ``task``'s artifacts (imported on first use)."""
+    module, name = MODEL_CLASSES[task]
+    return getattr(import_module(f"{__package__}.{module}"), name)
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,14 +67,51 @@ def _load(task: str, path: str):
     p = Path(path)
     if not p.exists():
         raise ModelUnavailable(
-            f"no {task} model at {p}: train one with 'narrascope train {task} --data {_TRAIN_DATA[task]}'")
+            f"no {task} model at {p}: train one with 'narrascope train {task} --data {TRAINING_DATA[task]}'")
     try:
-        return _class_for(task).load(p)
+        return model_class(task).load(p)
     except ValueError as exc:
         raise ModelUnavailable(str(exc)) from None
 
 
-def load_model(task: str, mode_or_path: str = "default"):
-    """The shipped model for ``task`` in ``mode`` ("default" or "fast"), or the artifact at a path."""
+def load_model(task: str, mode_or_path: str | Path = "default"):
+    """The shipped model for ``task`` in ``mode`` ("default" or "fast"), or the artifact at a path; loaded once
+    per process. ModelUnavailable when there is none or the file is not a ``task`` model."""
     path = artifact_path(task, mode_or_path) if mode_or_path in MODES else Path(mode_or_path)
     return _load(task, str(path))
+
+
+# ---- model cards ---------------------------------------------------------------------------------------------
+def card_path(artifact: str | Path) -> Path:
+    """The card beside an artifact: ``x.npz`` -> ``x.card.json``."""
+    return Path(artifact).with_suffix(".card.json")
+
+
+def model_card(task: str, mode: str, model: Any, *, method: str, training_data: dict, terms: str,
+               evaluation: Any, seconds: float, **extra: Any) -> dict[str, Any]:
+    """The model card of a freshly trained ``model`` (the same fields for every task, in the same order):
+    what it is, how it was made (``method``, its constructor ``parameters``), from what (``training_data``,
+    under which ``terms``), how well it does (``evaluation``: cross-validated scores, or None when not
+    cross-validated), then task-specific ``extra`` fields."""
+    from .. import __version__
+
+    return {
+        "model": f"narrascope {task} ({mode})", "task": task, "mode": mode, "format": type(model).__name__,
+        "narrascope_version": __version__, "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "method": method, "parameters": {k: getattr(model, k) for k in model._PARAMS},
+        "training_data": training_data, "terms": terms, "evaluation": evaluation or NOT_CROSS_VALIDATED,
+        **extra, "training_seconds": round(seconds, 1), "python": platform.python_version(),
+    }
+
+
+def write_card(artifact: str | Path, card: dict[str, Any]) -> Path:
+    """Write ``card`` beside ``artifact``; returns its path."""
+    path = card_path(artifact)
+    path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_card(artifact: str | Path) -> dict[str, Any] | None:
+    """The card beside ``artifact``, or None."""
+    p = card_path(artifact)
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None

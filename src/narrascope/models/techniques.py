@@ -5,7 +5,8 @@ character 2-5 grams (``char_wb``) with sublinear tf-idf, plus a few layout cues 
 exclamation marks, quotation marks, capitals, digits, title line), and in the default mode the paragraph's
 multilingual-e5-small embedding. One logistic regression per technique (liblinear, class-balanced); each
 technique's threshold maximises its F1 on out-of-fold scores of an inner cross-validation over training
-articles. A saved model holds column indices, idf, weights, thresholds and label names, never text.
+articles. A saved model (:mod:`.artifacts`) holds column indices, idf, weights, thresholds and label names,
+never text.
 
 Spans. For each technique found in a paragraph, the model's own linear n-gram score is computed per word
 (a word's unigram weight plus half of each bigram it is in, times idf); the evidence span is the window of
@@ -25,9 +26,11 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .artifacts import read_artifact, write_artifact
 from .features import TOKEN_PATTERN, fit_idf, sublinear_tfidf, word_char_counts
-from .lexicon import strength_bucket, valence
-from .narratives_fast import _sigmoid, group_folds
+from .lexicon import valence
+from .token_tagger import TokenTagger, paragraph_token_max, token_subset
+from .training import f1_threshold_on_scores, group_folds, keep_largest_weights, logit, micro_f1_thresholds, sigmoid
 
 FORMAT = "narrascope.TechniqueClassifier"
 VERSION = 2  # 2: token features without character 3-grams
@@ -36,144 +39,6 @@ _CAPS = re.compile(r"\b[A-Z\u0410-\u042f]{3,}\b")
 _QUOTES = re.compile("[\"\u201c\u201d\u00ab\u00bb\u201e]")
 N_CUES = 10
 LONG_SPAN_WORDS = 8  # techniques whose median gold span has this many words get whole sentences as evidence
-
-
-_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
-
-
-def _shape(tok: str) -> str:
-    if tok.isdigit():
-        return "d"
-    if tok.isupper() and len(tok) > 1:
-        return "X"
-    if tok[:1].isupper():
-        return "Xx"
-    return "x" if tok[:1].isalpha() else "p"
-
-
-def token_features(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
-    """Tokens of a paragraph (offsets) and, per token, its hashed-feature strings: the word, its affixes, its
-    neighbours and the bigrams with them, shape, quotes, valence and its place in the paragraph. (Character
-    3-grams of the word were measured too: no better token-level average precision, 30 % slower.)"""
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-    low = [t[2].lower() for t in toks]
-    lex = valence()
-    strength = [strength_bucket(lex.get(w, 0.0)) for w in low]
-    feats = []
-    in_quote = False
-    n = len(toks)
-    for i, (a, b, tok) in enumerate(toks):
-        if tok in "\"“”«»":
-            in_quote = not in_quote if tok == '"' else tok in "“«"
-        w = low[i]
-        prev1 = low[i - 1] if i else "<s>"
-        prev2 = low[i - 2] if i > 1 else "<s>"
-        next1 = low[i + 1] if i + 1 < n else "</s>"
-        next2 = low[i + 2] if i + 2 < n else "</s>"
-        f = [f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}", f"sh={_shape(tok)}", f"w-1={prev1}", f"w+1={next1}",
-             f"w-2={prev2}", f"w+2={next2}", f"b-={prev1}_{w}", f"b+={w}_{next1}", f"q={int(in_quote)}",
-             f"pos={min(i, 3)}", f"end={min(n - 1 - i, 3)}", f"val={strength[i]}",
-             f"val-1={strength[i - 1] if i else 0}", f"val+1={strength[i + 1] if i + 1 < n else 0}"]
-        feats.append(f)
-    return [(a, b) for a, b, _ in toks], feats
-
-
-class TokenTagger:
-    """Per-token "inside a span of technique T" classifiers (SGD logistic regression on hashed features),
-    for the techniques with enough gold spans. Gives phrase-level evidence and a paragraph signal (the
-    strongest token) that the paragraph model alone misses (a single loaded word in a long paragraph)."""
-
-    def __init__(self, labels: Sequence[str], n_features: int = 2**20, alpha: float = 2e-6, epochs: int = 8,
-                 seed: int = 0):
-        self.labels = list(labels)
-        self.n_features = n_features
-        self.alpha = alpha
-        self.epochs = epochs
-        self.seed = seed
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-    def _hasher(self):
-        from sklearn.feature_extraction import FeatureHasher
-
-        return FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
-
-    def featurize(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, list[list[tuple[int, int]]]]:
-        offsets, rows = [], []
-        for t in texts:
-            o, f = token_features(t)
-            offsets.append(o)
-            rows.extend(f)
-        X = self._hasher().transform(rows) if rows else sp.csr_matrix((0, self.n_features))
-        return sp.csr_matrix(X, dtype=np.float32), offsets
-
-    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[str, int, int]]],
-            prepared=None) -> "TokenTagger":
-        from sklearn.linear_model import SGDClassifier
-
-        X, offsets = prepared or self.featurize(texts)
-        Y = self._targets(offsets, spans)
-        self.coef_ = np.zeros((len(self.labels), self.n_features), dtype=np.float32)
-        self.intercept_ = np.zeros(len(self.labels), dtype=np.float32)
-        self.thresholds_ = np.ones(len(self.labels))
-        for j in range(len(self.labels)):
-            y = Y[:, j]
-            if y.sum() < 20:
-                self.intercept_[j] = -10.0
-                continue
-            clf = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None,
-                                random_state=self.seed, average=True)
-            clf.fit(X, y)
-            self.coef_[j] = clf.coef_[0]
-            self.intercept_[j] = clf.intercept_[0]
-            p = _sigmoid(np.asarray(X @ self.coef_[j]).ravel() + self.intercept_[j])
-            # prior matching: as many tokens above the threshold as there are gold span tokens
-            self.thresholds_[j] = float(np.quantile(p, 1 - y.mean()))
-        self._prune()
-        return self
-
-    def _prune(self, keep: int = 60000) -> None:
-        coef = self.coef_.copy()
-        for j in range(coef.shape[0]):
-            w = np.abs(coef[j])
-            if np.count_nonzero(w) > keep:
-                coef[j][w < np.partition(w, -keep)[-keep]] = 0.0
-        self.coef_ = sp.csr_matrix(coef)
-
-    def _targets(self, offsets, spans) -> np.ndarray:
-        index = {lab: j for j, lab in enumerate(self.labels)}
-        rows = []
-        for offs, sps in zip(offsets, spans):
-            Y = np.zeros((len(offs), len(self.labels)), dtype=np.int8)
-            for lab, s, e in sps:
-                j = index.get(lab)
-                if j is None:
-                    continue
-                for k, (a, b) in enumerate(offs):
-                    if a < e and s < b:
-                        Y[k, j] = 1
-            rows.append(Y)
-        return np.vstack(rows) if rows else np.zeros((0, len(self.labels)), dtype=np.int8)
-
-    def token_proba(self, prepared) -> np.ndarray:
-        X, _ = prepared
-        W = self.__dict__.get("_W")
-        if W is None:  # transposed once per process (not saved)
-            W = self.__dict__["_W"] = self.coef_.T.tocsr() if sp.issparse(self.coef_) else self.coef_.T
-        Z = (X @ W).toarray() if sp.issparse(W) else np.asarray(X @ W)
-        return _sigmoid(Z + self.intercept_)
-
-
-def paragraph_token_max(P_tok: np.ndarray, offsets: Sequence[Sequence]) -> np.ndarray:
-    """Per paragraph, the strongest token probability per tagged label."""
-    out = np.zeros((len(offsets), P_tok.shape[1]))
-    pos = 0
-    for i, offs in enumerate(offsets):
-        if offs:
-            out[i] = P_tok[pos:pos + len(offs)].max(axis=0)
-        pos += len(offs)
-    return out
 
 
 def layout_cues(texts: Sequence[str], is_title: Sequence[bool]) -> np.ndarray:
@@ -267,7 +132,7 @@ class TechniqueClassifier:
             Z = (D @ cache[id(coef)]).toarray()
         else:
             Z = np.asarray(D @ coef.T)
-        return _sigmoid(Z + params["intercept"])
+        return sigmoid(Z + params["intercept"])
 
     def _prune(self, params: dict) -> dict:
         """Keep each label's ``max_weights`` strongest n-gram weights (cues and embedding weights all kept)."""
@@ -275,13 +140,7 @@ class TechniqueClassifier:
         n_ngram = len(params["columns"])
         if self.max_weights is None or n_ngram <= self.max_weights:
             return params
-        pruned = coef.copy()
-        for j in range(coef.shape[0]):
-            w = np.abs(coef[j, :n_ngram])
-            if np.count_nonzero(w) > self.max_weights:
-                cut = np.partition(w, -self.max_weights)[-self.max_weights]
-                pruned[j, :n_ngram][w < cut] = 0.0
-        params["coef"] = sp.csr_matrix(pruned)
+        params["coef"] = sp.csr_matrix(keep_largest_weights(coef.copy(), self.max_weights, n_ngram))
         return params
 
     def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]], groups: Sequence[str],
@@ -319,14 +178,14 @@ class TechniqueClassifier:
             oof[te] = self._scores(X[te], cues[te], sub(E, te), params)
             if tagged:
                 tagger = TokenTagger(tagged, seed=self.seed).fit(
-                    None, [spans[i] for i in np.flatnonzero(tr)], prepared=_token_subset(tokens, np.flatnonzero(tr)))
-                part = _token_subset(tokens, np.flatnonzero(te))
+                    None, [spans[i] for i in np.flatnonzero(tr)], prepared=token_subset(tokens, np.flatnonzero(tr)))
+                part = token_subset(tokens, np.flatnonzero(te))
                 oof_tok[te] = paragraph_token_max(tagger.token_proba(part), part[1])
         self.tagged_ = tagged
         self.stack_ = self._fit_stack(oof, oof_tok, Y, groups)
         combined = self._combine(oof, oof_tok, groups)
-        self.thresholds_ = _micro_thresholds(combined, Y, np.array([_best_threshold(combined[:, j], Y[:, j])
-                                                                     for j in range(Y.shape[1])]))
+        self.thresholds_ = micro_f1_thresholds(combined, Y, np.array([f1_threshold_on_scores(combined[:, j], Y[:, j])
+                                                                       for j in range(Y.shape[1])]))
         self.params_ = self._prune(self._fit_core(X, cues, E, Y))
         self.tagger_ = TokenTagger(tagged, seed=self.seed).fit(None, spans, prepared=tokens) if tagged else None
         self.span_words_ = dict(span_words or {})
@@ -347,11 +206,11 @@ class TechniqueClassifier:
         """Second-level inputs for label ``j``: the paragraph score, the strongest token (tagged labels) and
         the article's mean paragraph score (with ``article_context``), as logits."""
         label = self.labels[j]
-        cols = [_logit(P[:, j])]
+        cols = [logit(P[:, j])]
         if label in self.tagged_:
-            cols.append(_logit(M[:, self.tagged_.index(label)]))
+            cols.append(logit(M[:, self.tagged_.index(label)]))
         if self.article_context:
-            cols.append(_logit(_group_mean(P[:, j], groups)))
+            cols.append(logit(_group_mean(P[:, j], groups)))
         return np.column_stack(cols) if len(cols) > 1 else None
 
     def _fit_stack(self, P: np.ndarray, M: np.ndarray, Y: np.ndarray, groups: Sequence[str]) -> dict:
@@ -371,7 +230,7 @@ class TechniqueClassifier:
         out = P.copy()
         for lab, (w, b) in self.stack_.items():
             j = self.labels.index(lab)
-            out[:, j] = _sigmoid(self._stack_features(P, M, groups, j) @ np.asarray(w) + b)
+            out[:, j] = sigmoid(self._stack_features(P, M, groups, j) @ np.asarray(w) + b)
         return out
 
     def token_scores(self, texts: Sequence[str]):
@@ -525,25 +384,25 @@ class TechniqueClassifier:
         return ws[i][0], ws[i + k - 1][1], float(sums[i])
 
     # ---- persistence ----------------------------------------------------------------------------------
-    def save(self, path: str | Path, card: dict | None = None) -> None:
-        import joblib
+    _PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_positives", "cue_weight", "embedder", "dense_weight",
+               "max_weights", "article_context", "tagger_min_spans", "seed")
+    _FITTED = ("tagged_", "stack_", "thresholds_", "params_", "span_words_", "trained_", "n_train_")
 
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        joblib.dump({"format": FORMAT, "version": VERSION, "state": state, "card": card or {}}, path, compress=3)
+    def save(self, path: str | Path) -> None:
+        """An artifact (:mod:`.artifacts`) with weights, thresholds and label names only (no text)."""
+        state = {"labels": self.labels, "params": {k: getattr(self, k) for k in self._PARAMS},
+                 **{k: getattr(self, k) for k in self._FITTED},
+                 "tagger": self.tagger_.state() if self.tagger_ is not None else None}
+        write_artifact(path, FORMAT, VERSION, state)
 
     @classmethod
     def load(cls, path: str | Path) -> "TechniqueClassifier":
-        import joblib
-
-        blob = joblib.load(path)
-        if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a narrascope technique model")
-        if blob.get("version") != VERSION:
-            raise ValueError(f"{path}: technique model version {blob.get('version')}, this narrascope reads {VERSION}")
-        obj = cls.__new__(cls)
-        obj.__dict__.update(blob["state"])
-        obj.card_ = blob.get("card", {})
-        return obj
+        _, state = read_artifact(path, FORMAT, (VERSION,))
+        self = cls(labels=state["labels"], **state["params"])
+        for k in cls._FITTED:
+            setattr(self, k, state[k])
+        self.tagger_ = TokenTagger.from_state(state["tagger"]) if state["tagger"] is not None else None
+        return self
 
 
 BATCH_CHARS = 50_000  # paragraphs featurized together: ~10,000 tokens, a few tens of MB of features
@@ -570,11 +429,6 @@ def _group_mean(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
     return (sums / np.maximum(counts, 1))[idx]
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 def _runs(mask: np.ndarray, gap: int = 1) -> list[tuple[int, int]]:
     """Index ranges (inclusive) of True runs, bridging gaps of up to ``gap`` False items."""
     idx = np.flatnonzero(mask)
@@ -588,14 +442,6 @@ def _runs(mask: np.ndarray, gap: int = 1) -> list[tuple[int, int]]:
         prev = int(i)
     out.append((start, prev))
     return out
-
-
-def _token_subset(prepared, rows: np.ndarray):
-    """The token matrix and offsets of some paragraphs (``rows``) out of a prepared whole."""
-    X, offsets = prepared
-    starts = np.concatenate([[0], np.cumsum([len(o) for o in offsets])])
-    idx = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in rows]) if len(rows) else np.zeros(0, int)
-    return X[idx.astype(int)], [offsets[i] for i in rows]
 
 
 class _Holder:
@@ -625,46 +471,3 @@ def _single_feature_hasher(n_features: int):
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(analyzer=_one_feature, n_features=n_features, alternate_sign=False, norm=None)
-
-
-def _micro_thresholds(scores: np.ndarray, Y: np.ndarray, start: np.ndarray, passes: int = 3) -> np.ndarray:
-    """Coordinate ascent on the thresholds for the MICRO F1 over all labels (the official metric); a label
-    whose every threshold lowers it is switched off (threshold > 1)."""
-    t = start.copy()
-    pred = scores >= t
-    tp = (pred & (Y == 1)).sum(axis=0).astype(float)
-    fp = pred.sum(axis=0) - tp
-    pos = Y.sum(axis=0).astype(float)
-    for _ in range(passes):
-        for j in range(Y.shape[1]):
-            if pos[j] == 0:
-                t[j] = 1.01
-                continue
-            TP, FP, FN = tp.sum() - tp[j], fp.sum() - fp[j], (pos - tp).sum() - (pos[j] - tp[j])
-            cands = np.unique(np.concatenate([np.quantile(scores[:, j], np.linspace(0.5, 0.999, 60)), [1.01]]))
-            best = (-1.0, t[j], tp[j], fp[j])
-            for c in cands:
-                pj = scores[:, j] >= c
-                tpj = float((pj & (Y[:, j] == 1)).sum())
-                fpj = float(pj.sum()) - tpj
-                f = 2 * (TP + tpj) / max(1e-9, 2 * (TP + tpj) + FP + fpj + FN + pos[j] - tpj)
-                if f > best[0] + 1e-12:
-                    best = (f, float(c), tpj, fpj)
-            _, t[j], tp[j], fp[j] = best
-    return t
-
-
-def _best_threshold(scores: np.ndarray, y: np.ndarray, floor: float = 0.05) -> float:
-    if y.sum() == 0:
-        return 1.01
-    grid = np.unique(np.round(scores, 3))
-    best_t, best_f = 0.5, -1.0
-    pos = y.sum()
-    for t in grid[grid >= floor]:
-        pred = scores >= t
-        tp = float((pred & (y == 1)).sum())
-        fp = float(pred.sum()) - tp
-        f = 2 * tp / (2 * tp + fp + (pos - tp)) if tp else 0.0
-        if f > best_f:
-            best_t, best_f = float(t), f
-    return best_t

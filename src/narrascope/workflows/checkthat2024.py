@@ -8,9 +8,6 @@ The official metric is F1 of class "Yes".
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,15 +55,15 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
     each fold's model picks its own threshold by inner CV on its training part). With ``heldout`` the model
     trained on all of train is also scored on the labelled dev and dev-test files, for information only.
     ``params`` overrides the mode's settings (for experiments)."""
-    from ..models.checkworthiness import _labels
-    from ..models.narratives_fast import group_folds, text_key
+    from ..models.checkworthiness import yes_no_labels
+    from ..models.training import group_folds, text_key
 
     if cv < 2:
         raise UsageError("cv must be at least 2")
     Model = _model_class()
     train = _load(data_dir, "train")
     texts = [s.text for s in train]
-    y = _labels([s.label for s in train])
+    y = yes_no_labels([s.label for s in train])
     groups = [text_key(t) for t in texts]
     make = (lambda: Model(**{"seed": seed, **params})) if params else (lambda: Model(mode=mode, seed=seed))
     proto = make()
@@ -122,49 +119,20 @@ def evaluate_heldout(model, data_dir: str | Path) -> dict[str, Any]:
     return out
 
 
-def _resolve_model(model):
-    if not isinstance(model, (str, Path)):
-        return model
-    from ..models.checkworthiness import CheckworthinessModel
-    from ..models.registry import ModelUnavailable, artifact_path
-
-    name = str(model)
-    path = artifact_path("checkworthiness", name) if name in ("default", "fast") else Path(name)
-    if not path.exists():
-        raise ModelUnavailable(f"no checkworthiness model at {path}: train one with 'narrascope train "
-                               f"checkworthiness --data ../shared/data/checkthat2024_task1_en'")
-    try:
-        return CheckworthinessModel.load(path)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ModelUnavailable(f"{path}: {exc}") from None
-
-
-def load_checkworthiness(model: str | Path = "default"):
-    """The shipped check-worthiness model ("default" or "fast") or the artifact at a path (cached)."""
-    key = str(model)
-    if key not in _CACHE:
-        _CACHE[key] = _resolve_model(model)
-    return _CACHE[key]
-
-
-_CACHE: dict[str, Any] = {}
-
-
 def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                           progress: Callable[[str], None] = print) -> dict:
     """Train on the train file, save the artifact at ``out`` and its model card beside it; returns the card.
     With ``cv`` ≥ 2 the card records ``cv``-fold CV scores on train and dev/dev-test scores for information."""
-    from .. import __version__
-    from ..models.checkworthiness import MODES, _labels
-    from ..models.narratives_fast import text_key
-    from ..models.registry import card_path
+    from ..models.checkworthiness import MODES, yes_no_labels
+    from ..models.registry import model_card, write_card
+    from ..models.training import text_key
 
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
     Model = _model_class()
     train = _load(data_dir, "train")
     texts = [s.text for s in train]
-    y = _labels([s.label for s in train])
+    y = yes_no_labels([s.label for s in train])
     progress(f"fitting the {mode} check-worthiness model on {len(texts)} training sentences")
     t0 = time.perf_counter()
     clf = Model(mode=mode, seed=seed).fit(texts, y, [text_key(t) for t in texts])
@@ -172,7 +140,7 @@ def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "de
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     clf.save(out)
-    evaluation: Any = "not cross-validated (train with --cv 5 to record scores)"
+    evaluation = None
     if cv:
         progress(f"{cv}-fold cross-validation on the training split")
         res = evaluate_cv(data_dir, cv=cv, mode=mode, seed=seed, heldout=False, progress=progress)
@@ -180,27 +148,21 @@ def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "de
                       "cv_train": {k: v for k, v in res["cv"].items() if k != "folds"},
                       "cv_folds_f1_yes": [r["f1_yes"] for r in res["cv"]["folds"]]}
     heldout = evaluate_heldout(clf, data_dir)
-    card = {
-        "model": f"narrascope checkworthiness ({mode})", "task": "checkworthiness", "mode": mode,
-        "format": type(clf).__name__, "narrascope_version": __version__,
-        "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": ("hashed word {}-{} grams + char_wb {}-{} grams (tf-idf) + {} dense cues (numbers, "
-                   "percentages, money, years/dates, name-like capitalised tokens, quantities with units, "
-                   "attribution verbs, change/comparison words, opinion markers, questions); logistic "
-                   "regression (liblinear, balanced); threshold maximising F1(Yes) and Platt calibration from "
-                   "{}-fold inner CV on train").format(*clf.word_ngrams, *(clf.char_ngrams or (0, 0)),
-                                                      "with" if clf.cues else "no", clf.inner_folds),
-        "parameters": {k: getattr(clf, k) for k in clf._PARAMS},
-        "threshold": clf.threshold_, "inner_cv_f1_yes": round(clf.inner_f1_, 4),
-        "training_data": {"dataset": "CheckThat! 2024 Task 1 (check-worthiness estimation), English",
-                          "split": "train (CT24_checkworthy_english_train.tsv); dev, dev-test and test never used "
-                                   "for training or selection", "sentences": len(texts),
-                          "yes": int(y.sum()), "no": int(len(y) - y.sum())},
-        "evaluation": evaluation,
-        "heldout_for_information": heldout,
-        "terms": DATA_TERMS, "training_seconds": round(seconds, 1), "python": platform.python_version(),
-    }
-    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    card = model_card(
+        "checkworthiness", mode, clf,
+        method=("hashed word {}-{} grams + char_wb {}-{} grams (tf-idf) + {} dense cues (numbers, "
+                "percentages, money, years/dates, name-like capitalised tokens, quantities with units, "
+                "attribution verbs, change/comparison words, opinion markers, questions); logistic "
+                "regression (liblinear, balanced); threshold maximising F1(Yes) and Platt calibration from "
+                "{}-fold inner CV on train").format(*clf.word_ngrams, *(clf.char_ngrams or (0, 0)),
+                                                   "with" if clf.cues else "no", clf.inner_folds),
+        training_data={"dataset": "CheckThat! 2024 Task 1 (check-worthiness estimation), English",
+                       "split": "train (CT24_checkworthy_english_train.tsv); dev, dev-test and test never used "
+                                "for training or selection", "sentences": len(texts),
+                       "yes": int(y.sum()), "no": int(len(y) - y.sum())},
+        terms=DATA_TERMS, evaluation=evaluation, seconds=seconds,
+        threshold=clf.threshold_, inner_cv_f1_yes=round(clf.inner_f1_, 4), heldout_for_information=heldout)
+    write_card(out, card)
     return card
 
 
@@ -213,8 +175,11 @@ def predict_checkthat2024(input_tsv: str | Path, out_path: str | Path, model: An
     from ..datasets.checkthat2024 import load_tsv
 
     rows = load_tsv(input_tsv)
-    clf = load_checkworthiness(model) if isinstance(model, (str, Path)) else model
-    labels = clf.predict([r.text for r in rows]) if rows else []
+    if isinstance(model, (str, Path)):
+        from ..models.registry import load_model
+
+        model = load_model("checkworthiness", model)
+    labels = model.predict([r.text for r in rows]) if rows else []
     out = Path(out_path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,6 @@ PTC train + dev spans; the SemEval-2023 dev and test articles are only ever pred
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, UsageError
+from ..models.training import text_key
 
 DATA_TERMS = ("SemEval-2023 Task 3 data (Piskorski et al.) and the SemEval-2020 Task 11 Propaganda Techniques "
               "Corpus (Da San Martino et al.), research use only. The artifact holds hashed-feature weights, "
@@ -36,7 +34,7 @@ def paragraphs(articles) -> dict:
     rows: dict[str, list] = {k: [] for k in ("text", "labels", "article", "lang", "line", "is_title", "start", "key",
                                              "spans")}
     for art in articles:
-        key = hashlib.sha1(art.text.strip().encode("utf-8")).hexdigest()
+        key = text_key(art.text)
         for number, start, end in art.lines():
             rows["text"].append(art.text[start:end])
             rows["labels"].append(sorted(art.paragraph_labels.get(number, set())))
@@ -109,7 +107,8 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
     from ``folds``-fold cross-validation over training articles (duplicate texts kept in one fold)."""
     from ..datasets.semeval2023 import official_techniques
     from ..evaluation.techniques import paragraph_micro_f1, per_label_f1, span_f1
-    from ..models.narratives_fast import group_folds
+    from ..models.token_tagger import TokenTagger, token_subset
+    from ..models.training import group_folds
 
     if folds < 2:
         raise UsageError("--cv must be at least 2")
@@ -118,10 +117,8 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
     model0 = _model(mode, seed)
     X = model0.hash_counts(rows["text"])
     E = _embeddings(model0, rows["text"], embedding_cache)
-    from ..models.techniques import TokenTagger, _token_subset
-
     tokens = TokenTagger([]).featurize(rows["text"]) if model0.tagger_min_spans is not None else None
-    art_keys = {f"{a.lang}:{a.id}": hashlib.sha1(a.text.strip().encode()).hexdigest() for a in articles}
+    art_keys = {f"{a.lang}:{a.id}": text_key(a.text) for a in articles}
     art_list = [f"{a.lang}:{a.id}" for a in articles]
     art_fold = dict(zip(art_list, group_folds([art_keys[a] for a in art_list], folds, seed=seed,
                                               strata=[a.split(":")[0] for a in art_list])))
@@ -136,7 +133,7 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
         model.fit([rows["text"][i] for i in tr], [rows["labels"][i] for i in tr], [rows["article"][i] for i in tr],
                   is_title=[rows["is_title"][i] for i in tr], X=X[tr], E=None if E is None else E[tr],
                   span_words=typical_span_words([by_article[a] for a in set(rows["article"][i] for i in tr)]),
-                  spans=[rows["spans"][i] for i in tr], tokens=None if tokens is None else _token_subset(tokens, tr))
+                  spans=[rows["spans"][i] for i in tr], tokens=None if tokens is None else token_subset(tokens, tr))
         te_texts = [rows["text"][i] for i in te]
         P, tok = model.predict_with_tokens(te_texts, [rows["is_title"][i] for i in te],
                                            [rows["article"][i] for i in te], E=None if E is None else E[te])
@@ -177,9 +174,7 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
 def train_techniques(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                      embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
     """Fit on all training paragraphs (EN + RU) and save the model and its card (``out`` with ``.card.json``)."""
-    import json
-
-    from .. import __version__
+    from ..models.registry import model_card, write_card
 
     t0 = time.perf_counter()
     articles = _load(data)
@@ -197,32 +192,25 @@ def train_techniques(data: str | Path, out: str | Path, mode: str = "default", c
         for scope in evaluation["languages"].values():
             scope.pop("per_technique", None)
     per_lang = {lang: sum(1 for a in articles if a.lang == lang) for lang in sorted({a.lang for a in articles})}
-    card = {
-        "model": f"narrascope techniques ({mode})", "task": "techniques", "mode": mode,
-        "format": "TechniqueClassifier", "narrascope_version": __version__,
-        "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": "Paragraph-level one-vs-rest logistic regression over hashed word/char n-grams + layout cues"
-                  + (" + the article's mean score per technique, stacked" if model.article_context else "")
-                  + (" + multilingual-e5-small paragraph embeddings" if model.embedder else "")
-                  + (", stacked with a token tagger (SGD logistic regression on hashed token features) for the "
-                     f"techniques with >= {model.tagger_min_spans} gold spans" if model.tagger_min_spans else "")
-                  + "; per-technique thresholds for micro-F1 from inner CV; evidence spans from the token tagger "
-                    "or per-word model weights.",
-        "parameters": {k: getattr(model, k) for k in ("n_features", "C", "min_df", "inner_folds", "min_positives",
-                                                     "cue_weight", "embedder", "dense_weight", "max_weights",
-                                                     "article_context", "tagger_min_spans", "seed")},
-        "training_data": {"dataset": "SemEval-2023 Task 3 subtask 3 train (EN, RU) paragraphs and spans; PTC "
-                                     "(SemEval-2020 Task 11) train+dev spans only where an article lacks 2023 spans "
-                                     "(the 446 EN training articles are the PTC train+dev articles)",
-                          "split": "train only (SemEval-2023 dev = PTC test articles, never used)",
-                          "articles": per_lang, "paragraphs": len(rows["text"])},
-        "terms": DATA_TERMS, "evaluation": evaluation or "not cross-validated (train with --cv 5 to record scores)",
-        "training_seconds": round(seconds, 1), "python": platform.python_version(),
-    }
+    card = model_card(
+        "techniques", mode, model,
+        method="Paragraph-level one-vs-rest logistic regression over hashed word/char n-grams + layout cues"
+               + (" + the article's mean score per technique, stacked" if model.article_context else "")
+               + (" + multilingual-e5-small paragraph embeddings" if model.embedder else "")
+               + (", stacked with a token tagger (SGD logistic regression on hashed token features) for the "
+                  f"techniques with >= {model.tagger_min_spans} gold spans" if model.tagger_min_spans else "")
+               + "; per-technique thresholds for micro-F1 from inner CV; evidence spans from the token tagger "
+                 "or per-word model weights.",
+        training_data={"dataset": "SemEval-2023 Task 3 subtask 3 train (EN, RU) paragraphs and spans; PTC "
+                                  "(SemEval-2020 Task 11) train+dev spans only where an article lacks 2023 spans "
+                                  "(the 446 EN training articles are the PTC train+dev articles)",
+                       "split": "train only (SemEval-2023 dev = PTC test articles, never used)",
+                       "articles": per_lang, "paragraphs": len(rows["text"])},
+        terms=DATA_TERMS, evaluation=evaluation, seconds=seconds)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out, card)
-    out.with_suffix(".card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    model.save(out)
+    write_card(out, card)
     return card
 
 

@@ -7,9 +7,6 @@ documents are only ever predicted (their gold labels are withheld).
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,33 +36,27 @@ def _load_train(data: str | Path, languages=LANGS):
 
 
 def _card(task: str, mode: str, model, samples_info: dict, cv: dict | None, seconds: float, method: str) -> dict:
-    from .. import __version__
+    from ..models.registry import model_card
 
-    return {
-        "model": f"narrascope {task} ({mode})", "task": task, "mode": mode, "format": type(model).__name__,
-        "narrascope_version": __version__, "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": method, "parameters": {k: getattr(model, k) for k in model._PARAMS},
-        "training_data": {"dataset": "SemEval-2025 Task 10 (multilingual characterization and extraction of "
-                                     "narratives from online news)", "split": "train (dev and test never used)",
-                          **samples_info},
-        "terms": DATA_TERMS,
-        "evaluation": cv or "not cross-validated (train with --cv 5 to record scores)",
-        "training_seconds": round(seconds, 1), "python": platform.python_version(),
-    }
+    return model_card(task, mode, model, method=method, terms=DATA_TERMS, evaluation=cv, seconds=seconds,
+                      training_data={"dataset": "SemEval-2025 Task 10 (multilingual characterization and extraction "
+                                                "of narratives from online news)",
+                                     "split": "train (dev and test never used)", **samples_info})
 
 
 def train_narratives(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                      embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
     from ..evaluation.cv import cross_validate_narratives
-    from ..models.narratives_fast import NarrativeClassifierFast, text_key
-    from ..models.registry import card_path
+    from ..models.narratives import NarrativeClassifier
+    from ..models.registry import write_card
+    from ..models.training import text_key
 
     if mode not in NARRATIVE_MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
     params = dict(NARRATIVE_MODES[mode], seed=seed)
     samples = [s for s in _load_train(data) if s.narratives is not None]
     t0 = time.perf_counter()
-    clf = NarrativeClassifierFast(**params)
+    clf = NarrativeClassifier(**params)
     texts = [s.text for s in samples]
     dense = None
     if clf.embedder:
@@ -99,7 +90,7 @@ def train_narratives(data: str | Path, out: str | Path, mode: str = "default", c
                  "240 words" if clf.embedder else "") + "; one-vs-rest logistic regression per narrative and "
                  "subnarrative; per-label thresholds and Platt calibration from 3-fold inner CV on train; a "
                  "'no narrative' gate; hierarchy-consistent decoding")
-    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_card(out, card)
     return card
 
 
@@ -110,8 +101,8 @@ def _means(by_scope: dict) -> dict:
 def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                 progress: Callable[[str], None] = print) -> dict:
     from ..evaluation.cv_roles import cross_validate_roles, mention_table
-    from ..models.registry import card_path
-    from ..models.roles_fast import RoleClassifierFast
+    from ..models.registry import write_card
+    from ..models.roles import RoleClassifier
 
     if mode not in ROLE_MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
@@ -120,7 +111,7 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
     rows = mention_table(samples)
     progress(f"fitting on {len(rows)} mentions")
     t0 = time.perf_counter()
-    clf = RoleClassifierFast(**params)
+    clf = RoleClassifier(**params)
     clf.fit([(*r["item"], r["main"], r["fines"]) for r in rows], languages=[r["language"] for r in rows])
     seconds = time.perf_counter() - t0
     out = Path(out)
@@ -139,7 +130,7 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
     card = _card("roles", mode, clf, {"documents": len({r['key'] for r in rows}), "mentions": len(rows),
                                       "per_language": {lg: langs.count(lg) for lg in sorted(set(langs))}},
                  scores, seconds, (clf.__doc__ or "").strip().splitlines()[0])
-    card_path(out).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_card(out, card)
     return card
 
 

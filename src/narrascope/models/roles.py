@@ -1,4 +1,7 @@
-"""A fast, text-free baseline for SemEval-2025 Task 10 subtask 1 (entity framing: main and fine roles per mention).
+"""The role classifier: SemEval-2025 Task 10 subtask 1 (entity framing: main and fine roles per mention).
+
+One linear model, no transformer, serves both modes (sentence embeddings did not pay for their cost:
+docs/experiments/).
 
 Input items are ``(text, start, end[, main, fines])`` with narrascope's EXCLUSIVE ``end``; the language of
 each item is given separately (``languages=``) and is a feature.
@@ -33,10 +36,10 @@ higher ratio (fewer extra roles). Fine roles therefore always belong to the pred
 
 Usage::
 
-    clf = RoleClassifierFast(seed=0).fit([(text, start, end, "Antagonist", ["Instigator"]), ...], languages=langs)
+    clf = RoleClassifier(seed=0).fit([(text, start, end, "Antagonist", ["Instigator"]), ...], languages=langs)
     clf.predict([(text, start, end)], languages=["EN"])   # [("Antagonist", ["Instigator"])]
     clf.predict_scored(...)                               # adds the probabilities
-    clf.save("roles-fast.joblib"); RoleClassifierFast.load("roles-fast.joblib")
+    clf.save("roles-default.npz"); RoleClassifier.load("roles-default.npz")
 """
 
 from __future__ import annotations
@@ -50,10 +53,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..taxonomy import Taxonomy, load_taxonomy
+from .artifacts import read_artifact, write_artifact
 from .features import fit_idf, hashed_ngrams
-from .narratives_fast import group_folds, text_key
+from .training import group_folds, text_key
 
-FORMAT = "narrascope.RoleClassifierFast"
+FORMAT = "narrascope.RoleClassifier"
 VERSION = 2
 BLOCKS = ("left", "right", "sentence", "mention_word", "mention_char", "language")
 EXTRA_BLOCKS = ("position", "others", "document")  # optional, appended after BLOCKS when switched on
@@ -82,7 +86,7 @@ def _softmax_rows(z: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-class RoleClassifierFast:
+class RoleClassifier:
     """Hashed context features + hierarchical logistic regression for entity roles. See the module docstring."""
 
     _PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "main_class_weight",
@@ -315,7 +319,7 @@ class RoleClassifierFast:
 
     # ---- public API ------------------------------------------------------------------------------------
     def fit(self, items: Sequence[tuple], languages: Sequence[str] | None = None,
-            groups: Sequence[str] | None = None) -> "RoleClassifierFast":
+            groups: Sequence[str] | None = None) -> "RoleClassifier":
         """``items[i] = (text, start, end, main_role, fine_roles)`` (exclusive end, official role names).
         ``groups`` (default: the hash of each item's text) keeps mentions of one document in one inner fold."""
         items = list(items)
@@ -325,7 +329,7 @@ class RoleClassifierFast:
                                [list(it[4]) for it in items], languages, groups)
 
     def fit_counts(self, X: sp.csr_matrix, mains: Sequence[str], fines: Sequence[Sequence[str]],
-                   languages: Sequence[str] | None = None, groups: Sequence[str] | None = None) -> "RoleClassifierFast":
+                   languages: Sequence[str] | None = None, groups: Sequence[str] | None = None) -> "RoleClassifier":
         """:meth:`fit` on :meth:`hash_counts` output (lets cross-validation hash each mention once)."""
         tax = self.taxonomy if isinstance(self.taxonomy, Taxonomy) else load_taxonomy(self.taxonomy)
         mains, fines = [str(m) for m in mains], [list(dict.fromkeys(f)) for f in fines]
@@ -417,30 +421,19 @@ class RoleClassifierFast:
         return out
 
     # ---- persistence ----------------------------------------------------------------------------------
-    def save(self, path: str | Path, compress: int = 3) -> None:
-        """joblib file with numbers, label names and metadata only (no vocabulary, no text)."""
-        import joblib
-
-        from .. import __version__ as narrascope_version
-
+    def save(self, path: str | Path) -> None:
+        """An artifact (:mod:`.artifacts`) with numbers, label names and metadata only (no vocabulary, no text)."""
         p = self.params_
-        state = {"format": FORMAT, "version": VERSION, "narrascope_version": narrascope_version,
-                 "taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
+        state = {"taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
                  "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
                  "ratio": self.ratio_, "inner_emr": self.inner_emr_, "columns": p["columns"], "idf": p["idf"],
                  "main": p["main"], "fine": p["fine"], "flat": p.get("flat"), "flat_parent": p.get("flat_parent")}
-        joblib.dump(state, path, compress=compress)
+        write_artifact(path, FORMAT, VERSION, state)
 
     @classmethod
-    def load(cls, path: str | Path) -> "RoleClassifierFast":
-        import joblib
-
-        state = joblib.load(path)
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} file")
-        if state["version"] not in (1, VERSION):
-            raise ValueError(f"{path}: model format version {state['version']}, this narrascope reads 1 and {VERSION}")
-        params = dict(V1_OFF) if state["version"] == 1 else {}  # version 1 had none of the optional blocks
+    def load(cls, path: str | Path) -> "RoleClassifier":
+        version, state = read_artifact(path, FORMAT, (1, VERSION))
+        params = dict(V1_OFF) if version == 1 else {}  # version 1 had none of the optional blocks
         params.update(state["params"])
         self = cls(taxonomy=state["taxonomy"], **params)
         self.params_ = {k: state.get(k) for k in ("columns", "idf", "main", "fine", "flat", "flat_parent")}

@@ -1,16 +1,21 @@
-"""A fast, text-free baseline for SemEval-2025 Task 10 subtask 2 (narratives and subnarratives per document).
+"""The narrative classifier: SemEval-2025 Task 10 subtask 2 (narratives and subnarratives per document).
+
+One linear model serves both modes: the ``--fast`` model is hashed n-grams only, the default model adds a
+multilingual-e5-small embedding of the document's title and lead (``embedder=``).
 
 Features: hashed word 1-2 grams and character 2-5 grams within word boundaries (``char_wb``), counts with
 ``alternate_sign=False``, restricted to the hashed columns seen in at least ``min_df`` training documents,
 sublinear tf and idf from a :class:`~sklearn.feature_extraction.text.TfidfTransformer` fitted on the hashed
-counts, L2 normalised. A saved model therefore holds only numbers (column indices, idf, weights,
-thresholds) and label names from the taxonomy, never a vocabulary or any training text.
+counts, L2 normalised; with an embedder, the embedding centred on the training mean follows. A saved model
+therefore holds only numbers (column indices, idf, weights, thresholds) and label names from the taxonomy,
+never a vocabulary or any training text.
 
 Classifiers: one binary logistic regression per label (liblinear, dual, ``class_weight="balanced"``), for the
 narratives and the subnarratives alike ("Other" is not a trained label: it is what a document gets when
 nothing fires). Each label's decision threshold is the one maximising that label's F1 on out-of-fold
 probabilities from an inner cross-validation over the *training* documents only (identical texts kept in
-one fold), never below ``min_threshold``; labels with too few positives keep ``default_threshold``.
+one fold), never below ``min_threshold``; labels with too few positives keep ``default_threshold``. The same
+out-of-fold probabilities fit a Platt calibration per label (:meth:`calibrated`).
 With ``other_gate=True`` a further classifier learns "this document conveys no narrative"; when it fires by a
 larger margin over its threshold than every narrative, the document is ``Other`` / ``Other``.
 
@@ -19,15 +24,14 @@ a predicted subnarrative gets ``"<narrative>: Other"``; a document where nothing
 
 Usage::
 
-    clf = NarrativeClassifierFast(seed=0).fit(texts, [(narratives, subnarratives), ...], languages=langs)
+    clf = NarrativeClassifier(seed=0).fit(texts, [(narratives, subnarratives), ...], languages=langs)
     clf.predict(["some article ..."])        # [(["URW: ..."], ["URW: ...: ..."])]
-    clf.save("narratives-fast.joblib"); NarrativeClassifierFast.load("narratives-fast.joblib")
+    clf.save("narratives-fast.npz"); NarrativeClassifier.load("narratives-fast.npz")
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,57 +39,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..taxonomy import Taxonomy, load_taxonomy
+from .artifacts import read_artifact, write_artifact
 from .features import fit_idf, sublinear_tfidf, word_char_counts
+from .training import (calibrate_probabilities, f1_threshold, fit_probability_platt, group_folds,
+                       keep_largest_weights, sigmoid, text_key)
 
-FORMAT = "narrascope.NarrativeClassifierFast"
+FORMAT = "narrascope.NarrativeClassifier"
 VERSION = 2  # 2: optional embedding block (``embedder``), Platt calibration
 OTHER = "Other"
-# \w misses Devanagari vowel signs (Mc/Mn), which would split Hindi words; danda (U+0964/5) stays a separator.
-
-
-def text_key(text: str) -> str:
-    """Identity of a document's text, for keeping duplicates together (same hashing as the SemEval loader)."""
-    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()
-
-
-def group_folds(keys: Sequence[str], folds: int, seed: int = 0, strata: Sequence[str] | None = None) -> np.ndarray:
-    """Fold number (0..folds-1) for each item; items sharing a key share a fold. Groups are shuffled with
-    ``seed`` and dealt, stratum by stratum (a group's stratum is its first member's), to the fold holding
-    the fewest items of that stratum (ties: fewest items overall, then lowest number)."""
-    if folds < 2:
-        raise ValueError("folds must be at least 2")
-    members: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        members.setdefault(key, []).append(i)
-    by_stratum: dict[str, list[str]] = {}
-    for key, idx in members.items():
-        by_stratum.setdefault(strata[idx[0]] if strata is not None else "", []).append(key)
-    rng = np.random.RandomState(seed)
-    out = np.full(len(keys), -1, dtype=int)
-    total = np.zeros(folds, dtype=int)
-    for stratum in sorted(by_stratum):
-        groups = by_stratum[stratum]
-        order = rng.permutation(len(groups))
-        local = np.zeros(folds, dtype=int)
-        for g in order:
-            idx = members[groups[g]]
-            fold = min(range(folds), key=lambda f: (local[f], total[f], f))
-            out[idx] = fold
-            local[fold] += len(idx)
-            total[fold] += len(idx)
-    return out
 
 
 def _dense(m) -> np.ndarray:
     return m.toarray() if sp.issparse(m) else np.asarray(m)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-
-
-class NarrativeClassifierFast:
-    """Hashed n-grams + one-vs-rest logistic regression with inner-CV thresholds. See the module docstring."""
+class NarrativeClassifier:
+    """Hashed n-grams (+ an optional embedding) and one-vs-rest logistic regression with inner-CV thresholds.
+    See the module docstring."""
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_narratives", n_features: int = 2**20, C: float = 1.0,
                  min_df: int = 2, inner_folds: int = 3, min_threshold: float = 0.2, default_threshold: float = 0.5,
@@ -150,61 +120,33 @@ class NarrativeClassifierFast:
             lr.fit(Xt, Y[:, j])
             coef[j] = lr.coef_[0]
             intercept[j] = lr.intercept_[0]
-        return {"columns": columns, "idf": idf, "mu": mu, "coef": self._prune(coef, len(columns)), "intercept": intercept}
-
-    def _prune(self, coef: np.ndarray, n_ngram: int) -> sp.csr_matrix:
-        """Keep each label's ``max_weights`` largest n-gram weights (by magnitude) and its whole embedding
-        block; the rest become 0. This keeps the shipped artifact small (a few MB instead of ~150), and since
-        it runs inside the inner cross-validation too, the thresholds are tuned for the pruned model."""
-        if self.max_weights and n_ngram > self.max_weights:
-            ngram = np.abs(coef[:, :n_ngram])
-            cut = -np.partition(-ngram, self.max_weights - 1, axis=1)[:, self.max_weights - 1:self.max_weights]
-            coef[:, :n_ngram][ngram < cut] = 0.0
-        return sp.csr_matrix(coef)
+        # Each label keeps its ``max_weights`` largest n-gram weights and its whole embedding block: a shipped
+        # artifact of a few MB instead of ~150, and since this runs inside the inner cross-validation too,
+        # the thresholds are tuned for the pruned model.
+        coef = keep_largest_weights(coef, self.max_weights, len(columns))
+        return {"columns": columns, "idf": idf, "mu": mu, "coef": sp.csr_matrix(coef), "intercept": intercept}
 
     def _proba_core(self, X: sp.csr_matrix, params: dict, E: np.ndarray | None = None) -> np.ndarray:
         Xt = self._features(X, params["columns"], params["idf"], E, params.get("mu"))
         z = _dense(Xt @ sp.csr_matrix(params["coef"], dtype=np.float64).T) + params["intercept"]
-        return _sigmoid(z)
+        return sigmoid(z)
 
     def _thresholds(self, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        grid = np.round(np.arange(self.min_threshold, 0.951, 0.01), 4)
         out = np.full(Y.shape[1], self.default_threshold)
         for j in range(Y.shape[1]):
-            y = Y[:, j].astype(bool)
-            if y.sum() < self.min_positives_tune:
+            if Y[:, j].sum() < self.min_positives_tune:
                 continue
-            fired = P[:, j][:, None] >= grid[None, :]
-            tp = (fired & y[:, None]).sum(0)
-            f1 = 2 * tp / (fired.sum(0) + y.sum())
-            if f1.max() > 0:
-                best = np.flatnonzero(f1 == f1.max())
-                out[j] = grid[best[len(best) // 2]]  # middle of the best plateau
-        return out
-
-    @staticmethod
-    def _calibrate(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """Platt scaling per label, fitted on the inner-CV out-of-fold probabilities: ``(a, b)`` rows so that
-        ``sigmoid(a * logit(p) + b)`` estimates P(label | document). Labels with too few positives keep (1, 0)."""
-        from sklearn.linear_model import LogisticRegression
-
-        out = np.tile(np.array([1.0, 0.0]), (Y.shape[1], 1))
-        logits = np.log(np.clip(P, 1e-6, 1 - 1e-6) / np.clip(1 - P, 1e-6, 1))
-        for j in range(Y.shape[1]):
-            pos = int(Y[:, j].sum())
-            if pos < 4 or pos > len(Y) - 4:
-                continue
-            lr = LogisticRegression(C=100.0).fit(logits[:, j:j + 1], Y[:, j])
-            out[j] = (lr.coef_[0, 0], lr.intercept_[0])
+            threshold, f1 = f1_threshold(P[:, j], Y[:, j], lo=self.min_threshold)
+            if f1 > 0:
+                out[j] = threshold
         return out
 
     def calibrated(self, P: np.ndarray) -> np.ndarray:
         """Calibrated probabilities for a matrix of raw model probabilities (same columns)."""
-        logits = np.log(np.clip(P, 1e-6, 1 - 1e-6) / np.clip(1 - P, 1e-6, 1))
-        return _sigmoid(logits * self.calibration_[:, 0] + self.calibration_[:, 1])
+        return calibrate_probabilities(P, self.calibration_)
 
     def fit(self, texts: Sequence[str], label_sets: Sequence[tuple[Sequence[str], Sequence[str]]],
-            languages: Sequence[str] | None = None) -> "NarrativeClassifierFast":
+            languages: Sequence[str] | None = None) -> "NarrativeClassifier":
         """``label_sets[i] = (narratives, subnarratives)`` as full official names; ``languages`` (optional) is
         recorded in the model and stratifies the inner folds."""
         texts = list(texts)
@@ -220,7 +162,7 @@ class NarrativeClassifierFast:
         return get_embedder(self.embedder).documents(list(texts))
 
     def fit_counts(self, X: sp.csr_matrix, label_sets, languages=None, groups=None,
-                   dense: np.ndarray | None = None) -> "NarrativeClassifierFast":
+                   dense: np.ndarray | None = None) -> "NarrativeClassifier":
         """:meth:`fit` on :meth:`hash_counts` output (lets cross-validation hash each text once)."""
         if X.shape[0] != len(label_sets):
             raise ValueError(f"{X.shape[0]} documents but {len(label_sets)} label sets")
@@ -261,7 +203,7 @@ class NarrativeClassifierFast:
             P[test] = self._proba_core(X[test], self._fit_core(X[~test], Y[~test], None if E is None else E[~test]),
                                        None if E is None else E[test])
         self.thresholds_ = self._thresholds(P, Y)
-        self.calibration_ = self._calibrate(P, Y)
+        self.calibration_ = fit_probability_platt(P, Y)
         self.params_ = self._fit_core(X, Y, dense)
         self.classes_ = classes
         self.narrative_classes_ = narr
@@ -324,29 +266,18 @@ class NarrativeClassifierFast:
                "min_positives_tune", "other_gate", "seed", "embedder", "dense_weight", "max_weights")
 
     def save(self, path: str | Path) -> None:
-        """joblib file with numbers and label names only (no vocabulary, no text)."""
-        import joblib
-
-        from .. import __version__ as narrascope_version
-
-        state = {"format": FORMAT, "version": VERSION, "narrascope_version": narrascope_version,
-                 "taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
+        """An artifact (:mod:`.artifacts`) with numbers and label names only (no vocabulary, no text)."""
+        state = {"taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
                  "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
                  "classes": self.classes_, "n_narratives": len(self.narrative_classes_), "parents": self.parents_,
                  "positives": self.positives_, "thresholds": self.thresholds_, "calibration": self.calibration_,
                  "columns": self.params_["columns"], "idf": self.params_["idf"], "mu": self.params_["mu"],
                  "coef": self.params_["coef"], "intercept": self.params_["intercept"]}
-        joblib.dump(state, path, compress=3)
+        write_artifact(path, FORMAT, VERSION, state)
 
     @classmethod
-    def load(cls, path: str | Path) -> "NarrativeClassifierFast":
-        import joblib
-
-        state = joblib.load(path)
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} file")
-        if state["version"] != VERSION:
-            raise ValueError(f"{path}: model format version {state['version']}, this narrascope reads {VERSION}")
+    def load(cls, path: str | Path) -> "NarrativeClassifier":
+        _, state = read_artifact(path, FORMAT, (VERSION,))
         self = cls(taxonomy=state["taxonomy"], **state["params"])
         n = state["n_narratives"]
         self.classes_ = list(state["classes"])

@@ -1,4 +1,4 @@
-"""NarrativeClassifierFast and the grouped cross-validation, on synthetic documents made here."""
+"""NarrativeClassifier and the grouped cross-validation, on synthetic documents made here."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ pytest.importorskip("sklearn")
 from conftest import SHARED  # noqa: E402
 
 from narrascope.evaluation.cv import cross_validate_narratives  # noqa: E402
-from narrascope.models import NarrativeClassifierFast  # noqa: E402
-from narrascope.models.narratives_fast import group_folds, text_key  # noqa: E402
+from narrascope.models.narratives import NarrativeClassifier  # noqa: E402
+from narrascope.models.training import group_folds, text_key  # noqa: E402
 
 N1, N2 = "URW: Discrediting Ukraine", "CC: Amplifying Climate Fears"
 S1 = "URW: Discrediting Ukraine: Ukraine is a puppet of the West"
@@ -55,7 +55,7 @@ def _corpus(n: int = 160, seed: int = 1):
 @pytest.fixture(scope="module")
 def trained():
     texts, labels = _corpus()
-    clf = NarrativeClassifierFast(n_features=2**16, seed=0).fit(texts, labels, languages=["EN"] * len(texts))
+    clf = NarrativeClassifier(n_features=2**16, seed=0).fit(texts, labels, languages=["EN"] * len(texts))
     return clf, texts, labels
 
 
@@ -97,17 +97,17 @@ def test_narrative_without_sub_gets_its_other(trained):
 
 def test_deterministic():
     texts, labels = _corpus(90)
-    a = NarrativeClassifierFast(n_features=2**14, seed=5).fit(texts, labels)
-    b = NarrativeClassifierFast(n_features=2**14, seed=5).fit(texts, labels)
+    a = NarrativeClassifier(n_features=2**14, seed=5).fit(texts, labels)
+    b = NarrativeClassifier(n_features=2**14, seed=5).fit(texts, labels)
     np.testing.assert_array_equal(a.predict_proba(texts), b.predict_proba(texts))
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
 
 
 def test_save_load_round_trip_holds_no_text(trained, tmp_path):
     clf, texts, _ = trained
-    path = tmp_path / "model.joblib"
+    path = tmp_path / "model.npz"
     clf.save(path)
-    loaded = NarrativeClassifierFast.load(path)
+    loaded = NarrativeClassifier.load(path)
     probe, _ = _corpus(30, seed=11)
     assert loaded.predict(probe) == clf.predict(probe)
     np.testing.assert_array_equal(loaded.predict_proba(probe), clf.predict_proba(probe))
@@ -119,10 +119,9 @@ def test_save_load_round_trip_holds_no_text(trained, tmp_path):
 
 
 def _uncompressed(path, tmp_path):
-    import joblib
-
-    plain = tmp_path / "plain.joblib"
-    joblib.dump(joblib.load(path), plain)  # the same state without compression, so the grep sees every byte
+    plain = tmp_path / "plain.npz"
+    with np.load(path) as archive:  # the same entries without compression, so the grep sees every byte
+        np.savez(plain, **{k: archive[k] for k in archive.files})
     return plain.read_bytes()
 
 
@@ -131,7 +130,7 @@ def test_load_rejects_other_files(tmp_path):
 
     joblib.dump({"format": "something else"}, tmp_path / "x.joblib")
     with pytest.raises(ValueError):
-        NarrativeClassifierFast.load(tmp_path / "x.joblib")
+        NarrativeClassifier.load(tmp_path / "x.joblib")
 
 
 def test_group_folds_keeps_duplicates_together():
@@ -170,7 +169,7 @@ def test_real_data_smoke():
 
     data = load_semeval2025(SHARED / "data" / "semeval2025_task10", "train", languages=("RU",))
     data = [s for s in data if s.narratives is not None][:60]
-    clf = NarrativeClassifierFast(n_features=2**16, inner_folds=2).fit([s.text for s in data],
+    clf = NarrativeClassifier(n_features=2**16, inner_folds=2).fit([s.text for s in data],
                                                                        [(s.narratives, s.subnarratives) for s in data])
     for narr, subs in clf.predict([s.text for s in data[:10]]):
         assert narr and subs
@@ -178,10 +177,10 @@ def test_real_data_smoke():
 
 def test_other_gate_round_trip(tmp_path):
     texts, labels = _corpus(120)
-    clf = NarrativeClassifierFast(n_features=2**14, other_gate=True).fit(texts, labels)
+    clf = NarrativeClassifier(n_features=2**14, other_gate=True).fit(texts, labels)
     assert clf.classes_[-1] == "Other" and "Other" not in clf.subnarrative_classes_
     probe, gold = _corpus(30, seed=5)
     pred = clf.predict(probe)
     assert sum(p == (["Other"], ["Other"]) for p in pred) == sum(g[0] == ["Other"] for g in gold)
-    clf.save(tmp_path / "m.joblib")
-    assert NarrativeClassifierFast.load(tmp_path / "m.joblib").predict(probe) == pred
+    clf.save(tmp_path / "m.npz")
+    assert NarrativeClassifier.load(tmp_path / "m.npz").predict(probe) == pred

@@ -1,11 +1,10 @@
-"""RoleClassifierFast and the document-grouped role cross-validation, on synthetic mentions made here."""
+"""RoleClassifier and the document-grouped role cross-validation, on synthetic mentions made here."""
 
 from __future__ import annotations
 
 import random
 from types import SimpleNamespace
 
-import joblib
 import numpy as np
 import pytest
 
@@ -14,7 +13,8 @@ pytest.importorskip("sklearn")
 from conftest import SHARED  # noqa: E402
 
 from narrascope.evaluation.cv_roles import cross_validate_roles, mention_table  # noqa: E402
-from narrascope.models.roles_fast import RoleClassifierFast, sentence_bounds  # noqa: E402
+from narrascope.models.artifacts import read_artifact, write_artifact  # noqa: E402
+from narrascope.models.roles import FORMAT, RoleClassifier, sentence_bounds  # noqa: E402
 from narrascope.taxonomy import load_taxonomy  # noqa: E402
 
 DATA = SHARED / "data" / "semeval2025_task10"
@@ -65,7 +65,7 @@ def _items(docs):
 def trained():
     docs = _documents()
     items = _items(docs)
-    clf = RoleClassifierFast(n_features=2**14, seed=0).fit(items, languages=["EN"] * len(items))
+    clf = RoleClassifier(n_features=2**14, seed=0).fit(items, languages=["EN"] * len(items))
     return clf, docs, items
 
 
@@ -98,27 +98,28 @@ def test_fine_roles_belong_to_main(trained):
 
 def test_deterministic(trained):
     clf, _, items = trained
-    again = RoleClassifierFast(n_features=2**14, seed=0).fit(items, languages=["EN"] * len(items))
+    again = RoleClassifier(n_features=2**14, seed=0).fit(items, languages=["EN"] * len(items))
     assert again.ratio_ == clf.ratio_
     assert np.array_equal(again.params_["main"]["coef"], clf.params_["main"]["coef"])
 
 
 def test_rejects_inconsistent_labels():
     with pytest.raises(ValueError, match="not under main role"):
-        RoleClassifierFast(n_features=2**10).fit([("a b c", 0, 1, "Innocent", ["Guardian"])])
+        RoleClassifier(n_features=2**10).fit([("a b c", 0, 1, "Innocent", ["Guardian"])])
 
 
 def test_save_load_round_trip_without_text(trained, tmp_path):
     clf, docs, items = trained
-    path = tmp_path / "roles.joblib"
+    path = tmp_path / "roles.npz"
     clf.save(path)
-    loaded = RoleClassifierFast.load(path)
+    loaded = RoleClassifier.load(path)
     query = [it[:3] for it in items]
     assert loaded.predict(query) == clf.predict(query)
     assert loaded.predict_scored(query[:5]) == clf.predict_scored(query[:5])
     assert loaded.taxonomy_name_ == "semeval2025_roles" and loaded.languages_ == ["EN"] and loaded.trained_
-    plain = tmp_path / "plain.joblib"
-    joblib.dump(joblib.load(path), plain)  # uncompressed, so the grep sees every byte
+    plain = tmp_path / "plain.npz"
+    with np.load(path) as archive:  # uncompressed, so the grep sees every byte
+        np.savez(plain, **{k: archive[k] for k in archive.files})
     words = {w for _, text, _ in docs for w in text.replace(".", " ").split() if len(w) >= 4}
     for raw in (path.read_bytes(), plain.read_bytes()):
         for w in words:
@@ -156,7 +157,7 @@ def test_cv_keeps_documents_and_duplicates_in_one_fold():
 def test_real_data_mentions_sit_in_one_fold():
     from narrascope.datasets.semeval2025 import load_semeval2025
     from narrascope.evaluation.cv_roles import mention_table as table
-    from narrascope.models.narratives_fast import group_folds, text_key
+    from narrascope.models.training import group_folds, text_key
 
     data = load_semeval2025(DATA, "train", languages=("EN",))
     rows = table(data)
@@ -168,7 +169,7 @@ def test_real_data_mentions_sit_in_one_fold():
 
 
 def test_position_tokens_stay_in_the_sentence():
-    clf = RoleClassifierFast(n_features=2**12, positions=2)
+    clf = RoleClassifier(n_features=2**12, positions=2)
     text = "Earlier words here. Then by Alderan attacked the town. Later."
     start = text.index("Alderan")
     ctx = clf.contexts([(text, start, start + 7)])
@@ -181,7 +182,7 @@ def test_position_tokens_stay_in_the_sentence():
 
 
 def test_other_mentions_and_document_blocks():
-    clf = RoleClassifierFast(n_features=2**12, others_window=10, doc_chars=20)
+    clf = RoleClassifier(n_features=2**12, others_window=10, doc_chars=20)
     text = "Alderan Bexfield spoke. Later Bexfield left town. Alderan Bexfield won."
     ctx = clf.contexts([(text, 0, 16)])
     assert "spoke" not in ctx["others"][0].split()  # its own occurrence is skipped
@@ -196,25 +197,24 @@ def test_other_mentions_and_document_blocks():
                                      {"main_mix": 0.5}, {"joint_decode": True}])
 def test_options_learn_and_round_trip(trained, options, tmp_path):
     _, _, items = trained
-    clf = RoleClassifierFast(n_features=2**14, seed=0, **options).fit(items, languages=["EN"] * len(items))
+    clf = RoleClassifier(n_features=2**14, seed=0, **options).fit(items, languages=["EN"] * len(items))
     test_items = _items(_documents(20, seed=7))
     pred = clf.predict([it[:3] for it in test_items], languages=["EN"] * len(test_items))
     assert np.mean([p[0] == it[3] for p, it in zip(pred, test_items)]) >= 0.9
-    clf.save(tmp_path / "m.joblib")
-    loaded = RoleClassifierFast.load(tmp_path / "m.joblib")
+    clf.save(tmp_path / "m.npz")
+    loaded = RoleClassifier.load(tmp_path / "m.npz")
     assert loaded.predict([it[:3] for it in test_items[:10]]) == pred[:10]
 
 
 def test_loads_version_1_files_without_the_new_blocks(trained, tmp_path):
     clf, _, items = trained
-    path = tmp_path / "v1.joblib"
+    path = tmp_path / "v1.npz"
     clf.save(path)
-    state = joblib.load(path)
-    state["version"] = 1
+    _, state = read_artifact(path, FORMAT, (2,))
     for k in ("positions", "others_window", "doc_chars", "main_mix", "joint_decode"):
         state["params"].pop(k)
     for k in ("flat", "flat_parent"):
         state.pop(k)
-    joblib.dump(state, path)
-    loaded = RoleClassifierFast.load(path)
+    write_artifact(path, FORMAT, 1, state)
+    loaded = RoleClassifier.load(path)
     assert loaded.blocks() == ("left", "right", "sentence", "mention_word", "mention_char", "language")
