@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
@@ -47,23 +45,9 @@ from .base import (
     StoreTimeoutError,
     StoreVersionError,
 )
-from .postgres_text import RANK_WEIGHTS, UNSTORABLE, build_index, pg_text, tsqueries
+from .postgres_text import RANK_WEIGHTS, build_index, document_json, pg_text, text_key, tsqueries
 from .query import Term, filter_clauses, parse_query, search_hits
 from .rows import document_labels, document_row
-
-
-def _doc_json(doc: Document) -> str:
-    """Compact JSON, non-ASCII kept as is; escaped where the text holds lone surrogates. JSON
-    escapes control characters, so NUL is stored as \\u0000 and the Document comes back exact."""
-    payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if UNSTORABLE.search(payload):  # only lone surrogates can be left: NUL is always escaped
-        payload = json.dumps(doc.to_dict(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    return payload
-
-
-def _key(*parts: Any) -> str:
-    """A fixed-size key for uniqueness over long text (PostgreSQL btree entries are limited to ~2.7 kB)."""
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=True).encode("ascii")).hexdigest()[:32]
 
 
 def _now() -> str:
@@ -196,7 +180,7 @@ def _label_rows(doc_id: str, doc: Document, kinds: Iterable[str] | None = None) 
             continue
         k = (kind, pg_text(label), pg_text(entity))
         merged[k] = merged.get(k, 0) + n
-    return [(doc_id, kind, label, entity, n, _key(kind, label, entity)) for (kind, label, entity), n in merged.items()]
+    return [(doc_id, kind, label, entity, n, text_key(kind, label, entity)) for (kind, label, entity), n in merged.items()]
 
 
 # -- URLs and messages -----------------------------------------------------------------------------
@@ -425,11 +409,11 @@ class PostgresStore(SQLStore):
                         " fts, fts_text, fts_partial) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s, %s)"
                         " ON CONFLICT (id) DO NOTHING RETURNING rowid",
                         (row["id"], row["title"], row["author"], row["source"], row["origin"], row["url"], row["language"],
-                         row["published"], now, _doc_json(doc), vector, fts_text, partial), clean=False)
+                         row["published"], now, document_json(doc), vector, fts_text, partial), clean=False)
                 self._exec(
                     "INSERT INTO sightings (doc_id, source, url, origin, published, seen_at, key)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING",
-                    (row["id"], *sighting, row["published"], now, _key(*sighting)), clean=False)
+                    (row["id"], *sighting, row["published"], now, text_key(*sighting)), clean=False)
                 if cur is not None:
                     labels = _label_rows(row["id"], doc)
                     if labels:  # a concurrent writer may have stored the same document: then these are its labels
@@ -456,7 +440,7 @@ class PostgresStore(SQLStore):
             "INSERT INTO ingest_errors (source, item, message, count, first_seen, last_seen, key)"
             " VALUES (%s, %s, %s, 1, %s, %s, %s) ON CONFLICT (key) DO UPDATE"
             " SET count = ingest_errors.count + 1, last_seen = excluded.last_seen",
-            (source, item, message, now, now, _key(source, item, message)))
+            (source, item, message, now, now, text_key(source, item, message)))
 
     def errors(self) -> list[ErrorRecord]:
         rows = self._exec("SELECT source, item, message, count, first_seen, last_seen FROM ingest_errors ORDER BY id")
@@ -472,10 +456,10 @@ class PostgresStore(SQLStore):
         self._exec(
             "INSERT INTO ingest_done (key, source_key, done_at) VALUES (%s, %s, %s)"
             " ON CONFLICT (key) DO UPDATE SET done_at = excluded.done_at",
-            (_key(source_key), source_key, _now()))
+            (text_key(source_key), source_key, _now()))
 
     def is_done(self, source_key: str) -> bool:
-        return self._exec("SELECT 1 FROM ingest_done WHERE key = %s", (_key(pg_text(source_key)),)).fetchone() is not None
+        return self._exec("SELECT 1 FROM ingest_done WHERE key = %s", (text_key(pg_text(source_key)),)).fetchone() is not None
 
     # -- reading --------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:

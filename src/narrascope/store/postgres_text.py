@@ -1,18 +1,23 @@
 """Text as PostgreSQL holds and searches it: storable text, the full-text vector built in Python,
 and the tsquery values a search asks with.
 
-PostgreSQL text cannot hold NUL or lone surrogates: :func:`pg_text` makes them U+FFFD. The
-``tsvector`` of a document is built here (:func:`build_index`), title with weight A and text with
-weight B, from the tokens the snippet matcher and SQLite's plain index see (:func:`tokens`), so
-results do not depend on the server's locale or text-search configuration. A search's terms
-become tsquery values here (:func:`tsqueries`), never the user's own syntax.
+PostgreSQL text cannot hold NUL or lone surrogates: :func:`pg_text` makes them U+FFFD in the
+columns, :func:`document_json` keeps them exact as JSON escapes, and :func:`text_key` hashes text
+too long for a btree index into a fixed-size key. The ``tsvector`` of a document is built here
+(:func:`build_index`), title with weight A and text with weight B, from the tokens the snippet
+matcher and SQLite's plain index see (:func:`tokens`), so results do not depend on the server's
+locale or text-search configuration. A search's terms become tsquery values here
+(:func:`tsqueries`), never the user's own syntax.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
+from ..model import Document
 from .query import Term, fold, split_cjk
 
 # -- text PostgreSQL can hold ----------------------------------------------------------------------
@@ -25,6 +30,20 @@ def pg_text(value: Any) -> Any:
     if isinstance(value, str) and UNSTORABLE.search(value):
         return UNSTORABLE.sub("\ufffd", value)
     return value
+
+
+def document_json(doc: Document) -> str:
+    """Compact JSON, non-ASCII kept as is; escaped where the text holds lone surrogates. JSON
+    escapes control characters, so NUL is stored as \\u0000 and the Document comes back exact."""
+    payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if UNSTORABLE.search(payload):  # only lone surrogates can be left: NUL is always escaped
+        payload = json.dumps(doc.to_dict(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return payload
+
+
+def text_key(*parts: Any) -> str:
+    """A fixed-size key for uniqueness over long text (PostgreSQL btree entries are limited to ~2.7 kB)."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=True).encode("ascii")).hexdigest()[:32]
 
 
 # -- the full-text index, built in Python ----------------------------------------------------------
