@@ -141,7 +141,7 @@ def test_empty_and_entityless_text(analyzer):
 
 
 def test_long_text_is_chunked_with_correct_offsets(analyzer, monkeypatch):
-    import narrascope.analyzers.entities as mod
+    import narrascope.analyzers.entities.analyzer as mod
 
     text = "\n\n".join(f"Paragraph {i}: Sergei Lavrov met officials in Minsk." for i in range(40))
     monkeypatch.setattr(mod, "CHUNK_CHARS", 300)
