@@ -35,8 +35,8 @@ def convert(old: Path, out_dir: Path) -> Path:
     if fmt == "TechniqueClassifier":
         state = blob["state"]
         model = techniques.TechniqueClassifier(labels=state["labels"],
-                                               **{k: state[k] for k in techniques.TechniqueClassifier._PARAMS})
-        for k in model._FITTED:
+                                               **{k: state[k] for k in techniques.TechniqueClassifier.PARAMS})
+        for k in model.FITTED:
             setattr(model, k, state[k])
         model.tagger_ = state["tagger_"]
     else:

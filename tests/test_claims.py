@@ -73,7 +73,7 @@ def test_model_fit_predict_save_load(tmp_path):
 
 
 def test_train_predict_round_trip(tmp_path):
-    from narrascope.workflows.checkthat2024 import evaluate_cv, predict_checkthat2024, train_checkworthiness
+    from narrascope.tasks.checkthat2024.workflow import evaluate_cv, predict_checkthat2024, train_checkworthiness
 
     texts, labels = toy()
     data = tmp_path / "data"
@@ -109,7 +109,7 @@ def test_train_predict_round_trip(tmp_path):
 
 
 def test_predict_errors_are_one_line(tmp_path):
-    from narrascope.workflows.checkthat2024 import predict_checkthat2024
+    from narrascope.tasks.checkthat2024.workflow import predict_checkthat2024
 
     m = toy_model()
     with pytest.raises(NarrascopeError, match="missing column"):
@@ -124,7 +124,7 @@ def test_predict_errors_are_one_line(tmp_path):
 
 
 def test_loader_repairs_joined_rows(tmp_path):
-    from narrascope.datasets.checkthat2024 import load_tsv
+    from narrascope.tasks.checkthat2024.data import load_tsv
 
     p = tmp_path / "t.tsv"
     p.write_text("Sentence_id\tText\tclass_label\n1\tFirst one.\tNo2\tSecond one.\tYes\n3\t\"Quoted \"\"x\"\".\"\tNo\n")
@@ -170,7 +170,7 @@ def test_claims_analyzer_author_fallback():
 
 @pytest.mark.skipif(not (CT24 / "CT24_checkworthy_english_dev.tsv").exists(), reason="CheckThat! 2024 data absent")
 def test_shipped_models_load_and_read_the_real_files():
-    from narrascope.datasets.checkthat2024 import load_checkthat2024
+    from narrascope.tasks.checkthat2024.data import load_checkthat2024
     from narrascope.models.registry import load_model
 
     rows = load_checkthat2024(CT24, "dev")

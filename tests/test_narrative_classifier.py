@@ -12,7 +12,7 @@ pytest.importorskip("sklearn")
 
 from conftest import SHARED  # noqa: E402
 
-from narrascope.evaluation.cv import cross_validate_narratives  # noqa: E402
+from narrascope.tasks.semeval2025.crossval import cross_validate_narratives  # noqa: E402
 from narrascope.models.narratives import NarrativeClassifier  # noqa: E402
 from narrascope.models.training import group_folds, text_key  # noqa: E402
 
@@ -165,7 +165,7 @@ def test_text_key_ignores_surrounding_whitespace():
 @pytest.mark.skipif(not (SHARED / "data" / "semeval2025_task10" / "train").is_dir(),
                     reason="../shared/data/semeval2025_task10 is not present")
 def test_real_data_smoke():
-    from narrascope.datasets.semeval2025 import load_semeval2025
+    from narrascope.tasks.semeval2025.data import load_semeval2025
 
     data = load_semeval2025(SHARED / "data" / "semeval2025_task10", "train", languages=("RU",))
     data = [s for s in data if s.narratives is not None][:60]

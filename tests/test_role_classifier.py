@@ -12,7 +12,7 @@ pytest.importorskip("sklearn")
 
 from conftest import SHARED  # noqa: E402
 
-from narrascope.evaluation.cv_roles import cross_validate_roles, mention_table  # noqa: E402
+from narrascope.tasks.semeval2025.crossval import cross_validate_roles, mention_table  # noqa: E402
 from narrascope.models.artifacts import read_artifact, write_artifact  # noqa: E402
 from narrascope.models.roles import FORMAT, RoleClassifier, sentence_bounds  # noqa: E402
 from narrascope.taxonomy import load_taxonomy  # noqa: E402
@@ -155,8 +155,8 @@ def test_cv_keeps_documents_and_duplicates_in_one_fold():
 
 @pytest.mark.skipif(not (DATA / "train").is_dir(), reason="../shared/data/semeval2025_task10 is not present")
 def test_real_data_mentions_sit_in_one_fold():
-    from narrascope.datasets.semeval2025 import load_semeval2025
-    from narrascope.evaluation.cv_roles import mention_table as table
+    from narrascope.tasks.semeval2025.data import load_semeval2025
+    from narrascope.tasks.semeval2025.crossval import mention_table as table
     from narrascope.models.training import group_folds, text_key
 
     data = load_semeval2025(DATA, "train", languages=("EN",))

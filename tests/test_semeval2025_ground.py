@@ -12,7 +12,7 @@ import math
 import pytest
 from conftest import SHARED
 
-from narrascope.evaluation.semeval2025 import (
+from narrascope.tasks.semeval2025.metrics import (
     RolePrediction,
     f1_samples,
     read_subtask1,
@@ -188,7 +188,7 @@ def test_taxonomies_match_official_label_files():
 
 @pytest.fixture(scope="module")
 def train():
-    from narrascope.datasets.semeval2025 import load_semeval2025
+    from narrascope.tasks.semeval2025.data import load_semeval2025
 
     return load_semeval2025(DATA, "train")
 
@@ -224,7 +224,7 @@ def test_train_duplicates_are_reported(train):
 
 @needs_data
 def test_dev_and_test_load_without_labels():
-    from narrascope.datasets.semeval2025 import load_semeval2025
+    from narrascope.tasks.semeval2025.data import load_semeval2025
 
     for split in ("dev", "test"):
         data = load_semeval2025(DATA, split)

@@ -53,7 +53,7 @@ def test_a_mapping_to_an_unknown_label_is_rejected(tmp_path):
 
 
 def test_gold_label_with_a_stray_character_is_repaired():
-    from narrascope.datasets.semeval2023 import normalise_label
+    from narrascope.tasks.semeval2023.data import normalise_label
 
     assert normalise_label("Appeal_to_Fear-Prejudi-\u010dce") == "Appeal_to_Fear-Prejudice"
     assert normalise_label("Loaded_Language") == "Loaded_Language"
@@ -63,7 +63,7 @@ def test_gold_label_with_a_stray_character_is_repaired():
 # ---- scorers ---------------------------------------------------------------------------------------------------
 
 def test_paragraph_micro_f1_counts_triples():
-    from narrascope.evaluation.techniques import paragraph_micro_f1
+    from narrascope.tasks.semeval2023.metrics import paragraph_micro_f1
 
     gold = {("a", 1): ["Doubt", "Slogans"], ("a", 3): [], ("b", 1): ["Loaded_Language"]}
     pred = {("a", 1): ["Doubt"], ("a", 3): ["Repetition"], ("b", 1): ["Loaded_Language"]}
@@ -74,7 +74,7 @@ def test_paragraph_micro_f1_counts_triples():
 
 
 def test_span_f1_gives_partial_overlap_credit():
-    from narrascope.evaluation.techniques import span_f1
+    from narrascope.tasks.semeval2023.metrics import span_f1
 
     gold = {"a": [("Loaded_Language", 10, 20)]}
     pred = {"a": [("Loaded_Language", 15, 25), ("Doubt", 10, 20)]}
@@ -179,9 +179,9 @@ def test_eval_cross_validates(toy_data, capsys, tmp_path):
 
 
 def test_token_tagger_finds_the_loaded_phrase(toy_data, tmp_path):
-    from narrascope.datasets.semeval2023 import load_training, official_techniques
+    from narrascope.tasks.semeval2023.data import load_training, official_techniques
     from narrascope.models.techniques import TechniqueClassifier
-    from narrascope.workflows.semeval2023 import paragraphs, typical_span_words
+    from narrascope.tasks.semeval2023.workflow import paragraphs, typical_span_words
 
     articles = load_training(toy_data, ("en",))
     rows = paragraphs(articles)

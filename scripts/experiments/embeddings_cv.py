@@ -23,7 +23,7 @@ What is embedded:
 
 Folds: the outer fold of every item is computed on the FULL labelled training set with the very functions
 the baseline CV modules use (``models.training.group_folds`` via the same keys/strata as
-``evaluation.cv.cross_validate_narratives`` and ``evaluation.cv_roles.cross_validate_roles``), then restricted
+``tasks.semeval2025.crossval``: ``cross_validate_narratives`` and ``cross_validate_roles``), then restricted
 to the embedded subset; the baseline is re-run on exactly that subset and those folds.
 
 Heads (no tuning on the outer folds):
@@ -52,7 +52,7 @@ CACHE = Path("/work/cache/narrascope-embeddings")
 
 
 def _load(root):
-    from narrascope.datasets.semeval2025 import load_semeval2025
+    from narrascope.tasks.semeval2025.data import load_semeval2025
     return load_semeval2025(root, "train")
 
 
@@ -120,7 +120,7 @@ def _embed_resumable(name: str, texts_of, n_items: int, seed: int, max_minutes: 
 
 
 def embed(args):
-    from narrascope.evaluation.cv_roles import mention_table
+    from narrascope.tasks.semeval2025.crossval import mention_table
     data = _load(args.root)
     rows = mention_table(data)
     sents = [mention_sentence(*r["item"]) for r in rows]
@@ -288,14 +288,14 @@ def _stats(v):
 
 
 def cv_narratives(data, args):
-    from narrascope.evaluation.semeval2025 import score_subtask2
+    from narrascope.tasks.semeval2025.metrics import score_subtask2
     from narrascope.models.narratives import NarrativeClassifier
     from narrascope.models.training import group_folds, text_key
 
     docs = narr_docs(data)
     keys = [text_key(s.text) for s in docs]
     langs = [s.language for s in docs]
-    fold_ids = group_folds(keys, args.folds, args.seed, langs)  # identical to evaluation.cv on the full set
+    fold_ids = group_folds(keys, args.folds, args.seed, langs)  # identical to crossval on the full set
     E = np.load(CACHE / f"narr_c{args.chunks}w{args.chunk_words}.npy")
     have = np.flatnonzero(~np.isnan(E[:, 0]))
     if args.max_docs:
@@ -343,13 +343,13 @@ def cv_narratives(data, args):
 
 
 def cv_roles(data, args):
-    from narrascope.evaluation.cv_roles import mention_table
-    from narrascope.evaluation.semeval2025 import RolePrediction, score_subtask1
+    from narrascope.tasks.semeval2025.crossval import mention_table
+    from narrascope.tasks.semeval2025.metrics import RolePrediction, score_subtask1
     from narrascope.models.training import group_folds, text_key
     from narrascope.models.roles import RoleClassifier
 
     rows = mention_table(data)
-    doc_idx = sorted({r["sample"] for r in rows})  # identical to evaluation.cv_roles on the full set
+    doc_idx = sorted({r["sample"] for r in rows})  # identical to crossval on the full set
     doc_fold = group_folds([text_key(data[i].text) for i in doc_idx], args.folds, args.seed,
                            [data[i].language for i in doc_idx])
     fold_of = dict(zip(doc_idx, doc_fold.tolist()))

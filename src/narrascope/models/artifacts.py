@@ -34,13 +34,15 @@ SUFFIX = ".npz"
 
 
 def write_artifact(path: str | Path, fmt: str, version: int, state: dict[str, Any]) -> None:
-    """Write ``state`` (JSON values, NumPy arrays and scalars, CSR matrices, tuples) as a ``fmt`` artifact."""
+    """Write ``state`` (JSON values, NumPy arrays and scalars, CSR matrices, tuples) as a ``fmt`` artifact
+    (its folder is made if missing)."""
     from .. import __version__
 
     arrays: dict[str, np.ndarray] = {}
     header = {"format": fmt, "version": version, "narrascope_version": __version__, "state": _encode(state, arrays)}
     entries = {HEADER: np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)}
     entries.update(arrays)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:  # a file object: numpy would append ".npz" to a name without it
         np.savez_compressed(fh, **entries)
 

@@ -131,7 +131,8 @@ def yes_no_labels(labels: Sequence) -> np.ndarray:
 class CheckworthinessModel:
     """Hashed n-grams + dense cues (+ optional sentence embedding), logistic regression, CV threshold."""
 
-    _PARAMS = ("mode", "word_ngrams", "char_ngrams", "n_features", "C", "min_df", "cues", "cue_weight",
+    # constructor parameters: saved in the artifact, listed in the model card
+    PARAMS = ("mode", "word_ngrams", "char_ngrams", "n_features", "C", "min_df", "cues", "cue_weight",
                "inner_folds", "seed", "embedder", "dense_weight", "max_weights")
 
     def __init__(self, mode: str | None = None, word_ngrams: tuple[int, int] = (1, 2),
@@ -275,6 +276,12 @@ class CheckworthinessModel:
         raw = self.raw_features(texts)
         return self._score_core(raw, np.arange(len(texts)), self.params_)
 
+    def predict_proba_raw(self, raw: dict) -> np.ndarray:
+        """Calibrated P(check-worthy) per row of precomputed :meth:`raw_features` (cross-validation computes
+        them once for all folds)."""
+        n = raw["counts"][0].shape[0]
+        return self._calibrate(self._score_core(raw, np.arange(n), self.params_))
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(check-worthy) per text, shape ``(n,)``."""
         return self._calibrate(self.decision_function(texts))
@@ -295,7 +302,7 @@ class CheckworthinessModel:
     def save(self, path: str | Path) -> None:
         """An artifact (:mod:`.artifacts`) with numbers only (hashed column indices, idf, weights, threshold,
         calibration)."""
-        state = {"params": {k: getattr(self, k) for k in self._PARAMS}, "trained": self.trained_,
+        state = {"params": {k: getattr(self, k) for k in self.PARAMS}, "trained": self.trained_,
                  "n_train": self.n_train_, "positives": self.positives_, "threshold": self.threshold_,
                  "inner_f1": self.inner_f1_, "calibration": self.calibration_,
                  "blocks": [(c.astype(np.int32), i.astype(np.float32)) for c, i in self.params_["blocks"]],

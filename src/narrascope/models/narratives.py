@@ -262,13 +262,14 @@ class NarrativeClassifier:
         return self.decode(self.predict_proba(texts))
 
     # ---- persistence ----------------------------------------------------------------------------------
-    _PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_threshold", "default_threshold", "min_positives",
+    # constructor parameters: saved in the artifact, listed in the model card
+    PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_threshold", "default_threshold", "min_positives",
                "min_positives_tune", "other_gate", "seed", "embedder", "dense_weight", "max_weights")
 
     def save(self, path: str | Path) -> None:
         """An artifact (:mod:`.artifacts`) with numbers and label names only (no vocabulary, no text)."""
         state = {"taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
-                 "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
+                 "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self.PARAMS},
                  "classes": self.classes_, "n_narratives": len(self.narrative_classes_), "parents": self.parents_,
                  "positives": self.positives_, "thresholds": self.thresholds_, "calibration": self.calibration_,
                  "columns": self.params_["columns"], "idf": self.params_["idf"], "mu": self.params_["mu"],

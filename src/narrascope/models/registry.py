@@ -98,7 +98,7 @@ def model_card(task: str, mode: str, model: Any, *, method: str, training_data: 
     return {
         "model": f"narrascope {task} ({mode})", "task": task, "mode": mode, "format": type(model).__name__,
         "narrascope_version": __version__, "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": method, "parameters": {k: getattr(model, k) for k in model._PARAMS},
+        "method": method, "parameters": {k: getattr(model, k) for k in model.PARAMS},
         "training_data": training_data, "terms": terms, "evaluation": evaluation or NOT_CROSS_VALIDATED,
         **extra, "training_seconds": round(seconds, 1), "python": platform.python_version(),
     }

@@ -89,7 +89,8 @@ def _softmax_rows(z: np.ndarray) -> np.ndarray:
 class RoleClassifier:
     """Hashed context features + hierarchical logistic regression for entity roles. See the module docstring."""
 
-    _PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "main_class_weight",
+    # constructor parameters: saved in the artifact, listed in the model card
+    PARAMS = ("n_features", "window", "max_sentence", "C", "C_fine", "min_df", "inner_folds", "main_class_weight",
                "fine_class_weight", "seed", "positions", "others_window", "doc_chars", "main_mix", "joint_decode")
 
     def __init__(self, taxonomy: str | Taxonomy = "semeval2025_roles", n_features: int = 2**18, window: int = 100,
@@ -425,7 +426,7 @@ class RoleClassifier:
         """An artifact (:mod:`.artifacts`) with numbers, label names and metadata only (no vocabulary, no text)."""
         p = self.params_
         state = {"taxonomy": self.taxonomy_name_, "languages": self.languages_, "trained": self.trained_,
-                 "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self._PARAMS},
+                 "n_train": self.n_train_, "params": {k: getattr(self, k) for k in self.PARAMS},
                  "ratio": self.ratio_, "inner_emr": self.inner_emr_, "columns": p["columns"], "idf": p["idf"],
                  "main": p["main"], "fine": p["fine"], "flat": p.get("flat"), "flat_parent": p.get("flat_parent")}
         write_artifact(path, FORMAT, VERSION, state)

@@ -384,14 +384,15 @@ class TechniqueClassifier:
         return ws[i][0], ws[i + k - 1][1], float(sums[i])
 
     # ---- persistence ----------------------------------------------------------------------------------
-    _PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_positives", "cue_weight", "embedder", "dense_weight",
+    # constructor parameters: saved in the artifact, listed in the model card
+    PARAMS = ("n_features", "C", "min_df", "inner_folds", "min_positives", "cue_weight", "embedder", "dense_weight",
                "max_weights", "article_context", "tagger_min_spans", "seed")
-    _FITTED = ("tagged_", "stack_", "thresholds_", "params_", "span_words_", "trained_", "n_train_")
+    FITTED = ("tagged_", "stack_", "thresholds_", "params_", "span_words_", "trained_", "n_train_")
 
     def save(self, path: str | Path) -> None:
         """An artifact (:mod:`.artifacts`) with weights, thresholds and label names only (no text)."""
-        state = {"labels": self.labels, "params": {k: getattr(self, k) for k in self._PARAMS},
-                 **{k: getattr(self, k) for k in self._FITTED},
+        state = {"labels": self.labels, "params": {k: getattr(self, k) for k in self.PARAMS},
+                 **{k: getattr(self, k) for k in self.FITTED},
                  "tagger": self.tagger_.state() if self.tagger_ is not None else None}
         write_artifact(path, FORMAT, VERSION, state)
 
@@ -399,7 +400,7 @@ class TechniqueClassifier:
     def load(cls, path: str | Path) -> "TechniqueClassifier":
         _, state = read_artifact(path, FORMAT, (VERSION,))
         self = cls(labels=state["labels"], **state["params"])
-        for k in cls._FITTED:
+        for k in cls.FITTED:
             setattr(self, k, state[k])
         self.tagger_ = TokenTagger.from_state(state["tagger"]) if state["tagger"] is not None else None
         return self

@@ -70,17 +70,17 @@ class TokenTagger:
         self.epochs = epochs
         self.seed = seed
 
-    _PARAMS = ("labels", "n_features", "alpha", "epochs", "seed")
-    _FITTED = ("coef_", "intercept_", "thresholds_")
+    PARAMS = ("labels", "n_features", "alpha", "epochs", "seed")
+    FITTED = ("coef_", "intercept_", "thresholds_")
 
     def state(self) -> dict:
         """Parameters and fitted weights, for :meth:`TechniqueClassifier.save`."""
-        return {k: getattr(self, k) for k in self._PARAMS + self._FITTED}
+        return {k: getattr(self, k) for k in self.PARAMS + self.FITTED}
 
     @classmethod
     def from_state(cls, state: dict) -> "TokenTagger":
-        self = cls(**{k: state[k] for k in cls._PARAMS})
-        for k in cls._FITTED:
+        self = cls(**{k: state[k] for k in cls.PARAMS})
+        for k in cls.FITTED:
             setattr(self, k, state[k])
         return self
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ...errors import InputError
 
 SPLITS = {"train": "CT24_checkworthy_english_train.tsv", "dev": "CT24_checkworthy_english_dev.tsv",
           "dev-test": "CT24_checkworthy_english_dev-test.tsv", "test": "CT24_checkworthy_english_test.tsv"}

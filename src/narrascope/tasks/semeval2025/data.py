@@ -17,10 +17,11 @@ Nothing from the data is copied into the package.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ...models.training import text_key
 
 LANGUAGES = ("EN", "BG", "HI", "PT", "RU")
 REPAIR_WINDOW = 200
@@ -83,7 +84,8 @@ class SemEvalDataset(list):
     report: LoadReport
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 with its line ends untouched (the reading the offsets count in)."""
     with open(path, encoding="utf-8", newline="") as fh:
         return fh.read()
 
@@ -91,7 +93,7 @@ def _read(path: Path) -> str:
 def _rows(path: Path):
     if not path.is_file():
         return
-    for line in _read(path).splitlines():
+    for line in read_text(path).splitlines():
         if line.strip():
             yield line.split("\t")
 
@@ -148,7 +150,7 @@ def load_semeval2025(root: str | Path, split: str = "train", languages=LANGUAGES
             docs = {}
             for sub in ("subtask-1-documents", "subtask-2-documents", "subtask-3-documents"):
                 docs.update({k: v for k, v in _documents(base / sub).items() if k not in docs})
-        samples = {name: Sample(name, lang, _read(path)) for name, path in docs.items()}
+        samples = {name: Sample(name, lang, read_text(path)) for name, path in docs.items()}
         report.documents[lang] = len(samples)
         report.crlf_documents[lang] = sum("\r\n" in s.text for s in samples.values())
         if split == "train":
@@ -187,7 +189,7 @@ def load_semeval2025(root: str | Path, split: str = "train", languages=LANGUAGES
 def _find_duplicates(samples: list[Sample], report: LoadReport) -> None:
     groups: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
-        groups[hashlib.sha1(s.text.strip().encode("utf-8")).hexdigest()].append(s)
+        groups[text_key(s.text)].append(s)
     for group in groups.values():
         if len(group) < 2:
             continue

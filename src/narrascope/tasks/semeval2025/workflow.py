@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, UsageError
+from ...errors import InputError, UsageError
 
 DATA_TERMS = ("SemEval-2025 Task 10 data (Piskorski et al.), research use only. The artifact holds hashed-feature "
               "weights, thresholds and label names; no text or vocabulary from the data.")
@@ -27,7 +27,7 @@ ROLE_MODES = {"default": {}, "fast": {}}
 
 
 def _load_train(data: str | Path, languages=LANGS):
-    from ..datasets.semeval2025 import load_semeval2025
+    from .data import load_semeval2025
 
     root = Path(data)
     if not (root / "train").is_dir():
@@ -36,7 +36,7 @@ def _load_train(data: str | Path, languages=LANGS):
 
 
 def _card(task: str, mode: str, model, samples_info: dict, cv: dict | None, seconds: float, method: str) -> dict:
-    from ..models.registry import model_card
+    from ...models.registry import model_card
 
     return model_card(task, mode, model, method=method, terms=DATA_TERMS, evaluation=cv, seconds=seconds,
                       training_data={"dataset": "SemEval-2025 Task 10 (multilingual characterization and extraction "
@@ -46,10 +46,10 @@ def _card(task: str, mode: str, model, samples_info: dict, cv: dict | None, seco
 
 def train_narratives(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                      embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
-    from ..evaluation.cv import cross_validate_narratives
-    from ..models.narratives import NarrativeClassifier
-    from ..models.registry import write_card
-    from ..models.training import text_key
+    from .crossval import cross_validate_narratives
+    from ...models.narratives import NarrativeClassifier
+    from ...models.registry import write_card
+    from ...models.training import text_key
 
     if mode not in NARRATIVE_MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
@@ -60,7 +60,7 @@ def train_narratives(data: str | Path, out: str | Path, mode: str = "default", c
     texts = [s.text for s in samples]
     dense = None
     if clf.embedder:
-        from ..models.embeddings import cached_documents
+        from ...models.embeddings import cached_documents
 
         progress(f"embedding {len(texts)} training documents (cached in {embedding_cache or 'memory'})")
         dense = cached_documents(texts, embedding_cache, clf.embedder,
@@ -69,8 +69,6 @@ def train_narratives(data: str | Path, out: str | Path, mode: str = "default", c
     clf.fit_counts(clf.hash_counts(texts), [(s.narratives, s.subnarratives) for s in samples],
                    [s.language for s in samples], [text_key(t) for t in texts], dense=dense)
     seconds = time.perf_counter() - t0
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     clf.save(out)
     scores = None
     if cv:
@@ -100,9 +98,9 @@ def _means(by_scope: dict) -> dict:
 
 def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                 progress: Callable[[str], None] = print) -> dict:
-    from ..evaluation.cv_roles import cross_validate_roles, mention_table
-    from ..models.registry import write_card
-    from ..models.roles import RoleClassifier
+    from .crossval import cross_validate_roles, mention_table
+    from ...models.registry import write_card
+    from ...models.roles import RoleClassifier
 
     if mode not in ROLE_MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
@@ -114,8 +112,6 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
     clf = RoleClassifier(**params)
     clf.fit([(*r["item"], r["main"], r["fines"]) for r in rows], languages=[r["language"] for r in rows])
     seconds = time.perf_counter() - t0
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     clf.save(out)
     scores = None
     if cv:
@@ -135,43 +131,38 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
 
 
 # ---- prediction in the official formats ----------------------------------------------------------------------
-def _read_text(path: Path) -> str:
-    from ..datasets.semeval2025 import _read
-
-    return _read(path)
-
-
 def _guess_language(name: str) -> str:
     code = name[:2].upper()
     return code if code in LANGS else "EN"
 
 
 def predict_narratives(docs_dir: str | Path, out: str | Path, model: str = "default") -> int:
-    from ..evaluation.semeval2025 import write_subtask2
-    from ..models.registry import load_model
+    from .data import read_text
+    from .metrics import write_subtask2
+    from ...models.registry import load_model
 
     folder = Path(docs_dir)
     files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
     if not files:
         raise InputError(f"{folder}: no .txt documents")
     clf = load_model("narratives", model)
-    texts = [_read_text(p) for p in files]
+    texts = [read_text(p) for p in files]
     preds = clf.predict(texts)
     write_subtask2(out, {p.name: pair for p, pair in zip(files, preds)})
     return len(files)
 
 
 def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, model: str = "default") -> int:
-    from ..datasets.semeval2025 import locate
-    from ..evaluation.semeval2025 import RolePrediction, write_subtask1
-    from ..models.registry import load_model
+    from .data import locate, read_text
+    from .metrics import RolePrediction, write_subtask1
+    from ...models.registry import load_model
 
     folder = Path(docs_dir)
     rows = []
     mpath = Path(mentions)
     if not mpath.is_file():
         raise InputError(f"{mpath}: no such mentions file")
-    for i, line in enumerate(_read_text(mpath).splitlines(), 1):
+    for i, line in enumerate(read_text(mpath).splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
@@ -189,7 +180,7 @@ def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, m
             p = folder / doc
             if not p.is_file():
                 raise InputError(f"{p}: document named in the mentions file is missing")
-            texts[doc] = _read_text(p)
+            texts[doc] = read_text(p)
         text = texts[doc]
         found = locate(text, mention, start, end)
         s = found[0] if found else min(max(start, 0), len(text))
@@ -208,12 +199,12 @@ def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, se
     """Cross-validated official metrics on the train split (the dev/test gold is withheld)."""
     samples = _load_train(data, languages)
     if task == "narratives":
-        from ..evaluation.cv import cross_validate_narratives
+        from .crossval import cross_validate_narratives
 
         return cross_validate_narratives(samples, folds=folds, seed=seed, embedding_cache=embedding_cache,
                                          **NARRATIVE_MODES[mode])
     if task == "roles":
-        from ..evaluation.cv_roles import cross_validate_roles
+        from .crossval import cross_validate_roles
 
         return cross_validate_roles(samples, folds=folds, seed=seed, **ROLE_MODES[mode])
     raise UsageError(f"unknown task {task!r}: use narratives or roles")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, UsageError
-from ..models.training import text_key
+from ...errors import InputError, UsageError
+from ...models.training import text_key
 
 DATA_TERMS = ("SemEval-2023 Task 3 data (Piskorski et al.) and the SemEval-2020 Task 11 Propaganda Techniques "
               "Corpus (Da San Martino et al.), research use only. The artifact holds hashed-feature weights, "
@@ -59,7 +59,7 @@ def typical_span_words(articles) -> dict[str, float]:
 
 
 def _load(data: str | Path, langs=LANGS):
-    from ..datasets.semeval2023 import load_training
+    from .data import load_training
 
     try:
         return load_training(Path(data), tuple(lang.lower() for lang in langs))
@@ -68,8 +68,8 @@ def _load(data: str | Path, langs=LANGS):
 
 
 def _model(mode: str, seed: int):
-    from ..datasets.semeval2023 import official_techniques
-    from ..models.techniques import TechniqueClassifier
+    from .data import official_techniques
+    from ...models.techniques import TechniqueClassifier
 
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
@@ -80,7 +80,7 @@ def _embeddings(model, texts: list[str], cache: str | None):
     if not model.embedder:
         return None
     if cache:
-        from ..models.embeddings import cached_documents
+        from ...models.embeddings import cached_documents
 
         return cached_documents([" ".join(t.split()[:96]) for t in texts], Path(cache), chunks=1, words=96)
     return model.embed(texts)
@@ -90,7 +90,7 @@ def predict_spans(model, text: str, start: int, end: int, labels: list[str], pro
                   tokens=None) -> list[tuple[str, int, int, float]]:
     """Evidence spans (absolute offsets) for the techniques predicted in paragraph ``text[start:end]``;
     ``tokens`` = (offsets, probabilities) of the paragraph from ``model.token_scores``."""
-    from ..text import sentences
+    from ...text import sentences
 
     para = text[start:end]
     sents = [(a - start, b - start) for a, b in sentences(text, start, end)] or [(0, len(para))]
@@ -105,10 +105,10 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
                 embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
     """Paragraph micro-F1 (official) and label-aware partial-overlap span F1, per language and overall,
     from ``folds``-fold cross-validation over training articles (duplicate texts kept in one fold)."""
-    from ..datasets.semeval2023 import official_techniques
-    from ..evaluation.techniques import paragraph_micro_f1, per_label_f1, span_f1
-    from ..models.token_tagger import TokenTagger, token_subset
-    from ..models.training import group_folds
+    from .data import official_techniques
+    from .metrics import paragraph_micro_f1, per_label_f1, span_f1
+    from ...models.token_tagger import TokenTagger, token_subset
+    from ...models.training import group_folds
 
     if folds < 2:
         raise UsageError("--cv must be at least 2")
@@ -174,7 +174,7 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
 def train_techniques(data: str | Path, out: str | Path, mode: str = "default", cv: int = 0, seed: int = 0,
                      embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
     """Fit on all training paragraphs (EN + RU) and save the model and its card (``out`` with ``.card.json``)."""
-    from ..models.registry import model_card, write_card
+    from ...models.registry import model_card, write_card
 
     t0 = time.perf_counter()
     articles = _load(data)
@@ -207,8 +207,6 @@ def train_techniques(data: str | Path, out: str | Path, mode: str = "default", c
                        "split": "train only (SemEval-2023 dev = PTC test articles, never used)",
                        "articles": per_lang, "paragraphs": len(rows["text"])},
         terms=DATA_TERMS, evaluation=evaluation, seconds=seconds)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     write_card(out, card)
     return card
@@ -216,7 +214,7 @@ def train_techniques(data: str | Path, out: str | Path, mode: str = "default", c
 
 def predict_semeval2023(articles_dir: str | Path, template: str | Path, out: str | Path, model) -> int:
     """Write ``id<TAB>line<TAB>t1,t2,...`` for every template row; returns the number of rows."""
-    from ..datasets.semeval2023 import official_techniques, read_article, read_template
+    from .data import official_techniques, read_article, read_template
 
     articles_dir, template = Path(articles_dir), Path(template)
     if not articles_dir.is_dir():

@@ -15,38 +15,23 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, UsageError
+from ...errors import InputError, UsageError
+from .metrics import METRIC, scores
 
 DATA_TERMS = ("CheckThat! 2024 Task 1 English data (CLEF CheckThat! Lab), research use only. The artifact holds "
               "hashed-feature weights, idf, a threshold and a calibration; no text or vocabulary from the data.")
-METRIC = "F1 of class Yes (official CheckThat! 2024 Task 1 metric)"
 
 
 def _model_class():
-    from ..models.checkworthiness import CheckworthinessModel
+    from ...models.checkworthiness import CheckworthinessModel
 
     return CheckworthinessModel
 
 
 def _load(data_dir: str | Path, split: str):
-    from ..datasets.checkthat2024 import load_checkthat2024
+    from .data import load_checkthat2024
 
     return load_checkthat2024(data_dir, split)
-
-
-def scores(y_true, y_pred) -> dict[str, float]:
-    """F1/precision/recall of class Yes and accuracy."""
-    y_true = np.asarray(y_true, dtype=int)
-    y_pred = np.asarray(y_pred, dtype=int)
-    tp = int(((y_true == 1) & (y_pred == 1)).sum())
-    fp = int(((y_true == 0) & (y_pred == 1)).sum())
-    fn = int(((y_true == 1) & (y_pred == 0)).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    acc = float((y_true == y_pred).mean()) if len(y_true) else 0.0
-    return {"f1_yes": round(f1, 4), "precision_yes": round(p, 4), "recall_yes": round(r, 4),
-            "accuracy": round(acc, 4), "n": int(len(y_true))}
 
 
 def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int = 0, params: dict | None = None,
@@ -55,8 +40,8 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
     each fold's model picks its own threshold by inner CV on its training part). With ``heldout`` the model
     trained on all of train is also scored on the labelled dev and dev-test files, for information only.
     ``params`` overrides the mode's settings (for experiments)."""
-    from ..models.checkworthiness import yes_no_labels
-    from ..models.training import group_folds, text_key
+    from ...models.checkworthiness import yes_no_labels
+    from ...models.training import group_folds, text_key
 
     if cv < 2:
         raise UsageError("cv must be at least 2")
@@ -77,7 +62,7 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
         te, tr = np.flatnonzero(fold == f), np.flatnonzero(fold != f)
         sub = _subset(raw, tr)
         m = make().fit([texts[i] for i in tr], y[tr], [groups[i] for i in tr], raw=sub)
-        p = m._calibrate(m._score_core(_subset(raw, te), np.arange(len(te)), m.params_))
+        p = m.predict_proba_raw(_subset(raw, te))
         proba[te] = p
         pred[te] = (p >= m.threshold_).astype(int)
         per_fold.append({**scores(y[te], pred[te]), "threshold": m.threshold_})
@@ -87,7 +72,7 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
     out: dict[str, Any] = {
         "protocol": f"{cv}-fold CV on train (duplicates grouped, stratified by label; threshold by inner CV on "
                     f"each fold's training part)", "metric": METRIC, "mode": mode if not params else "custom",
-        "params": {k: getattr(proto, k) for k in proto._PARAMS},
+        "params": {k: getattr(proto, k) for k in proto.PARAMS},
         "cv": {**scores(y, pred), "f1_yes_mean": round(float(np.mean(f1s)), 4),
                "f1_yes_std": round(float(np.std(f1s)), 4), "folds": per_fold},
         "cv_seconds": round(time.perf_counter() - t0, 1),
@@ -123,9 +108,9 @@ def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "de
                           progress: Callable[[str], None] = print) -> dict:
     """Train on the train file, save the artifact at ``out`` and its model card beside it; returns the card.
     With ``cv`` ≥ 2 the card records ``cv``-fold CV scores on train and dev/dev-test scores for information."""
-    from ..models.checkworthiness import MODES, yes_no_labels
-    from ..models.registry import model_card, write_card
-    from ..models.training import text_key
+    from ...models.checkworthiness import MODES, yes_no_labels
+    from ...models.registry import model_card, write_card
+    from ...models.training import text_key
 
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}: use default or fast")
@@ -137,8 +122,6 @@ def train_checkworthiness(data_dir: str | Path, out: str | Path, mode: str = "de
     t0 = time.perf_counter()
     clf = Model(mode=mode, seed=seed).fit(texts, y, [text_key(t) for t in texts])
     seconds = time.perf_counter() - t0
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     clf.save(out)
     evaluation = None
     if cv:
@@ -172,11 +155,11 @@ def predict_checkthat2024(input_tsv: str | Path, out_path: str | Path, model: An
     ``Sentence_id<TAB>class_label`` header line, the layout of the gold files, unless ``header=False``);
     returns the number of rows. ``model``: "default", "fast", a path to an artifact, or a fitted model.
     The input needs columns ``Sentence_id`` and ``Text`` (extra columns, CRLF and a BOM are fine)."""
-    from ..datasets.checkthat2024 import load_tsv
+    from .data import load_tsv
 
     rows = load_tsv(input_tsv)
     if isinstance(model, (str, Path)):
-        from ..models.registry import load_model
+        from ...models.registry import load_model
 
         model = load_model("checkworthiness", model)
     labels = model.predict([r.text for r in rows]) if rows else []

@@ -25,7 +25,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..taxonomy import load_taxonomy
+from ...taxonomy import load_taxonomy
 
 TAXONOMY = "semeval2023_techniques"
 

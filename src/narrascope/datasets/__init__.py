@@ -1,1 +1,0 @@
-"""Loaders for external research data sets (never bundled with the package)."""

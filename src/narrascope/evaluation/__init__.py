@@ -1,1 +1,0 @@
-"""Metrics and prediction-file formats for shared tasks."""

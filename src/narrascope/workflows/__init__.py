@@ -1,1 +1,0 @@
-"""End-to-end jobs behind the train / predict / eval commands."""
