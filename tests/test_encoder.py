@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import os
 import random
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from narrascope.encoder import PASSAGE, QUERY, E5Tokenizer, read_model
-from narrascope.encoder.runtime import Encoder, cache_dir, cached_model, lora_delta, model_key
+from narrascope.encoder.runtime import (
+    Encoder,
+    cache_dir,
+    cached_model,
+    lora_delta,
+    model_key,
+)
 from narrascope.encoder.weights import default_model_path
 
 SENTENCES = {

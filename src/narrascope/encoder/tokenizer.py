@@ -41,11 +41,19 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from tokenizers import NormalizedString, Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
+from tokenizers import (
+    NormalizedString,
+    Regex,
+    Tokenizer,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+)
 
 from .weights import E5Weights, read_model
 
-__all__ = ["E5Tokenizer", "Encoded", "QUERY", "PASSAGE"]
+__all__ = ["PASSAGE", "QUERY", "E5Tokenizer", "Encoded"]
 
 QUERY = "query: "
 PASSAGE = "passage: "

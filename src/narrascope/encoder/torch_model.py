@@ -104,7 +104,7 @@ class E5Layer(nn.Module):
 
     def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         B, L, H = x.shape
-        split = lambda y: y.view(B, L, self.heads, H // self.heads).transpose(1, 2)  # noqa: E731
+        split = lambda y: y.view(B, L, self.heads, H // self.heads).transpose(1, 2)
         ctx = F.scaled_dot_product_attention(split(self.q(x)), split(self.k(x)), split(self.v(x)), attn_mask=keep)
         x = self.aln(x + self.ao(ctx.transpose(1, 2).reshape(B, L, H)))
         return self.oln(x + self.fo(F.gelu(self.fi(x))))

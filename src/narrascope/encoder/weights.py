@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["E5Config", "E5Weights", "read_model", "default_model_path", "dequantize_q4_0", "LAYER_MATRICES"]
+__all__ = ["LAYER_MATRICES", "E5Config", "E5Weights", "default_model_path", "dequantize_q4_0", "read_model"]
 
 QK = 32
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])  # 18 bytes, packed
