@@ -301,3 +301,11 @@ def test_torch_module_matches_runtime(weights, encoder, tmp_path):
     tuned = Encoder(weights, deltas, cache=tmp_path)
     assert np.abs(h2[keep] - tuned.encode(texts).states[keep]).max() < 1e-4
     assert np.abs(h2[keep] - h[keep]).max() > 0.1  # the adapters did change the states
+
+
+def test_standard_onnx_graph_matches_the_fused_one(encoder, weights, tmp_path):
+    plain = Encoder(weights, cache=tmp_path, fused=False)
+    texts = ["Um teste curto.", SENTENCES["ru"][1]]
+    a, b = encoder.encode(texts), plain.encode(texts)
+    keep = a.mask.astype(bool)
+    assert np.abs(a.states[keep] - b.states[keep]).max() < 1e-4
