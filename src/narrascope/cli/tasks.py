@@ -38,19 +38,19 @@ def train(
     say = note  # progress lines, dim on stderr
     cache = str(embedding_cache) if embedding_cache else None
     if task == "narratives":
-        from ..workflows import semeval2025 as wf
+        from ..tasks.semeval2025 import workflow as wf
 
         card = wf.train_narratives(data, target, mode, cv, seed, cache, say)
     elif task == "roles":
-        from ..workflows import semeval2025 as wf
+        from ..tasks.semeval2025 import workflow as wf
 
         card = wf.train_roles(data, target, mode, cv, seed, say)
     elif task == "techniques":
-        from ..workflows.semeval2023 import train_techniques
+        from ..tasks.semeval2023.workflow import train_techniques
 
         card = train_techniques(data, target, mode, cv, seed, cache, say)
     else:
-        from ..workflows.checkthat2024 import train_checkworthiness
+        from ..tasks.checkthat2024.workflow import train_checkworthiness
 
         card = train_checkworthiness(data, target, mode, cv, seed, progress=say)
     note(f"wrote {target} and its model card")
@@ -71,7 +71,7 @@ def predict_narratives(
     model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
 ) -> None:
     """SemEval-2025 Task 10 subtask 2: narratives and subnarratives per document."""
-    from ..workflows.semeval2025 import predict_narratives as run
+    from ..tasks.semeval2025.workflow import predict_narratives as run
 
     n = run(docs, out, str(model) if model else model_mode(fast))
     note(f"wrote {n} predictions to {out}")
@@ -86,7 +86,7 @@ def predict_roles(
     model: Optional[Path] = typer.Option(None, "--model", help="Another trained artifact."),
 ) -> None:
     """SemEval-2025 Task 10 subtask 1: the role of every given entity mention."""
-    from ..workflows.semeval2025 import predict_roles as run
+    from ..tasks.semeval2025.workflow import predict_roles as run
 
     n = run(docs, mentions, out, str(model) if model else model_mode(fast))
     note(f"wrote {n} predictions to {out}")
@@ -102,7 +102,7 @@ def predict_techniques(
 ) -> None:
     """SemEval-2023 Task 3 subtask 3: persuasion techniques per paragraph."""
     from ..models.registry import load_model
-    from ..workflows.semeval2023 import predict_semeval2023
+    from ..tasks.semeval2023.workflow import predict_semeval2023
 
     n = predict_semeval2023(articles, template, out, load_model("techniques", str(model) if model else model_mode(fast)))
     note(f"wrote {n} predictions to {out}")
@@ -117,7 +117,7 @@ def predict_checkthat(
     header: bool = typer.Option(False, "--header/--no-header", help="Write a 'Sentence_id<TAB>class_label' header line first."),
 ) -> None:
     """CheckThat! 2024 Task 1: is each sentence worth fact-checking?"""
-    from ..workflows.checkthat2024 import predict_checkthat2024
+    from ..tasks.checkthat2024.workflow import predict_checkthat2024
 
     n = predict_checkthat2024(input_tsv, out, str(model) if model else model_mode(fast), header=header)
     note(f"wrote {n} predictions to {out}")
@@ -171,7 +171,7 @@ def eval_semeval2025(
     """Cross-validated official metrics: F1-samples (subtask 2) or EMR / main-role accuracy / fine micro-F1 (subtask 1).
 
     Every language trains each fold's model; --lang only picks the rows of the report."""
-    from ..workflows import semeval2025 as wf
+    from ..tasks.semeval2025 import workflow as wf
 
     _check_folds(cv)
     wanted = [x.strip().upper() for x in lang.split(",") if x.strip()]
@@ -205,7 +205,7 @@ def eval_techniques(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full result here."),
 ) -> None:
     """Cross-validated paragraph micro-F1 (SemEval-2023 subtask 3) and span F1 with partial-overlap credit (SemEval-2020)."""
-    from ..workflows.semeval2023 import evaluate_cv
+    from ..tasks.semeval2023.workflow import evaluate_cv
 
     _check_folds(cv)
     mode = model_mode(fast)
@@ -234,7 +234,7 @@ def eval_checkthat(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full result here."),
 ) -> None:
     """Cross-validated F1 of class Yes (the official metric) on the training file; labelled dev files for information."""
-    from ..workflows.checkthat2024 import evaluate_cv
+    from ..tasks.checkthat2024.workflow import evaluate_cv
 
     _check_folds(cv)
     result = evaluate_cv(data, cv, model_mode(fast), seed)
