@@ -286,7 +286,7 @@ def test_surname_propagation_retypes_org(analyzer):
 
 
 def test_gazetteer_covers_states():
-    data = json.loads((Path(__file__).resolve().parents[1] / "src/narrascope/data/places.json").read_text("utf-8"))
+    data = json.loads((Path(__file__).resolve().parents[2] / "src/narrascope/data/places.json").read_text("utf-8"))
     members = [c for c in data["countries"] if c["status"] == "un_member"]
     assert len(members) == 193
     codes = {c["code"] for c in data["countries"]}
