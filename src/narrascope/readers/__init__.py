@@ -36,11 +36,12 @@ from .base import (
     normalize_format,
     replay,
 )
+from .csv_records import read_csv
 from .encoding import DAMAGED_UTF8, decode, detect_encoding
 from .feeds import looks_like_feed, read_feed
 from .fetch import Fetcher, shown_url
 from .html import declared_charset, html_document, looks_like_html
-from .records import looks_like_jsonl, parse_json, read_csv, read_json, read_jsonl
+from .json_records import looks_like_jsonl, parse_json, read_json, read_jsonl
 from .warc import looks_like_warc, read_warc
 
 __all__ = [
