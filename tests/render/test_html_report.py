@@ -11,14 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from narrascope.model import Document, Group, Span
-from narrascope.render.html import (
-    DEFAULT_HIDDEN,
-    demo_document,
-    layer_color,
-    render_html,
-    segment_text,
-    write_html,
-)
+from narrascope.render.html import demo_document, render_html, write_html
+from narrascope.render.html_view import DEFAULT_HIDDEN, layer_color, segment_text
 
 HOSTILE_SCRIPT = "<script>window.__pwned=1</script>"
 HOSTILE_IMG = "<img src=x onerror=\"window.__pwned=2;alert(1)\">"

@@ -18,7 +18,7 @@ import jinja2
 from fastapi import Request
 from starlette.responses import Response
 
-from ..render.html import json_safe
+from ..render.html_view import json_safe
 from ..render.tables import write_csv
 from .charts import PALETTE, ROLE_COLORS, role_name
 from .params import requested_format
