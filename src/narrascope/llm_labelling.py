@@ -3,7 +3,7 @@
 The same analyzers use these functions instead of the shipped models when a backend is given
 (``narrascope analyze --llm-url URL --llm-model NAME``). The reply is constrained by a JSON schema whose
 labels are enums of the taxonomy; labels outside the taxonomy are dropped (never guessed), and every
-evidence quote must occur in the article (:func:`~narrascope.backends.llm.verify_evidence`), else it is
+evidence quote must occur in the article (:func:`~narrascope.backends.llm_answers.verify_evidence`), else it is
 rejected and counted in ``doc.metadata["llm"]["rejected_quotes"]``. An LLM gives no calibrated
 probability: its labels get score 1.0 and ``reason`` says where they came from.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backends.llm import Evidence, label_choice_schema, validate_labels, verify_evidence
+from .backends.llm_answers import Evidence, label_choice_schema, validate_labels, verify_evidence
 from .model import Document
 
 MAX_CHARS = 12000  # the article part sent (title + lead first); keeps one request within small context windows

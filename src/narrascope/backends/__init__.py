@@ -3,14 +3,11 @@
 ``LLMBackend`` talks to any OpenAI-compatible chat-completions server; see ``docs/llm-backend.md``.
 """
 
-from .llm import (
+from .llm import LLMBackend, LLMError, LLMUsage, default_cache_dir
+from .llm_answers import (
     Evidence,
-    LLMBackend,
-    LLMError,
-    LLMUsage,
     RejectedQuote,
     check_schema,
-    default_cache_dir,
     label_choice_schema,
     schema_errors,
     validate_labels,
