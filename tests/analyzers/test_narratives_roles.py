@@ -288,7 +288,7 @@ def test_hostile_text_in_narrative_evidence_is_escaped():
 # ---- the LLM backend behind the same analyzers -----------------------------------------------------------------
 
 def test_llm_backend_for_narratives_and_roles(tmp_path, monkeypatch):
-    from test_llm_backend import ChatServer, completion
+    from llm_server import ChatServer, completion
 
     from narrascope.backends import LLMBackend
 

@@ -284,7 +284,7 @@ def test_hostile_text_in_technique_spans_is_escaped():
 
 
 def test_llm_backend_for_techniques(tmp_path, monkeypatch):
-    from test_llm_backend import ChatServer, completion
+    from llm_server import ChatServer, completion
 
     from narrascope.backends import LLMBackend
 
