@@ -4,7 +4,11 @@ Every mention of a person, organisation, country or group found by the ``entitie
 in its context (main role + fine roles, with probabilities). Per entity, the main role is a
 confidence-weighted vote of its mentions' roles, its score the mentions' average probability of that
 role, and its fine roles those of its most confident mention with that role. Only mentions in the
-article's prose count (not a byline's author). Output:
+article's prose count, and only of the entities the article frames: the byline author, platforms and aggregators
+the article uses as media and the outlet it names as its source are not cast (:mod:`.role_targets`; their
+entity groups say why, in ``attrs["not_cast"]`` and ``attrs["not_cast_why"]``). A role whose score sits within
+a margin of that role's prior in the model's training data is marked ``uncertain`` (:mod:`.role_uncertainty`).
+Output:
 
 * layer ``roles``: one span per classified mention (``label`` = main role, ``attrs``: ``entity_id``,
   ``fine_roles``, ``main_scores``, ``kind="mention"``) and, per entity, the sentences that frame it most
@@ -12,7 +16,8 @@ article's prose count (not a byline's author). Output:
   confidence of the entity's role there);
 * ``groups["roles"]``: one group per entity, ``label`` = main role, ``kind`` = the entity's type,
   ``span_ids`` = its framing sentences then its mentions, ``attrs``: ``entity_id``, ``entity`` (name),
-  ``fine_roles`` ``[{label, score}]``, ``main_scores``, ``mentions``, ``salient``.
+  ``fine_roles`` ``[{label, score}]``, ``main_scores``, ``mentions``, ``salient`` and, when the prior of the
+  role is known, ``prior`` and ``uncertain`` (also on the layer's spans).
 
 ``salient`` marks entities an analyst should look at first: named in the title, or mentioned at least
 twice. :func:`frame_mention` classifies any given span, for mentions that the entity layer did not find.
@@ -31,12 +36,13 @@ import numpy as np
 
 from ..model import Document, Group
 from ..pipeline import register_analyzer
-from ..text import Intervals, analysis_text
+from ..text import analysis_text
 from .base import Analyzer
 from .prose import body_ranges, prose_sentences
+from .role_targets import ENTITY_KINDS, mark_not_cast, role_targets
+from .role_uncertainty import model_priors, prior_for, uncertainty_attrs
 
 LAYER = "roles"
-ENTITY_KINDS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC")
 
 
 def _language(doc: Document) -> str:
@@ -56,7 +62,7 @@ class RolesAnalyzer(Analyzer):
     name = "roles"
     requires = ("entities",)
     produces = (LAYER,)
-    version = "1"
+    version = "2"
 
     def __init__(self, model: str = "default", backend: Any = None, max_sentences: int = 3,
                  max_mentions: int = 400) -> None:
@@ -74,17 +80,9 @@ class RolesAnalyzer(Analyzer):
             self._model = load_model("roles", self.model_name)
 
     def _targets(self, doc: Document) -> list[tuple[Group, list]]:
-        spans = {s.id: s for s in doc.spans("entities")}
-        # only mentions in the article's own prose: a byline's author or a disclaimer's outlet is not framed
-        prose = Intervals(body_ranges(doc))
-        out = []
-        for g in doc.groups.get("entities", []):
-            if g.kind not in ENTITY_KINDS:
-                continue
-            ms = [spans[i] for i in g.span_ids if i in spans and prose.covers(spans[i].start, spans[i].end)]
-            if ms:
-                out.append((g, ms))
-        out.sort(key=lambda gm: -len(gm[1]))
+        # whom roles are about: mentions in the article's own prose, of the entities it frames (role_targets)
+        out, not_cast = role_targets(doc, ENTITY_KINDS)
+        mark_not_cast(doc, not_cast)
         budget, kept = self.max_mentions, []
         for g, ms in out:
             if budget <= 0:
@@ -109,10 +107,12 @@ class RolesAnalyzer(Analyzer):
         title = [(s.start, s.end) for s in doc.spans("structure") if s.label == "title"]
         ranges = body_ranges(doc)
         sents = sorted(prose_sentences(doc, ranges))
+        # a model's scores are compared with its training priors (an LLM's are not probabilities)
+        prior = prior_for(model_priors(self._model), _language(doc)) if self.backend is None else {}
         for n, ((group, mentions), res) in enumerate(zip(targets, results), 1):
             if res is None:
                 continue
-            self._add(doc, n, group, mentions, res, sents, title)
+            self._add(doc, n, group, mentions, res, sents, title, prior)
         doc.sort_layers()
         return doc
 
@@ -141,13 +141,14 @@ class RolesAnalyzer(Analyzer):
                         "model": f"{self._model.__class__.__name__} ({self.model_name})"})
         return out
 
-    def _add(self, doc, n, group, mentions, res, sents, title) -> None:
+    def _add(self, doc, n, group, mentions, res, sents, title, prior=None) -> None:
         mention_ids, sentence_conf = [], {}
         starts = [a for a, _ in sents]
+        certainty = uncertainty_attrs(res["main"], res["score"], prior or {})
         for m, r in zip(mentions, res["mentions"]):
             span = doc.add_span(LAYER, m.start, m.end, r["main"], score=round(r["score"], 4), source=self.name,
                                 attrs={"kind": "mention", "entity_id": group.id, "fine_roles": list(r["fine"]),
-                                       "group": f"R{n}"})
+                                       "group": f"R{n}", **uncertainty_attrs(r["main"], r["score"], prior or {})})
             mention_ids.append(span.id)
             sent = _holding(sents, starts, m.start, m.end)
             if sent is not None:
@@ -159,13 +160,13 @@ class RolesAnalyzer(Analyzer):
         for rank, (a, b) in enumerate(sorted(framing), 1):
             span = doc.add_span(LAYER, a, b, res["main"], score=round(sentence_conf[(a, b)], 4), source=self.name,
                                 attrs={"kind": "framing_sentence", "entity_id": group.id, "entity": group.label,
-                                       "group": f"R{n}"})
+                                       "group": f"R{n}", **certainty})
             frame_ids.append(span.id)
         in_title = any(a <= m.start and m.end <= b for m in mentions for a, b in title)
         attrs = {"entity_id": group.id, "entity": group.label, "fine_roles": res["fine"],
                  "main_scores": {k: round(v, 4) for k, v in res["main_scores"].items()},
                  "mentions": len(mentions), "salient": bool(in_title or len(mentions) >= 2),
-                 "model": res.get("model", "")}
+                 "model": res.get("model", ""), **certainty}
         if res.get("reason"):
             attrs["reason"] = res["reason"]
         doc.add_group(LAYER, Group(f"R{n}", res["main"], group.kind, frame_ids + mention_ids,
