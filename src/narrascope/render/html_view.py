@@ -437,8 +437,15 @@ def _summary(doc: Document) -> dict[str, Any]:
         if not g.attrs.get("salient"):
             continue
         fines = ", ".join(str(f.get("label", "")) for f in g.attrs.get("fine_roles", []) if isinstance(f, dict))
+        # a role whose score sits near its prior is no finding: shown neutral, as "uncertain"
+        uncertain = g.attrs.get("uncertain") is True
         roles.append({"entity": _display(g.attrs.get("entity", ""), 120), "role": _display(g.label, 40),
-                      "fine": _display(fines, 200), "score": _format_score(g.score), "mentions": g.attrs.get("mentions", 0)})
+                      "fine": _display(fines, 200), "score": _format_score(g.score), "mentions": g.attrs.get("mentions", 0),
+                      "uncertain": uncertain, "prior": _format_score(g.attrs["prior"]) if "prior" in g.attrs else ""})
+    # the entities the article names but does not frame (the roles analyzer says why): its byline author, ...
+    not_cast = [{"entity": _display(g.label, 120), "reason": _display(g.attrs["not_cast"], 60),
+                 "why": _display(g.attrs.get("not_cast_why", ""), 300)}
+                for g in doc.groups.get("entities", []) if g.attrs.get("not_cast")]
     techniques = [
         {"label": _display(g.attrs.get("short_name") or g.label, 80), "count": g.attrs.get("count", len(g.span_ids)),
          "category": _display(g.attrs.get("category", ""), 60), "description": _display(g.attrs.get("description", ""), 300)}
@@ -453,8 +460,9 @@ def _summary(doc: Document) -> dict[str, Any]:
         {"rule": _display(g.kind, 40), "explanation": _display(g.attrs.get("explanation", ""), 600)}
         for g in doc.groups.get("consistency", []) if g.label == "inconsistent"
     ]
-    return {"narratives": narratives, "roles": roles[:12], "techniques": techniques, "claims": claims,
-            "consistency": consistency, "any": bool(narratives or roles or techniques or claims or consistency)}
+    return {"narratives": narratives, "roles": roles[:12], "not_cast": not_cast[:12], "techniques": techniques,
+            "claims": claims, "consistency": consistency,
+            "any": bool(narratives or roles or techniques or claims or consistency)}
 
 
 def report_view(docs: Sequence[Document], hidden: Iterable[str] | None = None) -> dict[str, Any]:

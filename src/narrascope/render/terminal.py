@@ -207,11 +207,26 @@ def _section_roles(doc: Document) -> Table:
         fines = ", ".join(f"{f['label']} {f['score']:.2f}" for f in g.attrs.get("fine_roles", []))
         frame = next((by_id[i] for i in g.span_ids if i in by_id and by_id[i].attrs.get("kind") == "framing_sentence"), None)
         t.add_row(SafeText(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
-                  SafeText(f"{g.label} {g.score:.2f}", style=style.get(g.label, "")), SafeText(fines),
+                  _role_cell(g, style), SafeText(fines, style="dim" if g.attrs.get("uncertain") is True else ""),
                   evidence(doc, frame, 140) if frame else SafeText("—"))
     if len(shown) < len(groups):
         t.add_row(SafeText(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), SafeText(""), SafeText(""), SafeText(""))
+    not_cast = [g for g in doc.groups.get("entities", []) if g.attrs.get("not_cast")]
+    if not_cast:
+        names = ", ".join(f"{g.label} ({g.attrs['not_cast']})" for g in not_cast[:12])
+        more = f" +{len(not_cast) - 12} more" if len(not_cast) > 12 else ""
+        t.add_row(SafeText("not cast (named, not framed)", style="dim"), SafeText(""), SafeText(""),
+                  SafeText(names + more, style="dim"))
     return t
+
+
+def _role_cell(g, style: dict[str, str]) -> SafeText:
+    """The main role in its colour; a role whose score sits near its training prior is no finding: dim, "uncertain"."""
+    if g.attrs.get("uncertain") is True:
+        prior = g.attrs.get("prior")
+        near = f", prior {prior:.2f}" if isinstance(prior, (int, float)) else ""
+        return SafeText(f"uncertain (leans {g.label} {g.score:.2f}{near})", style="dim")
+    return SafeText(f"{g.label} {g.score:.2f}", style=style.get(g.label, ""))
 
 
 def _section_techniques(doc: Document) -> Table:

@@ -121,7 +121,8 @@ def document_row(doc: Document, source: str | None = None) -> dict[str, Any]:
 def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
     """Facet rows (kind, label, entity, count): narratives (groups, not "Other", not overruled
     candidates), techniques (spans of the "techniques" layer), entities (groups), roles (groups:
-    the main role, with the entity's name)."""
+    the main role, with the entity's name; not the roles marked ``uncertain``, whose score sat near the prior of
+    that role: corpus counts count findings only)."""
     counts: dict[tuple[str, str, str], int] = {}
 
     def bump(kind: str, label: Any, entity: Any = "", n: int = 1) -> None:
@@ -139,7 +140,8 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
         mentions = g.attrs.get("mentions")
         bump("entity", g.label, n=mentions if isinstance(mentions, int) and mentions > 0 else max(1, len(g.span_ids)))
     for g in doc.groups.get("roles", []):
-        bump("role", g.label, g.attrs.get("entity") or "")
+        if g.attrs.get("uncertain") is not True:
+            bump("role", g.label, g.attrs.get("entity") or "")
     for g in doc.groups.get("cited_sources", []):
         bump("cited", g.label, n=max(1, len(g.span_ids)))
     forwarded = doc.metadata.get("forwarded_from")

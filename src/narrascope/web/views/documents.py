@@ -37,6 +37,11 @@ def document_data(store: Store, doc_id: str, query: str | None) -> dict[str, Any
         labels.setdefault(kind, []).append({"label": label, "entity": entity or None, "count": n})
     for items in labels.values():
         items.sort(key=lambda i: (-i["count"], i["label"], i["entity"] or ""))
+    # roles whose score sat near their prior are no findings (and not in the counts): listed apart, as uncertain
+    uncertain = [{"entity": g.attrs.get("entity") or g.label, "label": g.label, "score": g.score,
+                  "prior": g.attrs.get("prior")} for g in doc.groups.get("roles", []) if g.attrs.get("uncertain") is True]
+    not_cast = [{"entity": g.label, "reason": g.attrs["not_cast"], "why": g.attrs.get("not_cast_why", "")}
+                for g in doc.groups.get("entities", []) if g.attrs.get("not_cast")]
     spans = [{"layer": layer, "id": s.id, "label": s.label, "start": s.start, "end": s.end, "score": s.score,
               "text": doc.text[s.start:s.end][:500]} for layer, s in doc.iter_spans()]
     kwic = []
@@ -52,7 +57,7 @@ def document_data(store: Store, doc_id: str, query: str | None) -> dict[str, Any
     return {
         "id": doc.id, **{k: row[k] for k in ("title", "author", "source", "origin", "url", "language", "published")},
         "length": len(doc.text), "layers": {name: len(items) for name, items in doc.layers.items()},
-        "labels": labels, "sightings": sightings, "clusters": store.clusters_of(doc_id),
+        "labels": labels, "uncertain_roles": uncertain, "not_cast": not_cast, "sightings": sightings, "clusters": store.clusters_of(doc_id),
         "query": query, "matches": kwic, "spans": spans, "document": doc.to_dict(),
     }
 
