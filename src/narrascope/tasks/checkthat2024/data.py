@@ -128,3 +128,26 @@ def load_checkthat2024(data_dir: str | Path, split: str = "train") -> list[Sente
     if not root.is_dir():
         raise CheckThatFormatError(f"{root}: no such folder (expected the checkthat2024_task1_en data folder)")
     return load_tsv(split_path(root, split), require_labels=split == "train")
+
+
+MAX_ID_GAP = 100  # consecutive Sentence_ids further apart than this are taken to be from different debates
+
+
+def sentence_order(sentences: list[Sentence]) -> list[list[int]]:
+    """Indices of ``sentences`` in ``Sentence_id`` order (numeric ids numerically, others after them in file
+    order), cut into runs wherever consecutive ids lie more than ``MAX_ID_GAP`` apart: the runs whose
+    sentences are packed together into pseudo-articles, so that a sentence is read in its debate's context
+    (ids number the sentences of a debate consecutively)."""
+    numeric = [(int(s.id), i) for i, s in enumerate(sentences) if s.id.isdigit()]
+    numeric.sort()
+    runs: list[list[int]] = []
+    last = None
+    for sid, i in numeric:
+        if last is None or sid - last > MAX_ID_GAP:
+            runs.append([])
+        runs[-1].append(i)
+        last = sid
+    other = [i for i, s in enumerate(sentences) if not s.id.isdigit()]
+    if other:
+        runs.append(other)
+    return runs

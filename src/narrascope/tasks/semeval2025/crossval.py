@@ -146,6 +146,18 @@ def mention_table(samples: Sequence) -> list[dict]:
     return rows
 
 
+def document_folds(samples: Sequence, rows: list[dict], folds: int, seed: int = 0) -> dict[int, int]:
+    """Fold of each sample holding a row of :func:`mention_table` (sample index -> fold): documents with
+    identical text share a fold, folds stratified by language. The fine-tuned encoder's cross-validation
+    (:mod:`narrascope.encoder.finetune`) deals its documents with this too."""
+    from ...models.training import group_folds, text_key
+
+    doc_idx = sorted({r["sample"] for r in rows})
+    doc_fold = group_folds([text_key(samples[i].text) for i in doc_idx], folds, seed,
+                           [samples[i].language for i in doc_idx])
+    return dict(zip(doc_idx, doc_fold.tolist()))
+
+
 def _majority(mains: list[str], fines: list[list[str]]) -> tuple[str, list[str]]:
     # most_common breaks ties by first occurrence; sort first so the result does not depend on the order
     main = Counter(sorted(mains)).most_common(1)[0][0]
@@ -164,15 +176,13 @@ def cross_validate_roles(samples: Sequence, folds: int = 5, seed: int = 0, **mod
     deviation over folds.
     """
     from ...models.roles import RoleClassifier
-    from ...models.training import group_folds, text_key
 
     rows = mention_table(samples)
     if not rows:
         raise ValueError("no labelled mentions")
-    doc_idx = sorted({r["sample"] for r in rows})
-    doc_fold = group_folds([text_key(samples[i].text) for i in doc_idx], folds, seed,
-                           [samples[i].language for i in doc_idx])
-    fold_of_sample = dict(zip(doc_idx, doc_fold.tolist()))
+    fold_of_sample = document_folds(samples, rows, folds, seed)
+    doc_idx = sorted(fold_of_sample)
+    doc_fold = np.array([fold_of_sample[i] for i in doc_idx])
     mention_folds = np.array([fold_of_sample[r["sample"]] for r in rows])
     langs = [r["language"] for r in rows]
     mains = [r["main"] for r in rows]
