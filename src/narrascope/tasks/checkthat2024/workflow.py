@@ -45,6 +45,8 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
 
     if cv < 2:
         raise UsageError("cv must be at least 2")
+    if mode == "default" and not params:
+        return cv_from_card()
     Model = _model_class()
     train = _load(data_dir, "train")
     texts = [s.text for s in train]
@@ -84,10 +86,41 @@ def evaluate_cv(data_dir: str | Path, cv: int = 5, mode: str = "fast", seed: int
     return out
 
 
+def cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
+    """The cross-validated figures the default (fine-tuned) model recorded in its card when it was trained
+    (``narrascope train checkworthiness --mode default --cv 3``), in the layout of :func:`evaluate_cv`."""
+    from ...models.registry import ModelUnavailable, artifact_path, read_card
+
+    card = read_card(artifact or artifact_path("checkworthiness", "default")) or {}
+    ev = card.get("evaluation")
+    if not isinstance(ev, dict) or "checkworthiness" not in ev:
+        raise ModelUnavailable("the default check-worthiness model records no cross-validated figures: train it "
+                               "with 'narrascope train checkworthiness --mode default --data ../shared/data --cv 3'")
+    cw = ev["checkworthiness"]
+    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    return {"protocol": ev["protocol"], "metric": METRIC, "mode": "default", "from_card": True, "folds": folds,
+            "cv": {**cw["pooled"], "f1_yes_mean": cw["f1_yes"]["mean"], "f1_yes_std": cw["f1_yes"]["std"]},
+            "heldout": card.get("checkworthiness_heldout_for_information", {})}
+
+
 def _subset(raw: dict, rows: np.ndarray) -> dict:
     return {"counts": [X[rows] for X in raw["counts"]],
             "cues": None if raw.get("cues") is None else raw["cues"][rows],
             "dense": None if raw.get("dense") is None else raw["dense"][rows]}
+
+
+def predict_rows(model, rows: list) -> np.ndarray:
+    """0/1 per row, in row order. A model that reads sentences in context (the default one: its encoder reads
+    consecutive sentences together) gets them in ``Sentence_id`` order, in runs of one debate
+    (:func:`.data.sentence_order`), as in its training; the linear model reads each sentence alone."""
+    if not getattr(model, "reads_context", False):
+        return np.asarray(model.predict([r.text for r in rows]), dtype=int)
+    from .data import sentence_order
+
+    out = np.zeros(len(rows), dtype=int)
+    for run in sentence_order(rows):
+        out[run] = model.predict([rows[i].text for i in run])
+    return out
 
 
 def evaluate_heldout(model, data_dir: str | Path) -> dict[str, Any]:
@@ -100,7 +133,7 @@ def evaluate_heldout(model, data_dir: str | Path) -> dict[str, Any]:
             continue
         rows = [r for r in rows if r.label is not None]
         if rows:
-            out[split] = scores([r.y for r in rows], model.predict([r.text for r in rows]))
+            out[split] = scores([r.y for r in rows], predict_rows(model, rows))
     return out
 
 
@@ -162,7 +195,7 @@ def predict_checkthat2024(input_tsv: str | Path, out_path: str | Path, model: An
         from ...models.registry import load_model
 
         model = load_model("checkworthiness", model)
-    labels = model.predict([r.text for r in rows]) if rows else []
+    labels = predict_rows(model, rows) if rows else []
     out = Path(out_path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -194,15 +194,36 @@ def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, m
     return len(rows)
 
 
+def roles_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
+    """The cross-validated figures the default (fine-tuned) roles model recorded in its card when it was trained
+    (``narrascope train roles --mode default --cv 3``: hours of fine-tuning, not redone by ``eval``), in the
+    layout of :func:`.crossval.cross_validate_roles`."""
+    from ...models.registry import ModelUnavailable, artifact_path, read_card
+
+    card = read_card(artifact or artifact_path("roles", "default")) or {}
+    ev = card.get("evaluation")
+    if not isinstance(ev, dict) or "roles" not in ev:
+        raise ModelUnavailable("the default roles model records no cross-validated figures: train it with "
+                               "'narrascope train roles --mode default --data ../shared/data --cv 3'")
+    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    return {"folds": folds, "from_card": True, "protocol": ev["protocol"], "model": ev["roles"],
+            "majority": {"main_accuracy": ev.get("roles_majority_main_accuracy", {})}, "chosen": ev.get("chosen")}
+
+
 def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, seed: int = 0, mode: str = "default",
                 embedding_cache: str | None = None) -> dict[str, Any]:
-    """Cross-validated official metrics on the train split (the dev/test gold is withheld)."""
+    """Cross-validated official metrics on the train split (the dev/test gold is withheld). For the default
+    roles model, the figures recorded when it was trained (:func:`roles_cv_from_card`)."""
+    if task == "roles" and mode == "default":
+        return roles_cv_from_card()
     samples = _load_train(data, languages)
     if task == "narratives":
         from .crossval import cross_validate_narratives
 
         return cross_validate_narratives(samples, folds=folds, seed=seed, embedding_cache=embedding_cache,
                                          **NARRATIVE_MODES[mode])
+    if task == "roles" and mode == "default":
+        return roles_cv_from_card()
     if task == "roles":
         from .crossval import cross_validate_roles
 
