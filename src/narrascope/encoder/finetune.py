@@ -136,7 +136,7 @@ def train_shared_encoder(semeval: str | Path, checkthat: str | Path, out: str | 
                 return _stopped(say, cache)
             runs = []
             for f in range(cv):
-                key = training.run_key("cv", fingerprint, s.as_dict(), f, cv, seed)
+                key = training.run_key("cv", fingerprint, s, f, cv, seed)
                 train_w = [i for i in everything if a["fold"][i] != f]
                 eval_w = [i for i in everything if a["fold"][i] == f]
                 status, run_dir = training.train_run(f"CV layers={s.layers} fold {f + 1}/{cv}", weights,
@@ -162,7 +162,7 @@ def train_shared_encoder(semeval: str | Path, checkthat: str | Path, out: str | 
         best, chosen = None, settings[0]
     if bottom(chosen.layers) is None:
         return _stopped(say, cache)
-    key = training.run_key("final", fingerprint, chosen.as_dict(), seed)
+    key = training.run_key("final", fingerprint, chosen.as_dict(), seed)  # with its epochs: the model after exactly those
     status, final_dir = training.train_run(f"final layers={chosen.layers}", weights, bottoms[chosen.layers], a,
                                            everything, [], chosen, seed, key, n_main=n_main, n_fine=n_fine,
                                            deadline=deadline, resume=resume, say=say)

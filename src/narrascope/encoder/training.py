@@ -306,10 +306,13 @@ def train_run(name: str, weights, bottom: BottomStates, a: dict[str, np.ndarray]
               deadline: float | None = None, checkpoint_every: int = 100, resume: bool = True,
               say: Callable[[str], None] = print) -> tuple[str, Path]:
     """Train (or continue) one run; returns ``("done" | "stopped", run directory)``. The directory holds
-    ``checkpoint.pt``, ``eval-<epoch>.npz`` (held-out head outputs) and ``done.json`` (epoch seconds)."""
+    ``checkpoint.pt``, ``eval-<epoch>.npz`` (held-out head outputs) and ``done.json`` (epoch seconds).
+    The rate is constant after warm-up and each epoch's order fixed by ``(seed, epoch)``, so a run asked
+    for more epochs than it has done simply continues (its key leaves ``epochs`` out: :func:`run_key`)."""
     run_dir = train_cache() / "runs" / key
     run_dir.mkdir(parents=True, exist_ok=True)
-    if (run_dir / "done.json").exists() and resume:
+    done = run_dir / "done.json"
+    if done.exists() and resume and len(json.loads(done.read_text())["epoch_seconds"]) >= setting.epochs:
         return "done", run_dir
     torch.manual_seed(seed)
     model = SharedModel(build(weights), setting, n_main, n_fine)
@@ -431,5 +434,7 @@ def torch_threads() -> int:
 
 
 def run_key(*parts: Any) -> str:
-    return _digest(*parts)
+    """A run's cache key; a :class:`Setting` in ``parts`` counts without its ``epochs``."""
+    return _digest(*[{k: v for k, v in p.as_dict().items() if k != "epochs"} if isinstance(p, Setting) else p
+                     for p in parts])
 
