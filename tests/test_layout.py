@@ -5,7 +5,7 @@
 - no module imports a ``_private`` name from another package, or reaches into one through a module it
   imported (``store._con``);
 - no source file over ~600 lines, except those listed here with the reason;
-- tests mirror the package folders.
+- tests mirror the package folders, with one conftest.py.
 """
 
 from __future__ import annotations
@@ -158,3 +158,11 @@ def test_tests_mirror_the_package_folders() -> None:
     for folder in test_dirs:
         for test in (ROOT / "tests" / folder).glob("test_*.py"):
             assert test.name.count("_") >= 1
+
+
+def test_one_conftest() -> None:
+    # Tests import shared paths with ``from conftest import SHARED``; pytest puts each test folder first on
+    # sys.path, so a second conftest.py in a subfolder would shadow the top one for every module collected
+    # after it (CI once failed this way). Shared fixtures live in plain modules (tests/toy_datasets.py).
+    extra = [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("conftest.py") if p.parent != ROOT / "tests"]
+    assert not extra, f"conftest.py outside tests/: {extra}"

@@ -18,6 +18,7 @@ from narrascope.encoder.training_data import build_training_set  # noqa: E402
 from narrascope.encoder.weights import read_model  # noqa: E402
 from narrascope.tasks.checkthat2024.data import load_checkthat2024  # noqa: E402
 from narrascope.tasks.semeval2025.data import load_semeval2025  # noqa: E402
+from toy_datasets import toy_tasks  # noqa: E402, F401  (the fixture)
 
 
 @pytest.fixture()

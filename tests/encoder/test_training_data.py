@@ -19,6 +19,7 @@ from narrascope.encoder.training_data import ROLES, SENTENCES, build_training_se
 from narrascope.encoder.windows import make_windows, tokenize
 from narrascope.tasks.checkthat2024.data import Sentence, load_checkthat2024, sentence_order
 from narrascope.tasks.semeval2025.data import load_semeval2025
+from toy_datasets import toy_tasks  # noqa: F401  (the fixture)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
-"""A toy copy of both training data sets, in their distributed layouts, written for the tests (no data set text)."""
+"""A toy copy of both training data sets, in their distributed layouts, written for the tests (no data set text).
+
+A module the tests import the fixture from, not a conftest.py: a second conftest.py would shadow
+`from conftest import ...` in every test collected after it (pytest puts its folder first on sys.path)."""
 
 from __future__ import annotations
 
