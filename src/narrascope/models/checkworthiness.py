@@ -23,7 +23,7 @@ Usage::
     clf = CheckworthinessModel(mode="fast").fit(texts, labels)      # labels: 0/1 or "No"/"Yes"
     clf.predict_proba(["The tax rose by 12 percent in 2023."])      # array([0.83])
     clf.predict([...])                                              # array([1])
-    clf.save("checkworthiness-default.npz"); CheckworthinessModel.load("checkworthiness-default.npz")
+    clf.save("checkworthiness-fast.npz"); CheckworthinessModel.load("checkworthiness-fast.npz")
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ from .training import f1_threshold, fit_platt, group_folds, keep_largest_weights
 FORMAT = "narrascope.CheckworthinessModel"
 VERSION = 1
 
-# The shipped configurations, chosen by 5-fold CV F1(Yes) on train only (docs/experiments/checkworthiness.md).
-# Sentence embeddings (multilingual-e5-small) cost ~0.1 s per sentence on 2 cores, i.e. ~5 s per 50-sentence
-# article, far under the 2 articles/s the default mode must keep; no other variant beat the fast one by more
-# than the fold-to-fold noise, so the default mode is the best non-transformer variant: the same settings.
+# The linear configurations, chosen by 5-fold CV F1(Yes) on train only (docs/experiments/checkworthiness.md):
+# no variant beat the fast one by more than the fold-to-fold noise, so both presets hold the same settings. The
+# shipped linear model is the ``--fast`` one; the default check-worthiness model is the head on the fine-tuned
+# encoder (narrascope.encoder.heads), which reads each sentence in its article.
 MODES: dict[str, dict] = {
     "fast": {"word_ngrams": (1, 2), "char_ngrams": (2, 5), "n_features": 2**20, "C": 1.0, "cues": True,
              "cue_weight": 0.5, "min_df": 2},

@@ -35,14 +35,14 @@ MODEL_CLASSES = {"narratives": ("narratives", "NarrativeClassifier"), "roles": (
                  "checkworthiness": ("checkworthiness", "CheckworthinessModel")}
 TRAINING_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
                  "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
-# These models have no transformer (sentence embeddings did not pay for their cost: docs/experiments/), so
-# their fast mode is their default model: one artifact, not two copies.
-SAME_ARTIFACT = {("roles", "fast"): "default", ("techniques", "fast"): "default",
-                 ("checkworthiness", "fast"): "default"}
-# A fine-tuned encoder's artifact (narrascope.encoder.heads) holds the encoder's deltas and the heads of
-# several tasks: one file, loaded once, a model per task.
+# Which file serves a task in a mode. The default roles and check-worthiness models are heads on one
+# fine-tuned encoder (narrascope.encoder.heads): one file, loaded once, a model per task; their fast mode is
+# the linear model. Techniques have no encoder head yet (narratives: a separate default model), so their fast
+# mode is their default model: one artifact, not two copies.
 SHARED_ENCODER = "encoder-default"
 ENCODER_TASKS = ("roles", "checkworthiness")
+SAME_ARTIFACT = {("techniques", "fast"): "techniques-default",
+                 **{(task, "default"): SHARED_ENCODER for task in ENCODER_TASKS}}
 NOT_CROSS_VALIDATED = "not cross-validated (train with --cv 5 to record scores)"
 
 
@@ -60,7 +60,7 @@ def artifact_path(task: str, mode: str = "default") -> Path:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-    return models_dir() / f"{task}-{SAME_ARTIFACT.get((task, mode), mode)}{SUFFIX}"
+    return models_dir() / f"{SAME_ARTIFACT.get((task, mode), f'{task}-{mode}')}{SUFFIX}"
 
 
 def model_class(task: str) -> type:

@@ -1,7 +1,7 @@
 """The role classifier: SemEval-2025 Task 10 subtask 1 (entity framing: main and fine roles per mention).
 
-One linear model, no transformer, serves both modes (sentence embeddings did not pay for their cost:
-docs/experiments/).
+The linear model, no transformer: the ``--fast`` roles model (the default is the roles head on the fine-tuned
+encoder, :mod:`narrascope.encoder.heads`), and the fallback for mentions past a huge document's window budget.
 
 Input items are ``(text, start, end[, main, fines])`` with narrascope's EXCLUSIVE ``end``; the language of
 each item is given separately (``languages=``) and is a feature.

@@ -222,8 +222,6 @@ def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, se
 
         return cross_validate_narratives(samples, folds=folds, seed=seed, embedding_cache=embedding_cache,
                                          **NARRATIVE_MODES[mode])
-    if task == "roles" and mode == "default":
-        return roles_cv_from_card()
     if task == "roles":
         from .crossval import cross_validate_roles
 
