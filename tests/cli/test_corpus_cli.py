@@ -27,6 +27,19 @@ def test_ingest_twice_adds_nothing_and_logs_bad_files(tmp_path, capsys):
     assert "0 added, 2 already stored" in capsys.readouterr().err
 
 
+def test_ingest_analyze_fast_stores_the_linear_models_findings(tmp_path, capsys):
+    from narrascope.store import open_store
+
+    folder, db = _corpus(tmp_path), tmp_path / "corpus.db"
+    (folder / "empty.txt").unlink()
+    assert main(["ingest", str(folder), "--db", str(db), "--fast"]) == 2  # --fast without --analyze
+    assert "--analyze" in capsys.readouterr().err
+    assert main(["ingest", str(folder), "--db", str(db), "--analyze", "--fast"]) == 0
+    with open_store(db) as store:
+        models = {g.attrs["model"] for doc_id in store.ids() for g in store.get(doc_id).groups.get("roles", [])}
+    assert models and all("(fast)" in m for m in models)
+
+
 def test_search_table_and_json(tmp_path, capsys):
     folder, db = _corpus(tmp_path), tmp_path / "corpus.db"
     main(["ingest", str(folder), "--db", str(db)])
