@@ -13,6 +13,7 @@ import pytest
 from narrascope.analyzers.role_targets import (
     AGGREGATOR,
     BYLINE_AUTHOR,
+    MODIFIER_ONLY,
     OUTSIDE_PROSE,
     OWN_SOURCE,
     PLATFORM,
@@ -133,6 +134,31 @@ def test_byline_author_from_metadata_only_and_entities_outside_prose():
                                     [doc.add_span("entities", *_at("harbourpost"), "ORG").id]))
     _, not_cast = role_targets(doc)
     assert not_cast["E99"].reason == OUTSIDE_PROSE
+
+
+def test_a_demonym_qualifying_a_noun_casts_no_role():
+    """"Varnish sailors": the phrase is about the sailors, not the state acting; "the Varnish," and the state's own
+    name still frame it. A state named only that way is not cast, with the phrase as the reason."""
+    text = ("Varnish sailors closed the strait.\n\nVarnia blocked the harbour. The Varnish, again, refused to talk. "
+            "Coastal fishermen met Tolvian officials.\n")
+    doc = Document(text, metadata={"language": "en"})
+    doc.add_span("structure", 0, text.index("\n"), "title")
+    doc.add_span("structure", text.index("Varnia"), len(text) - 1, "paragraph")
+
+    def mention(needle: str, nth: int, kind: str, entity: str):
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(needle, start + 1)
+        return doc.add_span("entities", start, start + len(needle), kind,
+                            attrs={"entity_id": entity, "mention_kind": kind == "NORP" and "demonym" or "name"}).id
+
+    varnia = [mention("Varnish", 0, "NORP", "E1"), mention("Varnia", 0, "GPE", "E1"), mention("Varnish", 1, "NORP", "E1")]
+    doc.add_group("entities", Group("E1", "Varnia", "GPE", varnia))
+    doc.add_group("entities", Group("E2", "Tolvia", "GPE", [mention("Tolvian", 0, "NORP", "E2")]))
+    cast, not_cast = role_targets(doc)
+    [(group, mentions)] = cast
+    assert group.id == "E1" and [text[m.start:m.end + 2] for m in mentions] == ["Varnia b", "Varnish, "]
+    assert not_cast["E2"].reason == MODIFIER_ONLY and "Tolvian officials" in not_cast["E2"].why
 
 
 def test_a_cited_institution_is_no_outlet():

@@ -24,6 +24,13 @@ and cue lists that are data (``data/provenance.json``, ``data/orgs.json``):
   (a state body such as a defence ministry; the owner of "its Telegram channel") stays an actor.
 * **outside the article's prose**: no mention in the title, headings or paragraphs (only in a caption or a
   source line).
+* **named only as a modifier**: every prose mention is a demonym qualifying the next word ("Russian soldiers",
+  "British intelligence": a demonym mention followed by a lower-case word). Such a mention names whom the phrase
+  is about (the soldiers), not the state acting, and casts no role for the state; it does not vote either when
+  the entity has other mentions. SemEval-2025's annotators agree: of 1,253 attributive demonyms ("Russian",
+  "Ukrainian", "British", "American", "Western", … followed by a lower-case word) in the English training
+  articles, 2 are role-annotated mentions. Without a parser, a demonym used as a noun before a verb ("the
+  British refused") reads the same way; annotators hardly ever cast demonyms at all, so little is lost.
 
 The reasons are checked in that order; the first that applies is the one given. :func:`mark_not_cast` writes
 them on the entity groups (``attrs["not_cast"]``: the reason, ``attrs["not_cast_why"]``: its evidence).
@@ -54,13 +61,15 @@ PLATFORM = "platform"
 AGGREGATOR = "aggregator"
 OWN_SOURCE = "the article's own source"
 OUTSIDE_PROSE = "outside the article's prose"
-REASONS = (BYLINE_AUTHOR, PLATFORM, AGGREGATOR, OWN_SOURCE, OUTSIDE_PROSE)
+MODIFIER_ONLY = "named only as a modifier"
+REASONS = (BYLINE_AUTHOR, PLATFORM, AGGREGATOR, OWN_SOURCE, OUTSIDE_PROSE, MODIFIER_ONLY)
 
 EVIDENCE_CHARS = 120
 _AUTHOR_SPLIT = regex.compile(r"\s*(?:[,;/&|]|\band\b|\bи\b|\bта\b)\s*", regex.IGNORECASE)
 _PARENS = regex.compile(r"[()（）]")
 _LAST_WORD = regex.compile(r"(\w+)\W*$")
 _CJK = regex.compile(r"\p{Han}")
+_QUALIFIED_WORD = regex.compile(r"[ \t\u00a0]+\p{Ll}")  # "Russian| soldiers": the next word, lower case
 
 
 @dataclass(frozen=True)
@@ -151,12 +160,23 @@ def role_targets(doc: Document, kinds: tuple[str, ...] = ENTITY_KINDS) -> tuple[
         in_prose = [m for m in mentions if prose.covers(m.start, m.end)]
         if verdict is None and not in_prose:
             verdict = NotCast(OUTSIDE_PROSE, "mentioned only outside the title, headings and paragraphs")
+        framing = [m for m in in_prose if not _qualifies_next_word(doc.text, m)]
+        if verdict is None and not framing:
+            m = in_prose[0]
+            phrase = doc.text[m.start:m.end + 40].split("\n")[0]
+            verdict = NotCast(MODIFIER_ONLY, f"only as a demonym qualifying a noun ({_quote(' '.join(phrase.split()[:2]))})")
+        in_prose = framing
         if verdict is not None:
             not_cast[g.id] = verdict
         else:
             cast.append((g, in_prose))
     cast.sort(key=lambda gm: -len(gm[1]))
     return cast, not_cast
+
+
+def _qualifies_next_word(text: str, m: Span) -> bool:
+    """A demonym mention directly followed by a lower-case word ("Russian soldiers"): it qualifies that word."""
+    return m.attrs.get("mention_kind") == "demonym" and _QUALIFIED_WORD.match(text, m.end) is not None
 
 
 def mark_not_cast(doc: Document, not_cast: dict[str, NotCast]) -> None:
