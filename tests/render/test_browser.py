@@ -1,12 +1,8 @@
-"""The HTML report in a real browser (Debian's chromium driven by Playwright).
-
-Skipped when /usr/bin/chromium is missing, unless CI=true: CI must run it
-(install with scripts/install_browser.sh; never `playwright install`).
-"""
+"""The HTML report in a real browser (Debian's chromium driven by Playwright; tests/browser_support.py says when
+it is skipped)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,32 +13,10 @@ from narrascope.render.html import demo_document, render_html
 sys.path.insert(0, str(Path(__file__).parent))
 from test_html_report import HOSTILE_IMG, HOSTILE_SCRIPT, hostile_doc, overlapping_doc  # noqa: E402
 
-from narrascope.render.browser import CHROMIUM, CHROMIUM_ARGS
-IN_CI = os.environ.get("CI") == "true"
+from browser_support import browser, require_browser  # noqa: E402, F401  (the fixture)
 
 pytestmark = pytest.mark.browser
-
-if not Path(CHROMIUM).exists():
-    if IN_CI:
-        pytest.fail(f"{CHROMIUM} is missing and CI=true: run scripts/install_browser.sh", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing (run scripts/install_browser.sh)", allow_module_level=True)
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    if IN_CI:
-        pytest.fail("the playwright python package is missing and CI=true", pytrace=False)
-    pytest.skip("the playwright python package is missing", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+require_browser()
 
 
 class Watched:

@@ -1,14 +1,12 @@
 """The corpus web UI in a real browser (Debian's chromium driven by Playwright) against a real
 uvicorn server: dashboard, the search form, a result with its highlighted report, a cluster, and
 hostile documents that must stay inert text.
-
-Skipped when /usr/bin/chromium is missing, unless CI=true: CI must run it
-(install with scripts/install_browser.sh; never `playwright install`).
+ tests/browser_support.py says when it is
+skipped.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import threading
@@ -17,23 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from narrascope.render.browser import CHROMIUM, CHROMIUM_ARGS
-
-IN_CI = os.environ.get("CI") == "true"
+from browser_support import browser, require_browser  # noqa: E402, F401  (the fixture)
 
 pytestmark = pytest.mark.browser
-
-if not Path(CHROMIUM).exists():
-    if IN_CI:
-        pytest.fail(f"{CHROMIUM} is missing and CI=true: run scripts/install_browser.sh", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing (run scripts/install_browser.sh)", allow_module_level=True)
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    if IN_CI:
-        pytest.fail("the playwright python package is missing and CI=true", pytrace=False)
-    pytest.skip("the playwright python package is missing", allow_module_level=True)
+require_browser()
+from playwright.sync_api import expect  # noqa: E402
 
 import uvicorn  # noqa: E402
 
@@ -110,16 +96,6 @@ def server(corpus):
         yield s.url
     finally:
         s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Watched:
