@@ -41,3 +41,22 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+class RecordedPage:
+    """A page with every console error, page error, dialog (dismissed) and request recorded, for the tests to
+    assert that hostile text stayed inert and nothing unexpected was loaded."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("dialog", self._dialog)
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()

@@ -13,24 +13,17 @@ from narrascope.render.html import demo_document, render_html
 sys.path.insert(0, str(Path(__file__).parent))
 from test_html_report import HOSTILE_IMG, HOSTILE_SCRIPT, hostile_doc, overlapping_doc  # noqa: E402
 
-from browser_support import browser, require_browser  # noqa: E402, F401  (the fixture)
+from browser_support import RecordedPage, browser, require_browser  # noqa: E402, F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 require_browser()
 
 
-class Watched:
-    """A page with every console error, page error, dialog and request recorded."""
+class Watched(RecordedPage):
+    """A report opened from its file, with every console error, page error, dialog and request recorded."""
 
     def __init__(self, browser, path: Path):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("dialog", self._dialog)
-        self.page.on("request", lambda r: self.requests.append(r.url))
+        super().__init__(browser.new_page(viewport={"width": 1400, "height": 900}))
         self.failed: dict[str, str] = {}
         self.page.on("requestfailed", lambda r: self.failed.__setitem__(r.url, r.failure or ""))
         self.done: list[str] = []
@@ -38,10 +31,6 @@ class Watched:
         self.url = path.resolve().as_uri()
         self.page.goto(self.url)
         self.page.wait_for_load_state("load")
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
     def check_clean(self):
         self.page.wait_for_timeout(100)

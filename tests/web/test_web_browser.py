@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import browser, require_browser  # noqa: E402, F401  (the fixture)
+from browser_support import RecordedPage, browser, require_browser  # noqa: E402, F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 require_browser()
@@ -98,24 +98,14 @@ def server(corpus):
         s.stop()
 
 
-class Watched:
-    """A page with console errors (CSP violations among them), page errors, dialogs and requests recorded."""
+class Watched(RecordedPage):
+    """A page of the web UI with console errors (CSP violations among them), page errors, dialogs and requests
+    recorded."""
 
     def __init__(self, browser, base: str):
         self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.page = self.context.new_page()
+        super().__init__(self.context.new_page())
         self.base = base
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("dialog", self._dialog)
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
     def goto(self, path: str):
         response = self.page.goto(self.base + path)
