@@ -423,6 +423,16 @@ def test_not_a_store(tmp_path: Path) -> None:
         open_store(other)
 
 
+def assert_migrated(s, doc: Document) -> None:
+    """A store just migrated to the current schema: the old document, derived labels and the new tables work."""
+    assert s.schema_version() == SCHEMA_VERSION == 4
+    assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
+    assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
+    assert s.clusters() == []
+    s.record_error("x", None, "works after the migration")
+    assert s.errors()[0].message == "works after the migration"
+
+
 def test_migrates_an_old_file(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     doc = article("Stored by schema version one.", title="Old", published="2023-12-31")
@@ -434,12 +444,7 @@ def test_migrates_an_old_file(tmp_path: Path) -> None:
     assert {r[0] for r in con.execute("SELECT name FROM sqlite_master")} .isdisjoint({"ingest_errors", "ingest_done"})
     con.close()
     with open_store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 4
-        assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
-        assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
-        assert s.clusters() == []
-        s.record_error("x", None, "works after the migration")
-        assert s.errors()[0].message == "works after the migration"
+        assert_migrated(s, doc)
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -616,12 +621,7 @@ def test_postgres_migrates_an_old_schema(pg_url: str) -> None:
     with PostgresStore(pg_url, migrate_to=2) as mid:
         assert mid.schema_version() == 2
     with open_store(pg_url) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 4
-        assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
-        assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
-        assert s.clusters() == []
-        s.record_error("x", None, "works after the migration")
-        assert s.errors()[0].message == "works after the migration"
+        assert_migrated(s, doc)
         assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
 
 
