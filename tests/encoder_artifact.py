@@ -17,6 +17,7 @@ from narrascope.encoder.tokenizer import PASSAGE
 from narrascope.encoder.training_data import role_labels
 from narrascope.encoder.weights import LAYER_MATRICES, read_model
 from narrascope.encoder.windows import STRIDE, WINDOW
+from narrascope.tasks.semeval2023.data import official_techniques
 
 
 def synthetic_state(seed: int = 0, hidden: int = 16) -> dict:
@@ -34,6 +35,12 @@ def synthetic_state(seed: int = 0, hidden: int = 16) -> dict:
         return {"w": (rng.randn(n_out, n_in) * scale).astype(np.float32), "b": np.zeros(n_out, np.float32)}
 
     priors = {"ALL": {"Protagonist": 0.33, "Antagonist": 0.47, "Innocent": 0.2}}
+    techniques = official_techniques()
+    narratives = ["URW: Blaming the war on others", "URW: Discrediting Ukraine"]
+    subnarratives = ["URW: Blaming the war on others: Ukraine is the aggressor",
+                     "URW: Discrediting Ukraine: Discrediting Ukrainian government and officials and policies"]
+    classes = narratives + subnarratives + ["Other"]
+    n_doc = 2 * H + len(LANGUAGES)
     return {
         "base_digest": w.digest([n for n in w.names() if n != "emb.word"]),
         "windows": {"window": WINDOW, "stride": STRIDE, "prefix": PASSAGE},
@@ -45,6 +52,16 @@ def synthetic_state(seed: int = 0, hidden: int = 16) -> dict:
                       "threshold": 0.5, "priors": priors},
             "checkworthiness": {"layers": [layer(hidden, H, 0.2), layer(1, hidden, 1.0)], "platt": [1.0, 0.0],
                                 "threshold": 0.5},
+            # thresholds low enough that random heads find spans (the decoding is what is tested)
+            "techniques": {"layers": [layer(hidden, 2 * H, 0.2), layer(len(techniques), hidden, 1.0)],
+                           "labels": techniques, "thresholds": np.full(len(techniques), 0.6, np.float32),
+                           "run_ratio": 0.8, "extra_factor": 1.0, "gap": 2},
+            "narratives": {"layers": [layer(hidden, n_doc, 0.2), layer(len(classes), hidden, 1.0)],
+                           "classes": classes, "n_narratives": 2, "parents": [0, 1],
+                           "thresholds": np.full(len(classes), 0.5, np.float32),
+                           "language_factors": {"EN": 1.0}, "require_parent": True, "gate": True,
+                           "calibration": np.tile([1.0, 0.0], (len(classes), 1)), "taxonomy": "semeval2025_narratives",
+                           "blend": 1.0},
         },
         "setting": {"layers": 1, "rank": 2},
     }

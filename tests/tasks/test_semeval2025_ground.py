@@ -236,3 +236,15 @@ def test_dev_and_test_load_without_labels():
             assert all(s.text[m.start:m.end] == m.entity for m in s.mentions)
     with pytest.raises(ValueError):
         load_semeval2025(DATA, "validation")
+
+
+def test_document_language_from_its_file_name_or_folder():
+    # SemEval-2025's dev and test names put the language after a prefix (A9_BG_2569.txt); the encoder heads
+    # read the language, so a misread name would read Bulgarian as English
+    from narrascope.tasks.semeval2025.workflow import _guess_language
+
+    assert _guess_language("A9_BG_2569.txt") == "BG"
+    assert _guess_language("EN_UA_DEV_100012.txt") == "EN"
+    assert _guess_language("RU-URW-1080.txt") == "RU"
+    assert _guess_language("article7.txt", "/data/dev/PT/subtask-2-documents") == "PT"
+    assert _guess_language("article7.txt") == "EN"

@@ -36,3 +36,10 @@ class Analyzer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def model_language(doc: Document) -> str:
+    """The document's language as the trained heads know it (EN BG HI PT RU; others pass through): Ukrainian
+    text is closest to Russian among them; an undetected language is read as English."""
+    code = str(doc.metadata.get("language") or "en").upper()[:2]
+    return {"UK": "RU"}.get(code, code)

@@ -4,20 +4,29 @@ For every narrative and subnarrative the model assigns (multi-label; "Other" whe
 analyzer adds:
 
 * a group in ``groups["narratives"]``: ``label`` (full name, "Domain: Narrative[: Subnarrative]"), ``kind``
-  ``"narrative"`` or ``"subnarrative"`` (or ``"candidate"``: a narrative that cleared its own threshold in
-  an article the model's "no narrative" gate judged as Other; reported for a closer look, not as a finding), ``score`` (calibrated probability), ``span_ids`` (its evidence), and
+  ``"narrative"`` or ``"subnarrative"``, ``score`` (calibrated probability), ``span_ids`` (its evidence), and
   ``attrs``: ``parent``, ``raw_score`` and ``threshold`` (the decision is ``raw_score >= threshold``),
   ``description`` (from the taxonomy file), ``explanation`` (≤ 80 words assembled from the evidence) and
   ``model``;
-* its evidence: the sentences that push the label hardest, as spans in layer ``narratives``. A sentence's
-  weight is the label's linear n-gram score of that sentence alone; up to ``max_evidence`` sentences with a
-  positive weight are kept, strongest first (``attrs.rank``).
+* its evidence: the sentences that push the label hardest, as spans in layer ``narratives``. The default
+  model (the encoder head, :mod:`narrascope.encoder.narrative_head`) weighs a sentence by the head's own
+  probability for the label with that sentence read alone; the fast model by the label's linear n-gram score
+  of the sentence. Up to ``max_evidence`` sentences with a positive weight are kept, strongest first
+  (``attrs.rank``).
+
+When no narrative reaches its threshold the article is "Other", and the groups say so without hiding what
+came closest: first the ``MAX_CANDIDATES`` strongest narratives as ``kind`` ``"candidate"`` (score,
+``raw_score``, ``threshold``, ``below_threshold``, evidence; for a closer look, never counted as findings),
+then the "Other" group whose explanation names them with their scores and thresholds. A candidate's
+``attrs.candidate_note`` says in words why it is not a finding, for the renderers.
 
 Only the article's own prose is read: title, headings and paragraphs, never disclaimers, source links or
-boilerplate. Bounded work: that prose is at most :data:`narrascope.text.MAX_ANALYSED_CHARS` characters
-(hashed n-grams: linear in it; the default mode's encoder sees two chunks of 120 words, each at most one
-512-token window) and its sentences are bounded units, so the evidence pass is linear too. With an LLM backend (``backend=``) the labels and the evidence quotes come from the model
-instead, checked against the taxonomy and the text (see :mod:`narrascope.llm_labelling`).
+boilerplate. Bounded work: that prose is at most :data:`narrascope.text.MAX_ANALYSED_CHARS` characters; the
+default model reads the encoder pass shared with the other heads (at most ``MAX_WINDOWS`` windows, see
+:mod:`narrascope.encoder.documents`), the fast model hashed n-grams (linear in it), and the sentences are
+bounded units, so the evidence pass is linear too. With an LLM backend (``backend=``) the labels and the
+evidence quotes come from the model instead, checked against the taxonomy and the text (see
+:mod:`narrascope.llm_labelling`).
 """
 
 from __future__ import annotations
@@ -29,12 +38,14 @@ import numpy as np
 from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..text import analysis_text
-from .base import Analyzer
+from ..models.training import sigmoid
+from .base import Analyzer, model_language
 from .prose import prose, prose_sentences
 
 LAYER = "narratives"
 OTHER = "Other"
 MAX_EXPLANATION_WORDS = 80
+MAX_CANDIDATES = 3  # narratives shown, with their scores, when none reaches its threshold
 
 
 def clip_words(text: str, limit: int) -> str:
@@ -104,34 +115,46 @@ class NarrativesAnalyzer(Analyzer):
 
             findings, info = llm_narratives(self.backend, self._taxonomy, doc, text)
         else:
-            findings, info = self._model_findings(doc, text, sents)
+            findings, info = self._model_findings(doc, text, sents, ranges)
         self._add(doc, findings, info)
         return doc
 
     # -- the trained model ------------------------------------------------------------------------------
-    def _model_findings(self, doc: Document, text: str, sents: list[tuple[int, int]]):
+    def _model_findings(self, doc: Document, text: str, sents: list[tuple[int, int]], ranges: list[tuple[int, int]]):
         m = self._model
-        P = m.predict_proba([text])
+        view = analysis_text(doc.text)
+        lang = model_language(doc)
+        in_context = getattr(m, "reads_context", False)  # the encoder head: reads the shared encoder pass
+        if in_context:
+            P = m.predict_document(view, ranges, lang)[None, :]
+            narr, subs = m.decode(P, [lang])[0]
+            thresholds = m.thresholds_for(lang)
+        else:
+            P = m.predict_proba([text])
+            narr, subs = m.decode(P)[0]
+            thresholds = m.thresholds_
         C = m.calibrated(P)[0]
-        narr, subs = m.decode(P)[0]
         index = {c: j for j, c in enumerate(m.classes_)}
         n_narr = len(m.narrative_classes_)
         labels = [x for x in narr + subs if x != OTHER and x in index]
         info: dict[str, Any] = {"model": f"{m.__class__.__name__} ({self.model_name})", "other": not labels}
         candidates: list[str] = []
         if not labels:
-            # The verdict is Other. Narratives that cleared their own threshold but were overruled by the
-            # "no narrative" gate are still worth a look: they are reported as candidates, never as findings.
-            fired = [j for j in range(n_narr) if P[0, j] >= m.thresholds_[j]]
-            candidates = [m.classes_[j] for j in sorted(fired, key=lambda j: -C[j])][:3]
-            j = int(np.argmax(C[:n_narr])) if n_narr else None
-            info["closest"] = None if j is None else {"label": m.classes_[j], "score": round(float(C[j]), 4)}
+            # The verdict is Other: the report still leads with the strongest narratives and their scores,
+            # each below its threshold (or overruled by the linear model's "no narrative" gate), never as findings.
+            order = sorted(range(n_narr), key=lambda j: -C[j])
+            candidates = [m.classes_[j] for j in order[:MAX_CANDIDATES]]
+            if order:
+                info["closest"] = {"label": m.classes_[order[0]], "score": round(float(C[order[0]]), 4)}
             if self.other_gate_column(m) is not None:
                 info["other_score"] = round(float(C[self.other_gate_column(m)]), 4)
         wanted = labels + candidates
-        view = analysis_text(doc.text)
-        weights = (m.ngram_contributions([view[s:e] for s, e in sents], [index[x] for x in wanted])
-                   if wanted and sents else np.zeros((len(sents), len(wanted))))
+        if not wanted or not sents:
+            weights = np.zeros((len(sents), len(wanted)))
+        elif in_context:  # the head's own reading of each sentence alone
+            weights = sigmoid(m.sentence_scores(view, sents, lang, [index[x] for x in wanted]))
+        else:
+            weights = m.ngram_contributions([view[s:e] for s, e in sents], [index[x] for x in wanted])
         findings = []
         for k, label in enumerate(wanted):
             j = index[label]
@@ -139,7 +162,7 @@ class NarrativesAnalyzer(Analyzer):
             evidence = [(sents[i][0], sents[i][1], float(weights[i, k])) for i in order if weights[i, k] > 0]
             kind = "candidate" if label in candidates else ("narrative" if j < n_narr else "subnarrative")
             findings.append({"label": label, "kind": kind, "score": float(C[j]), "raw_score": float(P[0, j]),
-                             "threshold": float(m.thresholds_[j]), "evidence": evidence})
+                             "threshold": float(thresholds[j]), "evidence": evidence})
         for label in subs:  # "<narrative>: Other": no trained column, the parent's evidence stands for it
             if label != OTHER and label not in index:
                 findings.append({"label": label, "kind": "subnarrative", "score": None, "evidence": []})
@@ -147,29 +170,15 @@ class NarrativesAnalyzer(Analyzer):
 
     @staticmethod
     def other_gate_column(m) -> int | None:
+        """The model's "no narrative" column, when it has a gate."""
+        if getattr(m, "reads_context", False):
+            return len(m.classes_) - 1 if getattr(m, "gate", False) else None
         return len(m.classes_) - 1 if getattr(m, "other_gate", False) else None
 
     # -- writing the layer --------------------------------------------------------------------------------
     def _add(self, doc: Document, findings: list[dict], info: dict) -> None:
         scores = {f["label"]: f["score"] for f in findings if f["score"] is not None}
         n = 0
-        if not any(f["kind"] in ("narrative", "subnarrative") for f in findings):
-            n += 1
-            closest = info.get("closest")
-            note = "None of the taxonomy's narratives applies, by the model's judgement"
-            if info.get("other_score") is not None:
-                note += f" (\u201cno narrative\u201d scored {info['other_score']:.2f})"
-            cands = [f for f in findings if f["kind"] == "candidate"]
-            if cands:
-                note += "; candidates it overruled: " + ", ".join(
-                    f"\u201c{short_name(f['label'])}\u201d {f['score']:.2f}" for f in cands)
-            elif closest:
-                note += f"; the closest was \u201c{short_name(closest['label'])}\u201d at {closest['score']:.2f}"
-            attrs = {"explanation": clip_words(note + ".", MAX_EXPLANATION_WORDS), "model": info.get("model", "")}
-            if closest:
-                attrs["closest"] = closest
-            doc.add_group(LAYER, Group("N1", OTHER, "narrative", [], score=float(info.get("other_score", 1.0)),
-                                       source=self.name, attrs=attrs))
         for f in findings:
             n += 1
             label, kind = f["label"], f["kind"]
@@ -182,9 +191,14 @@ class NarrativesAnalyzer(Analyzer):
                                                              "group": f"N{n}"})
                 span_ids.append(span.id)
             ev_text = [analysis_text(doc.text)[s:e] for s, e, _ in f["evidence"]]
-            level = "candidate narrative (overruled)" if kind == "candidate" else kind
+            level = "candidate narrative (below its threshold)" if kind == "candidate" else kind
+            if kind == "subnarrative" and label.endswith(f": {OTHER}"):
+                said = (f"The article pushes the narrative \u201c{short_name(parent or '')}\u201d, but none of its "
+                        f"subnarratives in particular.")
+            else:
+                said = explanation(label, score, ev_text, level)
             attrs: dict[str, Any] = {
-                "explanation": explanation(label, score, ev_text, level), "description": self._description(label),
+                "explanation": said, "description": self._description(label),
                 "model": info.get("model", ""),
             }
             if parent:
@@ -192,7 +206,30 @@ class NarrativesAnalyzer(Analyzer):
             for key in ("raw_score", "threshold", "reason"):
                 if f.get(key) is not None:
                     attrs[key] = f[key]
+            if kind == "candidate" and f.get("threshold") is not None:
+                below = f["raw_score"] < f["threshold"]
+                attrs["below_threshold"] = bool(below)
+                attrs["candidate_note"] = (f"candidate, {f['raw_score']:.2f} below its threshold {f['threshold']:.2f}"
+                                           if below else "candidate, overruled by the \u201cno narrative\u201d gate")
             doc.add_group(LAYER, Group(f"N{n}", label, kind, span_ids, score=round(float(score), 4),
+                                       source=self.name, attrs=attrs))
+        if not any(f["kind"] in ("narrative", "subnarrative") for f in findings):
+            # after the candidates: the plain statement that none of them reaches its threshold
+            n += 1
+            closest = info.get("closest")
+            cands = [f for f in findings if f["kind"] == "candidate"]
+            if cands:
+                note = "No narrative reaches its threshold. Strongest candidates: " + "; ".join(
+                    f"\u201c{short_name(f['label'])}\u201d {f['raw_score']:.2f} (threshold {f['threshold']:.2f})"
+                    for f in cands)
+            else:
+                note = "None of the taxonomy's narratives applies, by the model's judgement"
+            if info.get("other_score") is not None:
+                note += f" (\u201cno narrative\u201d scored {info['other_score']:.2f})"
+            attrs = {"explanation": clip_words(note + ".", MAX_EXPLANATION_WORDS), "model": info.get("model", "")}
+            if closest:
+                attrs["closest"] = closest
+            doc.add_group(LAYER, Group(f"N{n}", OTHER, "narrative", [], score=float(info.get("other_score", 1.0)),
                                        source=self.name, attrs=attrs))
         doc.sort_layers()
 

@@ -37,7 +37,7 @@ import numpy as np
 from ..model import Document, Group
 from ..pipeline import register_analyzer
 from ..text import analysis_text
-from .base import Analyzer
+from .base import Analyzer, model_language
 from .prose import body_ranges, prose_sentences
 from .role_targets import ENTITY_KINDS, mark_not_cast, role_targets
 from .role_uncertainty import model_priors, prior_for, uncertainty_attrs
@@ -46,8 +46,7 @@ LAYER = "roles"
 
 
 def _language(doc: Document) -> str:
-    code = str(doc.metadata.get("language") or "en").upper()[:2]
-    return {"UK": "RU"}.get(code, code)  # the model knows EN BG HI PT RU; Ukrainian text is closest to RU
+    return model_language(doc)
 
 
 def frame_mention(doc: Document, start: int, end: int, model: str = "default") -> dict:

@@ -1,10 +1,16 @@
 """Persuasion techniques: which devices the article uses, and where (SemEval-2023 Task 3 taxonomy).
 
-Adds layer ``techniques``: one span per (paragraph, technique) found, ``label`` = the official technique name,
-``score`` = the model's probability, and ``attrs``: ``category``, ``threshold`` (the decision is
-``score >= threshold``), ``paragraph`` (index of the prose paragraph), ``reason`` (one sentence saying which
-words carried the decision) and ``source`` (``model``, ``rule`` or ``llm``). A sentence with several
-techniques keeps them all (overlapping spans).
+Adds layer ``techniques``: one span per phrase found, ``label`` = the official technique name, ``score`` = the
+model's probability, and ``attrs``: ``category``, ``threshold`` (the decision is ``score >= threshold``),
+``paragraph`` (index of the prose paragraph: title, headings and paragraphs alike), ``reason`` (one sentence
+saying what carried the decision) and ``origin`` (``model``, ``rule`` or ``llm``). Overlapping spans of
+different techniques are all kept.
+
+The default model is the encoder head (:mod:`narrascope.encoder.technique_head`): phrases from the token
+states of the encoder pass the other heads share, on word boundaries, never only function words; a
+paragraph's techniques are those of its phrases. ``--fast`` uses the n-gram model
+(:class:`narrascope.models.techniques.TechniqueClassifier`): paragraph decisions, evidence from its token
+tagger or word weights; it also reads the paragraphs of a huge document past the encoder's window budget.
 
 Adds ``groups["techniques"]``: one group per technique with its spans (``attrs.count``, ``attrs.paragraphs``,
 ``attrs.description``, ``attrs.category``). :func:`paragraph_labels` derives the paragraph-level labels from
@@ -109,6 +115,24 @@ class TechniquesAnalyzer(Analyzer):
     # -- the trained model ------------------------------------------------------------------------------
     def _model_findings(self, doc: Document, ranges: list[tuple[int, int]]) -> list[dict]:
         m = self._model
+        if not hasattr(m, "find"):
+            return self._linear_findings(m, doc, ranges, list(range(len(ranges))))
+        # the encoder head: spans from token states of the pass shared with the other heads
+        found, skipped = m.find(analysis_text(doc.text), ranges)
+        for f in found:
+            short = self._label_info(f["label"])[2]
+            f["source"] = "model"
+            f["reason"] = (f"{short}: the phrase scores {f['score']:.2f}, over the threshold {f['threshold']:.2f} "
+                           f"chosen by cross-validation; the paragraph's techniques are those of its phrases")
+        if skipped:  # paragraphs past the document's window budget: the fast model reads them
+            from ..models.registry import load_model
+
+            found.extend(self._linear_findings(load_model("techniques", "fast"), doc, [ranges[k] for k in skipped],
+                                               skipped))
+        return found
+
+    def _linear_findings(self, m, doc: Document, ranges: list[tuple[int, int]], indices: list[int]) -> list[dict]:
+        """Findings of the fast (n-gram) model in ``ranges``, whose paragraph numbers are ``indices``."""
         view = analysis_text(doc.text)
         texts = [view[a:b] for a, b in ranges]
         titles = {s.start for s in doc.spans("structure") if s.label == "title"}
@@ -132,7 +156,7 @@ class TechniquesAnalyzer(Analyzer):
                               f"evidence picked by {how}")
                     found.append({"label": label, "start": a + s, "end": a + e, "score": float(P[k, j]),
                                   "threshold": float(m.thresholds_[j]), "reason": reason, "source": "model",
-                                  "paragraph": k})
+                                  "paragraph": indices[k]})
         return found
 
     # -- rule: rhetorical questions ------------------------------------------------------------------------

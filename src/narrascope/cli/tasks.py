@@ -46,6 +46,9 @@ def train(
     target = out or artifact_path(task, mode)
     say = note  # progress lines, dim on stderr
     cache = str(embedding_cache) if embedding_cache else None
+    if mode == "default" and task in ("techniques", "narratives"):
+        _train_head(task, data, target, cv, seed)
+        return
     if mode == "default" and task in ENCODER_TASKS:
         _train_shared_encoder(data, other_data, target, cv, seed, epochs, layers, max_minutes, resume, limit)
         return
@@ -68,6 +71,27 @@ def train(
     note(f"wrote {target} and its model card")
     if isinstance(card.get("evaluation"), dict):
         typer.echo(json.dumps(card["evaluation"], indent=1))
+
+
+def _train_head(task: str, data: Path, target: Path, cv: int, seed: int) -> None:
+    """A head on the frozen shared encoder (techniques, narratives), added to the shared artifact."""
+    from ..encoder import head_finetune as hf
+    from ..encoder.finetune import require_torch
+
+    require_torch()
+    if not target.is_file():
+        raise UsageError(f"{target}: no shared encoder to add the {task} head to: train it first with "
+                         f"'narrascope train roles --mode default --data ../shared/data/semeval2025_task10'")
+    folds = cv or 3  # the head's thresholds come from cross-validation: it always cross-validates
+    if task == "techniques":
+        evaluation = hf.train_technique_head(data, target, target, cv=folds, seed=seed, say=note)
+        method = hf.TECHNIQUES_METHOD
+    else:
+        evaluation = hf.train_narrative_head(data, target, target, cv=folds, seed=seed, say=note)
+        method = hf.NARRATIVES_METHOD
+    hf.record_in_card(target, task, evaluation, method)
+    note(f"wrote the {task} head into {target} and its model card")
+    typer.echo(json.dumps(evaluation, indent=1, default=str))
 
 
 def _train_shared_encoder(data: Path, other_data: Optional[Path], target: Path, cv: int, seed: int, epochs: int,
@@ -257,7 +281,9 @@ def eval_techniques(
     mode = model_mode(fast)
     say = note  # progress lines, dim on stderr
     result = evaluate_cv(data, cv, mode, seed, progress=say)
-    print_table(_techniques_table(result, cv, mode))
+    if result.get("from_card"):
+        note(FROM_CARD)
+    print_table(_techniques_table(result, result.get("folds") or cv, mode))
     if json_out is not None:
         write_atomic(json_out, json.dumps(result, indent=1) + "\n")
 

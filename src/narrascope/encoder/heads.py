@@ -45,7 +45,7 @@ __all__ = ["FORMAT", "LANGUAGES", "CheckworthinessHeads", "EncoderHeads", "RoleH
 FORMAT = "narrascope.EncoderHeads"
 VERSION = 1
 LANGUAGES = ("EN", "BG", "HI", "PT", "RU")  # the roles head's language one-hot (others: all zeros)
-HEAD_TASKS = ("roles", "checkworthiness")
+HEAD_TASKS = ("roles", "checkworthiness", "techniques", "narratives")
 
 
 # ---- the arithmetic, shared with training's checks ----------------------------------------------------------
@@ -159,11 +159,16 @@ class EncoderHeads:
                                max_windows=self.max_windows)
 
     def view(self, task: str):
-        """The model of ``task`` (``roles`` or ``checkworthiness``) reading this encoder."""
+        """The model of ``task`` (one of ``HEAD_TASKS``) reading this encoder."""
         if task not in HEAD_TASKS or task not in self.state["heads"]:
             raise ValueError(f"{self.path}: no {task} head in this encoder artifact")
         if task not in self._views:
-            cls = RoleHeads if task == "roles" else CheckworthinessHeads
+            if task == "techniques":
+                from .technique_head import TechniqueHeads as cls
+            elif task == "narratives":
+                from .narrative_head import NarrativeHeads as cls
+            else:
+                cls = RoleHeads if task == "roles" else CheckworthinessHeads
             self._views[task] = cls(self, self.state["heads"][task])
         return self._views[task]
 

@@ -35,14 +35,12 @@ MODEL_CLASSES = {"narratives": ("narratives", "NarrativeClassifier"), "roles": (
                  "checkworthiness": ("checkworthiness", "CheckworthinessModel")}
 TRAINING_DATA = {"narratives": "../shared/data/semeval2025_task10", "roles": "../shared/data/semeval2025_task10",
                  "techniques": "../shared/data", "checkworthiness": "../shared/data/checkthat2024_task1_en"}
-# Which file serves a task in a mode. The default roles and check-worthiness models are heads on one
-# fine-tuned encoder (narrascope.encoder.heads): one file, loaded once, a model per task; their fast mode is
-# the linear model. Techniques have no encoder head yet (narratives: a separate default model), so their fast
-# mode is their default model: one artifact, not two copies.
+# Which file serves a task in a mode. Every default model is a head on one fine-tuned encoder
+# (narrascope.encoder.heads): one file, loaded once, one encoder pass per document window shared by every
+# head; each task's fast mode is its linear model, ``<task>-fast``.
 SHARED_ENCODER = "encoder-default"
-ENCODER_TASKS = ("roles", "checkworthiness")
-SAME_ARTIFACT = {("techniques", "fast"): "techniques-default",
-                 **{(task, "default"): SHARED_ENCODER for task in ENCODER_TASKS}}
+ENCODER_TASKS = ("roles", "checkworthiness", "techniques", "narratives")
+SAME_ARTIFACT = {(task, "default"): SHARED_ENCODER for task in ENCODER_TASKS}
 NOT_CROSS_VALIDATED = "not cross-validated (train with --cv 5 to record scores)"
 
 
@@ -80,7 +78,7 @@ def _load_encoder(path: str):
 def _load(task: str, path: str):
     p = Path(path)
     if not p.exists():
-        how = (f"--mode default --data ../shared/data ({SHARED_ENCODER} serves roles and checkworthiness)"
+        how = (f"--mode default --data {TRAINING_DATA[task]} ({SHARED_ENCODER} serves {', '.join(ENCODER_TASKS)})"
                if p.name == f"{SHARED_ENCODER}{SUFFIX}" else f"--data {TRAINING_DATA[task]}")
         raise ModelUnavailable(f"no {task} model at {p}: train one with 'narrascope train {task} {how}'")
     try:

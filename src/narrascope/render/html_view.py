@@ -428,7 +428,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
 def _summary(doc: Document) -> dict[str, Any]:
     """The headline findings: narratives with their explanation, and the salient entities' roles."""
     narratives = [
-        {"label": _display(("candidate, overruled: " if g.kind == "candidate" else "") + g.label, 300), "kind": g.kind, "score": _format_score(g.score),
+        {"label": _display((g.attrs.get("candidate_note", "candidate") + ": " if g.kind == "candidate" else "") + g.label, 300), "kind": g.kind, "score": _format_score(g.score),
          "explanation": _display(g.attrs.get("explanation", ""), 800)}
         for g in doc.groups.get("narratives", [])
     ]

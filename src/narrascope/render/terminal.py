@@ -179,7 +179,7 @@ def _section_narratives(doc: Document) -> Table:
         if g.kind == "subnarrative":
             name = SafeText("  ↳ " + g.label.rsplit(": ", 1)[-1])
         elif g.kind == "candidate":
-            name = SafeText("candidate (overruled): " + g.label, style="italic")
+            name = SafeText(g.attrs.get("candidate_note", "candidate") + ": " + g.label, style="italic")
         else:
             name = SafeText(g.label, style="bold")
         body = SafeText()

