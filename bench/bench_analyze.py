@@ -7,8 +7,8 @@ with a fixed seed until ~1,000 words), so the benchmark needs no data set and no
     python bench/bench_analyze.py -n 50 -j 1      # single process
     python bench/bench_analyze.py --fast          # the linear models (no transformer)
 
-The default models include the fine-tuned encoder (roles and check-worthiness heads on one pass per
-window); its ONNX graph is assembled into the user's cache on first use, before the timing starts.
+The default models include the fine-tuned encoder (roles, check-worthiness, technique and narrative heads
+on one pass per window); its ONNX graph is assembled into the user's cache on first use, before the timing starts.
 """
 
 from __future__ import annotations

@@ -215,12 +215,13 @@ def _semeval2025_table(result: dict, task: str, cv: int, mode: str, languages: l
         heads = ["EMR", "main acc", "fine µF1", "(majority main acc)"]
         get = lambda metric, name, sc: result[name][metric].get(sc)  # noqa: E731
     scores = table(f"SemEval-2025 {task}, {cv}-fold CV on train ({mode} mode)", ["language", *heads],
-                   caption=f"mean ± std over folds. {metric}", right_from=1)
+                   caption=f"mean ± std over folds (pooled out-of-fold figures: no ±). {metric}", right_from=1)
     for scope in languages + ["ALL"]:
         cells = []
         for a, b in cols:
             st = get(a, b, scope)
-            cells.append(f"{st['mean']:.3f} ± {st['std']:.3f}" if st else "–")
+            cells.append("–" if not st else f"{st['mean']:.3f}" if st.get("std") is None
+                         else f"{st['mean']:.3f} ± {st['std']:.3f}")
         scores.add_row(scope, *cells)
     return scores
 

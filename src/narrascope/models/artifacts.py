@@ -20,6 +20,7 @@ code. Any file that is not such an archive of the expected ``format`` and ``vers
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 import zlib
 from collections.abc import Collection
@@ -42,9 +43,17 @@ def write_artifact(path: str | Path, fmt: str, version: int, state: dict[str, An
     header = {"format": fmt, "version": version, "narrascope_version": __version__, "state": _encode(state, arrays)}
     entries = {HEADER: np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)}
     entries.update(arrays)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:  # a file object: numpy would append ".npz" to a name without it
-        np.savez_compressed(fh, **entries)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target and renamed over it: a run stopped mid-write (training updates the shipped
+    # encoder artifact in place) never leaves half a model
+    tmp = target.with_name(f".{target.name}.writing")
+    try:
+        with open(tmp, "wb") as fh:  # a file object: numpy would append ".npz" to a name without it
+            np.savez_compressed(fh, **entries)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_artifact(path: str | Path, fmt: str, versions: Collection[int]) -> tuple[int, dict[str, Any]]:

@@ -119,7 +119,7 @@ def document_row(doc: Document, source: str | None = None) -> dict[str, Any]:
 
 
 def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
-    """Facet rows (kind, label, entity, count): narratives (groups, not "Other", not overruled
+    """Facet rows (kind, label, entity, count): narratives (groups, not "Other", not
     candidates), techniques (spans of the "techniques" layer), entities (groups), roles (groups:
     the main role, with the entity's name; not the roles marked ``uncertain``, whose score sat near the prior of
     that role: corpus counts count findings only)."""

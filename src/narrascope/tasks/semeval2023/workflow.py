@@ -120,6 +120,9 @@ def evaluate_cv(data: str | Path, folds: int = 5, mode: str = "fast", seed: int 
     from ``folds``-fold cross-validation over training articles (duplicate texts kept in one fold); for the
     default model, the figures recorded when it was trained (:func:`techniques_cv_from_card`)."""
     if mode == "default":
+        base = Path(data) / "semeval2023_task3" if (Path(data) / "semeval2023_task3").is_dir() else Path(data)
+        if not any((base / lang.lower()).is_dir() for lang in langs):  # figures from the card; the folder still checked
+            raise InputError(f"{data}: no semeval2023_task3/<lang>/ folders (looked for {', '.join(langs)})")
         return techniques_cv_from_card()
     from .data import official_techniques
     from .metrics import paragraph_micro_f1, per_label_f1, span_f1

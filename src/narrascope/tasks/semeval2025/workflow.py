@@ -28,13 +28,17 @@ NARRATIVE_MODES = {
 ROLE_MODES = {"default": {}, "fast": {}}
 
 
-def _load_train(data: str | Path, languages=LANGS):
-    from .data import load_semeval2025
-
+def _check_data(data: str | Path) -> Path:
     root = Path(data)
     if not (root / "train").is_dir():
         raise InputError(f"{root}: not a SemEval-2025 Task 10 data folder (no train/ inside)")
-    return load_semeval2025(root, "train", languages=tuple(languages))
+    return root
+
+
+def _load_train(data: str | Path, languages=LANGS):
+    from .data import load_semeval2025
+
+    return load_semeval2025(_check_data(data), "train", languages=tuple(languages))
 
 
 def _card(task: str, mode: str, model, samples_info: dict, cv: dict | None, seconds: float, method: str) -> dict:
@@ -223,7 +227,8 @@ def roles_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
 
 def narratives_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
     """The cross-validated figures the default narratives head recorded in the shared encoder's card when it was
-    trained, in the layout of :func:`.crossval.cross_validate_narratives` (one figure per scope, no spread)."""
+    trained, in the layout of :func:`.crossval.cross_validate_narratives` (one pooled figure per scope: its
+    ``std`` is None)."""
     from ...models.registry import ModelUnavailable, artifact_path, read_card
 
     card = read_card(artifact or artifact_path("narratives", "default")) or {}
@@ -234,7 +239,7 @@ def narratives_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any
     folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
 
     def level(key: str) -> dict:
-        return {scope: {"mean": v[key], "std": 0.0, "folds": []} for scope, v in ev["f1_samples"].items()}
+        return {scope: {"mean": v[key], "std": None, "folds": []} for scope, v in ev["f1_samples"].items()}
 
     return {"folds": folds, "from_card": True, "protocol": ev["protocol"],
             "model": {"narratives": level("coarse"), "subnarratives": level("fine")},
@@ -245,10 +250,9 @@ def evaluate_cv(task: str, data: str | Path, languages=LANGS, folds: int = 5, se
                 embedding_cache: str | None = None) -> dict[str, Any]:
     """Cross-validated official metrics on the train split (the dev/test gold is withheld). For the default
     roles model, the figures recorded when it was trained (:func:`roles_cv_from_card`)."""
-    if task == "roles" and mode == "default":
-        return roles_cv_from_card()
-    if task == "narratives" and mode == "default":
-        return narratives_cv_from_card()
+    if task in ("roles", "narratives") and mode == "default":
+        _check_data(data)  # the figures come from the card, but a wrong folder is still the user's error
+        return roles_cv_from_card() if task == "roles" else narratives_cv_from_card()
     samples = _load_train(data, languages)
     if task == "narratives":
         from .crossval import cross_validate_narratives
