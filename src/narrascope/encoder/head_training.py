@@ -46,14 +46,21 @@ def export_layers(net: nn.Sequential) -> list[dict]:
 
 # ---- technique spans -------------------------------------------------------------------------------------------
 class TokenTagger(nn.Module):
-    def __init__(self, hidden_in: int, hidden: int, n_labels: int, dropout: float):
+    """``neighbours`` = 1 adds the previous and next tokens' states (zeros past the paragraph's ends)."""
+
+    def __init__(self, hidden_in: int, hidden: int, n_labels: int, dropout: float, neighbours: int = 0):
         super().__init__()
-        self.net = _mlp(2 * hidden_in, hidden, n_labels, dropout)
+        self.neighbours = neighbours
+        self.net = _mlp((2 + 2 * neighbours) * hidden_in, hidden, n_labels, dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         m = mask.unsqueeze(-1).float()
-        ctx = (x * m).sum(1) / m.sum(1).clamp_min(1.0)
-        return self.net(torch.cat([x, ctx.unsqueeze(1).expand_as(x)], dim=-1))
+        x = x * m
+        ctx = x.sum(1) / m.sum(1).clamp_min(1.0)
+        parts = [x, ctx.unsqueeze(1).expand_as(x)]
+        if self.neighbours:
+            parts += [F.pad(x, (0, 0, 1, 0))[:, :-1], F.pad(x, (0, 0, 0, 1))[:, 1:]]
+        return self.net(torch.cat(parts, dim=-1))
 
 
 def _batches(lengths: Sequence[int], idx: Sequence[int], max_tokens: int, rng: np.random.RandomState | None):
@@ -92,13 +99,14 @@ def _pad(units, batch: list[int]):
 
 
 def fit_tagger(units, train_idx: Sequence[int], *, epochs: int, hidden: int = 256, dropout: float = 0.1,
-               lr: float = 1e-3, weight_decay: float = 0.01, paragraph_weight: float = 1.0, seed: int = 0,
+               lr: float = 1e-3, weight_decay: float = 0.01, paragraph_weight: float = 1.0, neighbours: int = 0,
+               seed: int = 0,
                max_tokens: int = 4096, on_epoch: Callable[[int, TokenTagger], None] | None = None) -> TokenTagger:
     """Train a :class:`TokenTagger` on units ``train_idx``; ``on_epoch(epoch, model)`` after each epoch."""
     torch.manual_seed(seed)
     rng = np.random.RandomState(seed)
     H = units.states[0].shape[1]
-    model = TokenTagger(H, hidden, len(units.labels), dropout)
+    model = TokenTagger(H, hidden, len(units.labels), dropout, neighbours)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     lengths = [b - a for a, b in units.tokens]
     for epoch in range(1, epochs + 1):

@@ -150,15 +150,20 @@ def decode_spans(text: str, offsets: np.ndarray, probs: np.ndarray, thresholds: 
     return [(j, s, e, sc) for (j, s, e), sc in sorted(best.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
 
 
-def tagger_proba(layers: Sequence[dict], states: np.ndarray) -> np.ndarray:
-    """Token probabilities ``(n, T)`` of one paragraph's token states ``(n, H)``."""
+def tagger_proba(layers: Sequence[dict], states: np.ndarray, neighbours: int = 0) -> np.ndarray:
+    """Token probabilities ``(n, T)`` of one paragraph's token states ``(n, H)``: each token read as
+    ``[its state ; the paragraph's mean state]``, with ``neighbours`` = 1 also the previous and next tokens'
+    states (zeros past the paragraph's ends), as :class:`narrascope.encoder.head_training.TokenTagger`."""
     from .heads import mlp
 
     if not len(states):
         return np.zeros((0, len(layers[-1]["b"])), np.float32)
     x = np.asarray(states, np.float32)
-    ctx = np.broadcast_to(x.mean(axis=0, keepdims=True), x.shape)
-    return sigmoid(mlp(np.hstack([x, ctx]), layers))
+    parts = [x, np.broadcast_to(x.mean(axis=0, keepdims=True), x.shape)]
+    if neighbours:
+        zero = np.zeros((1, x.shape[1]), np.float32)
+        parts += [np.vstack([zero, x[:-1]]), np.vstack([x[1:], zero])]
+    return sigmoid(mlp(np.hstack(parts), layers))
 
 
 class TechniqueHeads:
@@ -176,6 +181,7 @@ class TechniqueHeads:
         self.extra_factor = float(state.get("extra_factor", 1.0))
         self.gap = int(state.get("gap", 2))
         self.clause_level = frozenset(int(j) for j in state.get("clause_level", []))
+        self.neighbours = int((state.get("fit") or {}).get("neighbours", 0))
 
     def find(self, text: str, ranges: Sequence[tuple[int, int]]) -> tuple[list[dict], list[int]]:
         """Spans in paragraphs ``ranges`` (character ranges of ``text``): ``[{"label", "start", "end", "score",
@@ -195,7 +201,7 @@ class TechniqueHeads:
             if not encodable[ta:tb].all():
                 skipped.append(k)
                 continue
-            probs = tagger_proba(self.layers, states[ta:tb])
+            probs = tagger_proba(self.layers, states[ta:tb], self.neighbours)
             for j, s, e, score in decode_spans(text, offsets[ta:tb], probs, self.thresholds_, self.run_ratio,
                                                self.extra_factor, self.gap, (a, b), sentences(text, a, b),
                                                self.clause_level):
