@@ -175,3 +175,18 @@ def test_a_clause_level_technique_is_shown_as_its_sentence():
     clause = decode_spans(text, offs, P, np.array([0.5]), 0.5, sentences=sents, clause_level=frozenset({0}))
     assert [text[s:e] for _, s, e, _ in word] == ["counted"]
     assert [text[s:e] for _, s, e, _ in clause] == ["really counted the ballots that night"]  # "But who": function words
+
+
+def test_document_features_pool_the_whole_the_lead_and_the_strongest_chunk():
+    from narrascope.encoder.head_data import LEAD_TOKENS, document_features
+
+    states = np.zeros((200, 384), np.float32)
+    states[150:160, 0] = 6.4  # one passage that stands out
+    plain = document_features(states, None, "EN")
+    chunked = document_features(states, None, "EN", chunk_max=64)
+    assert plain.shape == (2 * 384 + 5,) and chunked.shape == (3 * 384 + 5,)
+    assert plain[0] == pytest.approx(6.4 * 10 / 200) and plain[384] == 0.0  # the lead: first LEAD_TOKENS
+    assert chunked[768] == pytest.approx(6.4 * 10 / 64)  # the chunk [128, 192) holds the passage
+    assert LEAD_TOKENS == 64 and chunked[-5:].tolist() == [1, 0, 0, 0, 0]
+    empty = document_features(states, [], "BG")  # no tokens (all past the window budget): zeros and the language
+    assert not empty[:-5].any() and empty[-5:].tolist() == [0, 1, 0, 0, 0]

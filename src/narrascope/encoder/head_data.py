@@ -38,8 +38,10 @@ def token_range(offsets: np.ndarray, start: int, end: int) -> tuple[int, int]:
     return a, max(a, b)
 
 
-def document_features(states: np.ndarray, ranges: Sequence[tuple[int, int]] | None, language: str | None) -> np.ndarray:
+def document_features(states: np.ndarray, ranges: Sequence[tuple[int, int]] | None, language: str | None,
+                      chunk_max: int = 0) -> np.ndarray:
     """A document's narrative features: ``[mean of its tokens ; mean of its first LEAD_TOKENS tokens ;
+    (with ``chunk_max`` = k: the element-wise maximum of the means of its consecutive k-token chunks ;)
     language one-hot]`` over the tokens of ``ranges`` (token index ranges; None: all). Zeros for no tokens."""
     H = states.shape[1] if states.ndim == 2 else 384
     if ranges is None:
@@ -50,7 +52,11 @@ def document_features(states: np.ndarray, ranges: Sequence[tuple[int, int]] | No
     rows = np.asarray(rows, dtype=np.float32)
     whole = rows.mean(axis=0) if len(rows) else np.zeros(H, np.float32)
     lead = rows[:LEAD_TOKENS].mean(axis=0) if len(rows) else np.zeros(H, np.float32)
-    return np.concatenate([whole, lead, language_onehot([language])[0]]).astype(np.float32)
+    parts = [whole, lead]
+    if chunk_max:  # the passage that pushes hardest, which a whole-document mean dilutes
+        means = [rows[i:i + chunk_max].mean(axis=0) for i in range(0, len(rows), chunk_max)]
+        parts.append(np.max(means, axis=0) if means else np.zeros(H, np.float32))
+    return np.concatenate(parts + [language_onehot([language])[0]]).astype(np.float32)
 
 
 @dataclass

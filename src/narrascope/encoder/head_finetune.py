@@ -35,12 +35,14 @@ TECHNIQUES_METHOD = (
     "on out-of-fold paragraph micro-F1); spans: runs of tokens over run_ratio x threshold, widened to words, "
     "without leading/trailing function words")
 NARRATIVES_METHOD = (
-    "narratives: [mean token state ; mean of the first 64 tokens ; language one-hot] of the shared encoder's "
-    "(frozen) pass through a shared hidden layer into narrative and subnarrative sigmoids, blended with the fast "
+    "narratives: [mean token state ; mean of the first 64 tokens ; (chosen by CV) the maximum over 64-token chunk "
+    "means ; language one-hot] of the shared encoder's (frozen) pass through a shared hidden layer into narrative, "
+    "subnarrative and 'no narrative' sigmoids, blended with the fast "
     "n-gram model's calibrated probabilities (weight by CV); per-label thresholds, per-language factors and the "
     "hierarchy rule by out-of-fold F1-samples; evidence: the head's probability for each sentence read alone")
 EPOCH_GRID_TECHNIQUES = (2, 4, 6, 8, 10, 12, 14)
 EPOCH_GRID_NARRATIVES = (40, 60, 80)
+CHUNK_GRID = (0, 64)  # narrative features: 0 = whole-text and lead means; k = also the max over k-token chunk means
 BLEND_WEIGHTS = (1.0, 0.75, 0.5)  # the head's share for narratives (and the gate), then for subnarratives  # the head's share; the rest is the fast n-gram model's calibrated probability
 RUN_RATIOS = (0.3, 0.5, 0.7)
 CLAUSE_WORDS = (1000, 12, 8, 5)  # median gold span words from which a technique is shown as its sentence
@@ -315,13 +317,16 @@ def linear_oof(samples, fold: np.ndarray, classes: list[str], seed: int = 0) -> 
 
 
 def train_narrative_head(semeval: str | Path, artifact: str | Path, out: str | Path, *, cv: int = 3, seed: int = 0,
-                         epochs: tuple[int, ...] = EPOCH_GRID_NARRATIVES, say: Callable[[str], None] = print) -> dict:
+                         epochs: tuple[int, ...] = EPOCH_GRID_NARRATIVES, say: Callable[[str], None] = print,
+                         chunk_grid: tuple[int, ...] = CHUNK_GRID) -> dict:
     """Cross-validate, fit and write the narratives head into a copy of ``artifact`` at ``out``; the card's
-    evaluation section."""
+    evaluation section. The grid: features (``chunk_grid``: 0 = whole-text and lead means only; k = also the
+    maximum over k-token chunk means) × ``epochs`` × the blend weights."""
     from ..models.training import fit_probability_platt, group_folds, sigmoid, text_key
     from ..tasks.semeval2025.data import load_semeval2025
     from .head_data import document_features
     from .head_training import export_layers, fit_narratives, narrative_logits
+    from .narrative_head import blend_weights
     from .state_cache import StateCache
 
     t0 = time.monotonic()
@@ -329,21 +334,11 @@ def train_narrative_head(semeval: str | Path, artifact: str | Path, out: str | P
     cache = StateCache(heads)
     samples = [s for s in load_semeval2025(semeval, "train") if s.narratives is not None]
     cache.fill([s.text for s in samples], "narratives: encoding training documents", say=say)
-    X = np.vstack([document_features(cache.get(s.text).states, None, s.language) for s in samples])
     classes, n_narr, parents, Y, taxonomy = _narrative_targets(samples)
     languages = np.asarray([s.language for s in samples])
     gold = {i: (sorted(s.narratives), sorted(s.subnarratives)) for i, s in enumerate(samples)}
     fold = group_folds([text_key(s.text) for s in samples], cv, seed, list(languages))
     say(f"narratives: {len(samples)} documents, {n_narr} narratives, {len(parents)} subnarratives")
-    oof = {e: np.zeros(Y.shape) for e in epochs}
-    for f in range(cv):
-        tr, te = fold != f, fold == f
-
-        def record(epoch, model, te=te):
-            if epoch in oof:
-                oof[epoch][te] = sigmoid(narrative_logits(model, X[te]))
-
-        fit_narratives(X[tr], Y[tr], epochs=max(epochs), seed=seed, on_epoch=record)
     t = time.monotonic()
     lin_path = cache.directory.parent / f"narratives-linear-oof-{cv}-{seed}-{len(samples)}-{len(classes)}.npz"
     if lin_path.is_file():
@@ -352,34 +347,45 @@ def train_narrative_head(semeval: str | Path, artifact: str | Path, out: str | P
         L = linear_oof(samples, fold, classes, seed)
         np.savez(lin_path, P=L)
     say(f"narratives: the fast n-gram model's out-of-fold probabilities in {time.monotonic() - t:.0f} s")
-    from .narrative_head import blend_weights
+    features, grid, oofs = {}, {}, {}
+    for chunk in chunk_grid:
+        X = features[chunk] = np.vstack([document_features(cache.get(s.text).states, None, s.language, chunk)
+                                         for s in samples])
+        oof = {e: np.zeros(Y.shape) for e in epochs}
+        for f in range(cv):
+            tr, te = fold != f, fold == f
 
-    grid = {}
-    for e in epochs:
-        for w in ((a, b) for a in BLEND_WEIGHTS for b in BLEND_WEIGHTS):
-            W = blend_weights(w, n_narr, len(parents), len(classes))
-            grid[(e, w)] = _fair_narratives(W * oof[e] + (1 - W) * L, Y, languages, classes, n_narr, parents, gold,
-                                            fold, cv)
-            say(f"narratives: {e} epochs, head weights {w}: F1 samples (decoding chosen on the other folds) "
-                f"{grid[(e, w)]}")
-    best, blend = max(grid, key=lambda k: (grid[k]["ALL"]["coarse"] + grid[k]["ALL"]["fine"], -k[0], k[1]))
+            def record(epoch, model, te=te, oof=oof, X=X):
+                if epoch in oof:
+                    oof[epoch][te] = sigmoid(narrative_logits(model, X[te]))
+
+            fit_narratives(X[tr], Y[tr], epochs=max(epochs), seed=seed, on_epoch=record)
+        for e in epochs:
+            oofs[(chunk, e)] = oof[e]
+            for w in ((a, b) for a in BLEND_WEIGHTS for b in BLEND_WEIGHTS):
+                W = blend_weights(w, n_narr, len(parents), len(classes))
+                grid[(chunk, e, w)] = _fair_narratives(W * oof[e] + (1 - W) * L, Y, languages, classes, n_narr,
+                                                       parents, gold, fold, cv)
+                say(f"narratives: chunk max {chunk}, {e} epochs, head weights {w}: F1 samples (decoding chosen on "
+                    f"the other folds) {grid[(chunk, e, w)]}")
+    chunk, best, blend = max(grid, key=lambda k: (grid[k]["ALL"]["coarse"] + grid[k]["ALL"]["fine"], -k[1], k[2]))
     W = blend_weights(blend, n_narr, len(parents), len(classes))
-    P = W * oof[best] + (1 - W) * L
+    P = W * oofs[(chunk, best)] + (1 - W) * L
     everything = list(range(len(P)))
     base, factors, (require_parent, gate) = _choose_decoding(P, Y, languages, classes, n_narr, parents, gold,
                                                              everything)
     calibration = fit_probability_platt(P, Y)
-    model = fit_narratives(X, Y, epochs=best, seed=seed)
+    model = fit_narratives(features[chunk], Y, epochs=best, seed=seed)
     head = {"layers": export_layers(model.net), "classes": classes, "n_narratives": n_narr, "parents": parents,
             "thresholds": base.astype(np.float32), "language_factors": factors, "require_parent": require_parent,
-            "gate": gate,
-            "calibration": calibration, "taxonomy": taxonomy, "epochs": best, "blend": list(blend)}
+            "gate": gate, "calibration": calibration, "taxonomy": taxonomy, "epochs": best, "blend": list(blend),
+            "chunk_max": chunk}
     _write_head(heads, "narratives", head, out)
     return {"protocol": f"{cv}-fold CV over SemEval-2025 training documents (all five languages; identical texts in "
-                        f"one fold, stratified by language); thresholds, language factors and the hierarchy rule "
-                        f"chosen on the other folds; metric: F1 samples (SemEval-2025 subtask 2)",
-            "f1_samples": grid[(best, blend)], "epochs": best, "head_weights": list(blend),
-            "grid": {f"{e} epochs, head weights {list(w)}": g["ALL"] for (e, w), g in grid.items()},
+                        f"one fold, stratified by language); thresholds, language factors, the hierarchy rule and "
+                        f"the gate chosen on the other folds; metric: F1 samples (SemEval-2025 subtask 2)",
+            "f1_samples": grid[(chunk, best, blend)], "chunk_max": chunk, "epochs": best, "head_weights": list(blend),
+            "grid": {f"chunk max {c}, {e} epochs, head weights {list(w)}": g["ALL"] for (c, e, w), g in grid.items()},
             "require_parent": require_parent, "gate": gate, "language_factors": factors,
             "training_seconds": round(time.monotonic() - t0, 1)}
 

@@ -2,7 +2,8 @@
 
 The head (trained by :mod:`narrascope.encoder.head_training` on SemEval-2025 Task 10 subtask 2, all five
 languages) reads a document as ``[mean token state ; mean state of its first 64 tokens (title and lead) ;
-language one-hot]`` (:func:`narrascope.encoder.head_data.document_features`), the token states coming from
+with ``chunk_max`` = k, the element-wise maximum over the means of its k-token chunks (the passage that
+pushes hardest) ; language one-hot]`` (:func:`narrascope.encoder.head_data.document_features`), the token states coming from
 the one encoder pass the roles and check-worthiness heads read too. A shared hidden layer feeds narrative
 and subnarrative outputs (sigmoid), and a "no narrative" output.
 
@@ -107,6 +108,7 @@ class NarrativeHeads:
         self.require_parent = bool(state["require_parent"])
         self.calibration_ = np.asarray(state["calibration"], dtype=np.float64)
         self.taxonomy_name_ = state.get("taxonomy", "semeval2025_narratives")
+        self.chunk_max = int(state.get("chunk_max", 0))
         self.blend = blend_weights(state.get("blend", 1.0), n, len(self.parent_index), len(self.classes_))
         self._ngram = None
 
@@ -141,7 +143,7 @@ class NarrativeHeads:
         spans = [token_range(offsets, a, b) for a, b in ranges] if ranges is not None else [(0, len(states))]
         spans = [(a, b) for a, b in spans if b > a]
         spans = [(a, a + int(encodable[a:b].sum())) for a, b in spans if encodable[a]]  # within the window budget
-        return document_features(states, spans, language)
+        return document_features(states, spans, language, self.chunk_max)
 
     def proba_features(self, X: np.ndarray) -> np.ndarray:
         from .heads import mlp
@@ -194,5 +196,5 @@ class NarrativeHeads:
         for a, b in sentences:
             ta, tb = token_range(offsets, a, b)
             ok = tb > ta and bool(encodable[ta:tb].all())
-            rows.append(document_features(states, [(ta, tb)] if ok else [], language))
+            rows.append(document_features(states, [(ta, tb)] if ok else [], language, self.chunk_max))
         return mlp(np.vstack(rows), self.layers)[:, list(columns)]
