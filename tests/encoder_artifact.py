@@ -1,4 +1,5 @@
-"""A small synthetic encoder-heads artifact for the tests (no training, no torch, no data set).
+"""A small synthetic encoder-heads artifact for the tests (no training, no torch, no data set), and the
+``artifact`` and ``heads`` fixtures the encoder tests import from here.
 
 Random LoRA pairs of rank 2 on the top layer and random heads, in the layout the training code exports
 (:func:`narrascope.encoder.training.export_state`): enough to exercise the run-time path (assembly with
@@ -11,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from narrascope.encoder.heads import LANGUAGES, write_heads
+from narrascope.encoder.heads import LANGUAGES, EncoderHeads, write_heads
 from narrascope.encoder.tokenizer import PASSAGE
 from narrascope.encoder.training_data import role_labels
 from narrascope.encoder.weights import LAYER_MATRICES, read_model
@@ -70,3 +72,14 @@ def synthetic_state(seed: int = 0, hidden: int = 16) -> dict:
 def write_synthetic_artifact(path: Path, seed: int = 0) -> Path:
     write_heads(path, synthetic_state(seed))
     return path
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory):
+    """The synthetic artifact, written once per test module."""
+    return write_synthetic_artifact(tmp_path_factory.mktemp("enc") / "encoder-test.npz")
+
+
+@pytest.fixture(scope="module")
+def heads(artifact):
+    return EncoderHeads.load(artifact)

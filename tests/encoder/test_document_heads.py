@@ -15,27 +15,16 @@ import pytest
 
 from narrascope import Document, Pipeline
 from narrascope.encoder import documents
-from narrascope.encoder.heads import EncoderHeads
 from narrascope.encoder.narrative_head import decode
 from narrascope.encoder.technique_head import decode_spans, function_words, phrase
 from narrascope.models.registry import load_model
 
-from encoder_artifact import write_synthetic_artifact
+from encoder_artifact import artifact, heads  # noqa: F401  (the fixtures)
 
 ARTICLE = ("Harbour Watch: the Coastal Union betrays every fisherman\n\n"
            "Ministers in Varnatown accused the Coastal Union of blocking the harbour for a third week. "
            "The Coastal Union said the blockade protected fishermen, who had lost 40 percent of their income. "
            "Observers from the Lake Council called on both sides to talk.\n\n") * 4
-
-
-@pytest.fixture(scope="module")
-def artifact(tmp_path_factory):
-    return write_synthetic_artifact(tmp_path_factory.mktemp("enc") / "encoder-test.npz")
-
-
-@pytest.fixture(scope="module")
-def heads(artifact):
-    return EncoderHeads.load(artifact)
 
 
 def _tokens(text: str):

@@ -10,8 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from narrascope.encoder.head_data import TechniqueUnits, token_range  # noqa: E402
-from narrascope.encoder.head_training import (NarrativeHead, TokenTagger, export_layers, fit_narratives,  # noqa: E402
-                                              fit_tagger, narrative_logits, tagger_proba)
+from narrascope.encoder.head_training import (NarrativeHead, TokenTagger, fit_narratives, fit_tagger,  # noqa: E402
+                                              narrative_logits, tagger_proba)
+from narrascope.encoder.training import export_layers  # noqa: E402
 from narrascope.encoder.heads import mlp  # noqa: E402
 from narrascope.encoder.technique_head import tagger_proba as numpy_tagger_proba  # noqa: E402
 

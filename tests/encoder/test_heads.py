@@ -17,21 +17,11 @@ from narrascope.encoder.heads import FORMAT, EncoderHeads, decode_roles, mlp
 from narrascope.models.artifacts import artifact_format
 from narrascope.models.registry import ENCODER_FORMAT, load_model
 
-from encoder_artifact import write_synthetic_artifact
+from encoder_artifact import artifact, heads  # noqa: F401  (the fixtures)
 
 ARTICLE = ("Ministers in Varnatown accused the Coastal Union of blocking the harbour for a third week. "
            "The Coastal Union said the blockade protected fishermen, who had lost 40 percent of their income. "
            "Observers from the Lake Council called on both sides to talk. ") * 12
-
-
-@pytest.fixture(scope="module")
-def artifact(tmp_path_factory):
-    return write_synthetic_artifact(tmp_path_factory.mktemp("enc") / "encoder-test.npz")
-
-
-@pytest.fixture(scope="module")
-def heads(artifact):
-    return EncoderHeads.load(artifact)
 
 
 def test_artifact_format_is_known_to_the_registry(artifact):

@@ -40,7 +40,10 @@ NARRATIVES_METHOD = (
     "subnarrative and 'no narrative' sigmoids, blended with the fast "
     "n-gram model's calibrated probabilities (weight by CV); per-label thresholds, per-language factors and the "
     "hierarchy rule by out-of-fold F1-samples; evidence: the head's probability for each sentence read alone")
-EPOCH_GRID_TECHNIQUES = (2, 4, 6, 8, 10, 12, 14)
+EPOCH_GRID_TECHNIQUES = (8, 10, 12, 14)
+# the tagger reads each token with its neighbours' states: 3-fold CV 0.406 paragraph micro-F1 (EN 0.394) against
+# 0.393 (EN 0.376) for the token and its paragraph alone, same folds and seed (README, bench/RESULTS.md)
+TAGGER_PARAMS = {"neighbours": 1}
 EPOCH_GRID_NARRATIVES = (40, 60, 80)
 CHUNK_GRID = (0, 64)  # narrative features: 0 = whole-text and lead means; k = also the max over k-token chunk means
 BLEND_WEIGHTS = (1.0, 0.75, 0.5)  # the head's share for narratives (and the gate), then for subnarratives  # the head's share; the rest is the fast n-gram model's calibrated probability
@@ -118,11 +121,14 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
                          epochs: tuple[int, ...] = EPOCH_GRID_TECHNIQUES, say: Callable[[str], None] = print,
                          **fit_params) -> dict:
     """Cross-validate, fit and write the techniques head into a copy of ``artifact`` at ``out``; the card's
-    evaluation section. ``fit_params`` go to :func:`~narrascope.encoder.head_training.fit_tagger`."""
+    evaluation section. ``fit_params`` go to :func:`~narrascope.encoder.head_training.fit_tagger` (over
+    ``TAGGER_PARAMS``)."""
+    fit_params = {**TAGGER_PARAMS, **fit_params}
     from ..models.training import group_folds
     from ..tasks.semeval2023.data import load_training, official_techniques
     from .head_data import technique_units
-    from .head_training import export_layers, fit_tagger, tagger_proba
+    from .head_training import fit_tagger, tagger_proba
+    from .training import export_layers
     from .state_cache import StateCache
 
     t0 = time.monotonic()
@@ -325,7 +331,8 @@ def train_narrative_head(semeval: str | Path, artifact: str | Path, out: str | P
     from ..models.training import fit_probability_platt, group_folds, sigmoid, text_key
     from ..tasks.semeval2025.data import load_semeval2025
     from .head_data import document_features
-    from .head_training import export_layers, fit_narratives, narrative_logits
+    from .head_training import fit_narratives, narrative_logits
+    from .training import export_layers
     from .narrative_head import blend_weights
     from .state_cache import StateCache
 

@@ -13,7 +13,8 @@ and the roles and check-worthiness heads it shares the artifact with are untouch
   through a shared hidden layer into narrative logits and subnarrative logits (the hierarchy is enforced at
   decoding: a subnarrative needs its narrative).
 
-Both export their layers as ``[{"w", "b"}, ...]`` for :func:`narrascope.encoder.heads.mlp` (tanh GELU).
+Both are :func:`narrascope.encoder.training.head_mlp` heads, exported with
+:func:`~narrascope.encoder.training.export_layers` for :func:`narrascope.encoder.heads.mlp` (tanh GELU).
 """
 
 from __future__ import annotations
@@ -25,23 +26,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["NarrativeHead", "TokenTagger", "export_layers", "fit_narratives", "fit_tagger", "narrative_logits",
-           "tagger_proba"]
+from .training import export_layers, head_mlp
 
-
-class _GeluTanh(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.gelu(x, approximate="tanh")
-
-
-def _mlp(n_in: int, hidden: int, n_out: int, dropout: float) -> nn.Sequential:
-    return nn.Sequential(nn.Dropout(dropout), nn.Linear(n_in, hidden), _GeluTanh(), nn.Dropout(dropout),
-                         nn.Linear(hidden, n_out))
-
-
-def export_layers(net: nn.Sequential) -> list[dict]:
-    return [{"w": m.weight.detach().numpy().astype(np.float32), "b": m.bias.detach().numpy().astype(np.float32)}
-            for m in net if isinstance(m, nn.Linear)]
+__all__ = ["NarrativeHead", "TokenTagger", "fit_narratives", "fit_tagger", "narrative_logits", "tagger_proba"]
 
 
 # ---- technique spans -------------------------------------------------------------------------------------------
@@ -51,7 +38,7 @@ class TokenTagger(nn.Module):
     def __init__(self, hidden_in: int, hidden: int, n_labels: int, dropout: float, neighbours: int = 0):
         super().__init__()
         self.neighbours = neighbours
-        self.net = _mlp((2 + 2 * neighbours) * hidden_in, hidden, n_labels, dropout)
+        self.net = head_mlp((2 + 2 * neighbours) * hidden_in, hidden, n_labels, dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         m = mask.unsqueeze(-1).float()
@@ -146,7 +133,7 @@ def tagger_proba(model: TokenTagger, units, idx: Sequence[int], max_tokens: int 
 class NarrativeHead(nn.Module):
     def __init__(self, n_in: int, hidden: int, n_out: int, dropout: float):
         super().__init__()
-        self.net = _mlp(n_in, hidden, n_out, dropout)
+        self.net = head_mlp(n_in, hidden, n_out, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

@@ -41,7 +41,7 @@ from .torch_model import E5Module, build
 from .weights import LAYER_MATRICES, read_model
 from .windows import STRIDE, WINDOW
 
-__all__ = ["BottomStates", "Setting", "SharedModel", "export_state", "train_cache", "train_run"]
+__all__ = ["BottomStates", "Setting", "SharedModel", "export_layers", "export_state", "head_mlp", "train_cache", "train_run"]
 
 
 def train_cache() -> Path:
@@ -165,7 +165,8 @@ class _GeluTanh(nn.Module):
         return F.gelu(x, approximate="tanh")
 
 
-def _head(n_in: int, hidden: int, n_out: int, dropout: float) -> nn.Sequential:
+def head_mlp(n_in: int, hidden: int, n_out: int, dropout: float) -> nn.Sequential:
+    """A head: dropout, one hidden layer with tanh GELU, dropout, output (what :func:`heads.mlp` computes)."""
     return nn.Sequential(nn.Dropout(dropout), nn.Linear(n_in, hidden), _GeluTanh(), nn.Dropout(dropout),
                          nn.Linear(hidden, n_out))
 
@@ -181,8 +182,8 @@ class SharedModel(nn.Module):
         self.top = nn.ModuleList(e5.layers[self.frozen:])
         H = e5.config.hidden
         self.n_main = n_main
-        self.role_head = _head(2 * H + len(LANGUAGES), setting.hidden, n_main + n_fine, setting.dropout)
-        self.sentence_head = _head(H, setting.hidden, 1, setting.dropout)
+        self.role_head = head_mlp(2 * H + len(LANGUAGES), setting.hidden, n_main + n_fine, setting.dropout)
+        self.sentence_head = head_mlp(H, setting.hidden, 1, setting.dropout)
 
     def encode(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         keep = mask[:, None, None, :]
@@ -403,6 +404,12 @@ def load_trained(run_dir: Path, weights, setting: Setting, n_main: int, n_fine: 
     return model
 
 
+def export_layers(head: nn.Sequential) -> list[dict]:
+    """A head's linear layers as ``[{"w", "b"}, ...]`` (float32), the layout :func:`heads.mlp` reads."""
+    return [{"w": m.weight.detach().numpy().astype(np.float32), "b": m.bias.detach().numpy().astype(np.float32)}
+            for m in head if isinstance(m, nn.Linear)]
+
+
 def export_state(model: SharedModel, setting: Setting, weights, role_head: dict, sentence_head: dict,
                  extra: dict | None = None) -> dict:
     """The artifact state of :class:`narrascope.encoder.heads.EncoderHeads`: LoRA pairs as float16, the heads'
@@ -415,17 +422,13 @@ def export_state(model: SharedModel, setting: Setting, weights, role_head: dict,
             tensors[f"l{i}.{name}"] = {"a": lin.lora_a.detach().numpy().astype(np.float16),
                                        "b": lin.lora_b.detach().numpy().astype(np.float16)}
 
-    def layers(head: nn.Sequential) -> list[dict]:
-        return [{"w": m.weight.detach().numpy().astype(np.float32), "b": m.bias.detach().numpy().astype(np.float32)}
-                for m in head if isinstance(m, nn.Linear)]
-
     w = weights if not isinstance(weights, (str, type(None))) else read_model(weights)
     return {"base_digest": w.digest([n for n in w.names() if n != "emb.word"]),
             "windows": {"window": WINDOW, "stride": STRIDE, "prefix": PASSAGE},
             "lora": {"rank": setting.rank, "alpha": setting.alpha,
                      "layers": list(range(model.frozen, model.frozen + len(model.top))), "tensors": tensors},
-            "heads": {"roles": {**role_head, "layers": layers(model.role_head)},
-                      "checkworthiness": {**sentence_head, "layers": layers(model.sentence_head)}},
+            "heads": {"roles": {**role_head, "layers": export_layers(model.role_head)},
+                      "checkworthiness": {**sentence_head, "layers": export_layers(model.sentence_head)}},
             "setting": setting.as_dict(), **(extra or {})}
 
 

@@ -126,6 +126,21 @@ def write_card(artifact: str | Path, card: dict[str, Any]) -> Path:
     return path
 
 
+def card_evaluation(task: str, section: str | None, needs: str) -> tuple[dict[str, Any], int]:
+    """The cross-validated figures the default ``task`` model recorded in its card when it was trained (the
+    card's ``evaluation``, or its ``section`` of it), holding the key ``needs``, and the number of folds its
+    protocol names; ModelUnavailable, saying how to train it, when there are none."""
+    card = read_card(artifact_path(task, "default")) or {}
+    ev = card.get("evaluation")
+    if section is not None and isinstance(ev, dict):
+        ev = ev.get(section)
+    if not isinstance(ev, dict) or needs not in ev:
+        raise ModelUnavailable(f"the default {task} model records no cross-validated figures: train it with "
+                               f"'narrascope train {task} --mode default --data {TRAINING_DATA[task]} --cv 3'")
+    protocol = str(ev.get("protocol", ""))
+    return ev, int(protocol.split("-fold")[0]) if "-fold" in protocol else 0
+
+
 def read_card(artifact: str | Path) -> dict[str, Any] | None:
     """The card beside ``artifact``, or None."""
     p = card_path(artifact)

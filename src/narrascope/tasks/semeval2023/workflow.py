@@ -100,17 +100,12 @@ def predict_spans(model, text: str, start: int, end: int, labels: list[str], pro
     return out
 
 
-def techniques_cv_from_card(artifact: str | Path | None = None) -> dict:
+def techniques_cv_from_card() -> dict:
     """The cross-validated figures the default techniques head recorded in the shared encoder's card when it was
     trained, in the layout of :func:`evaluate_cv`."""
-    from ...models.registry import ModelUnavailable, artifact_path, read_card
+    from ...models.registry import card_evaluation
 
-    card = read_card(artifact or artifact_path("techniques", "default")) or {}
-    ev = (card.get("evaluation") or {}).get("techniques") if isinstance(card.get("evaluation"), dict) else None
-    if not isinstance(ev, dict) or "languages" not in ev:
-        raise ModelUnavailable("the default techniques model records no cross-validated figures: train it with "
-                               "'narrascope train techniques --mode default --data ../shared/data'")
-    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    ev, folds = card_evaluation("techniques", "techniques", "languages")
     return {"folds": folds, "from_card": True, "protocol": ev["protocol"], "languages": ev["languages"]}
 
 

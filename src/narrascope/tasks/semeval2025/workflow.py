@@ -209,34 +209,24 @@ def predict_roles(docs_dir: str | Path, mentions: str | Path, out: str | Path, m
     return len(rows)
 
 
-def roles_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
+def roles_cv_from_card() -> dict[str, Any]:
     """The cross-validated figures the default (fine-tuned) roles model recorded in its card when it was trained
     (``narrascope train roles --mode default --cv 3``: hours of fine-tuning, not redone by ``eval``), in the
     layout of :func:`.crossval.cross_validate_roles`."""
-    from ...models.registry import ModelUnavailable, artifact_path, read_card
+    from ...models.registry import card_evaluation
 
-    card = read_card(artifact or artifact_path("roles", "default")) or {}
-    ev = card.get("evaluation")
-    if not isinstance(ev, dict) or "roles" not in ev:
-        raise ModelUnavailable("the default roles model records no cross-validated figures: train it with "
-                               "'narrascope train roles --mode default --data ../shared/data --cv 3'")
-    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    ev, folds = card_evaluation("roles", None, "roles")
     return {"folds": folds, "from_card": True, "protocol": ev["protocol"], "model": ev["roles"],
             "majority": {"main_accuracy": ev.get("roles_majority_main_accuracy", {})}, "chosen": ev.get("chosen")}
 
 
-def narratives_cv_from_card(artifact: str | Path | None = None) -> dict[str, Any]:
+def narratives_cv_from_card() -> dict[str, Any]:
     """The cross-validated figures the default narratives head recorded in the shared encoder's card when it was
     trained, in the layout of :func:`.crossval.cross_validate_narratives` (one pooled figure per scope: its
     ``std`` is None)."""
-    from ...models.registry import ModelUnavailable, artifact_path, read_card
+    from ...models.registry import card_evaluation
 
-    card = read_card(artifact or artifact_path("narratives", "default")) or {}
-    ev = (card.get("evaluation") or {}).get("narratives") if isinstance(card.get("evaluation"), dict) else None
-    if not isinstance(ev, dict) or "f1_samples" not in ev:
-        raise ModelUnavailable("the default narratives model records no cross-validated figures: train it with "
-                               "'narrascope train narratives --mode default --data ../shared/data/semeval2025_task10'")
-    folds = int(str(ev["protocol"]).split("-fold")[0]) if "-fold" in str(ev.get("protocol")) else 0
+    ev, folds = card_evaluation("narratives", "narratives", "f1_samples")
 
     def level(key: str) -> dict:
         return {scope: {"mean": v[key], "std": None, "folds": []} for scope, v in ev["f1_samples"].items()}
