@@ -90,3 +90,53 @@ def test_narrative_head_learns_a_planted_label():
     model = fit_narratives(X[:150], Y[:150], epochs=100, hidden=16, dropout=0.0, seed=0)
     p = 1 / (1 + np.exp(-narrative_logits(model, X[150:])))
     assert ((p[:, 0] > 0.5) == (Y[150:, 0] == 1)).mean() >= 0.85
+
+
+def _toy_semeval2023(root):
+    """SemEval-2023 subtask 3 training layout, EN and RU, with spans and paragraph labels (written here)."""
+    lines = {"Loaded_Language": "The shameless traitors betrayed the honest people again.",
+             "Doubt": "Can anyone really trust the numbers the ministry published?",
+             None: "The committee met on Tuesday to discuss the budget."}
+    for lang, n in (("en", 6), ("ru", 4)):
+        base = root / "semeval2023_task3" / lang
+        (base / "train-articles-subtask-3").mkdir(parents=True)
+        (base / "train-labels-subtask-3-spans").mkdir()
+        para_rows = []
+        for i in range(n):
+            art = f"{800 + i}"
+            chosen = [None, "Loaded_Language", None, "Doubt", "Loaded_Language"][: 3 + i % 3]
+            text, spans, pos = "", [], 0
+            for k, lab in enumerate(chosen, start=1):
+                line = lines[lab]
+                if lab:
+                    word = "shameless traitors" if lab == "Loaded_Language" else "really trust the numbers"
+                    a = pos + line.index(word)
+                    spans.append(f"{art}\t{lab}\t{a}\t{a + len(word)}")
+                para_rows.append(f"{art}\t{k}\t{lab or ''}")
+                text += line + "\n"
+                pos += len(line) + 1
+            (base / "train-articles-subtask-3" / f"article{art}.txt").write_text(text, encoding="utf-8")
+            (base / "train-labels-subtask-3-spans" / f"article{art}-labels-subtask-3.txt").write_text(
+                "\n".join(spans) + "\n", encoding="utf-8")
+        (base / "train-labels-subtask-3.txt").write_text("\n".join(para_rows) + "\n", encoding="utf-8")
+    return root
+
+
+def test_train_technique_head_cross_validates_and_writes_the_head(tmp_path, monkeypatch):
+    from encoder_artifact import write_synthetic_artifact
+    from narrascope.encoder.head_finetune import record_in_card, train_technique_head
+    from narrascope.encoder.heads import EncoderHeads
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = _toy_semeval2023(tmp_path / "data")
+    src = write_synthetic_artifact(tmp_path / "encoder.npz")
+    out = tmp_path / "encoder-out.npz"
+    ev = train_technique_head(data, src, out, cv=2, epochs=(1, 2), say=lambda s: None)
+    assert set(ev["languages"]) == {"en", "ru"} and ev["languages"]["en"]["articles"] == 6
+    assert 0 <= ev["paragraph_micro_f1"]["all"]["micro_f1"] <= 1 and "span_f1" in ev
+    assert list((tmp_path / "cache" / "narrascope" / "train").glob("states-*/*/*.npz"))  # the states, cached
+    view = EncoderHeads.load(out).view("techniques")
+    assert view.neighbours == 1 and len(view.thresholds_) == len(view.labels)
+    assert EncoderHeads.load(out).view("roles")  # the other heads kept
+    card = record_in_card(out, "techniques", ev, "a method")
+    assert card["evaluation"]["techniques"] is ev and "techniques" in card["task"]

@@ -73,6 +73,7 @@ class TechniqueUnits:
     para_y: list[np.ndarray] = field(default_factory=list)  # per unit (T,) int8
     language: list[str] = field(default_factory=list)  # per unit
     article_ids: list[str] = field(default_factory=list)  # per article "lang:id"
+    article_texts: list[str] = field(default_factory=list)
     article_keys: list[str] = field(default_factory=list)  # per article: text key (duplicates share a fold)
     article_language: list[str] = field(default_factory=list)
     article_spans: list[list[tuple[str, int, int]]] = field(default_factory=list)
@@ -102,6 +103,7 @@ def technique_units(articles: Sequence, cache, labels: Sequence[str], max_tokens
         out.states.append(st.states)
         out.offsets.append(st.offsets)
         out.article_ids.append(f"{art.lang}:{art.id}")
+        out.article_texts.append(art.text)
         out.article_keys.append(text_key(art.text))
         out.article_language.append(art.lang)
         spans = [(lab, s, e) for lab, s, e in art.spans if lab in index]

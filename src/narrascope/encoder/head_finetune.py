@@ -101,7 +101,7 @@ def _span_f1(units, probs, thresholds, run_ratio, extra_factor, idx_articles, la
     from .technique_head import decode_spans
 
     gold, pred = {}, {}
-    texts = units.texts
+    texts = units.article_texts
     for i in range(len(units)):
         k = units.article[i]
         if k not in idx_articles:
@@ -123,14 +123,15 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
     """Cross-validate, fit and write the techniques head into a copy of ``artifact`` at ``out``; the card's
     evaluation section. ``fit_params`` go to :func:`~narrascope.encoder.head_training.fit_tagger` (over
     ``TAGGER_PARAMS``)."""
-    fit_params = {**TAGGER_PARAMS, **fit_params}
     from ..models.training import group_folds
     from ..tasks.semeval2023.data import load_training, official_techniques
+    from ..tasks.semeval2023.workflow import typical_span_words
     from .head_data import technique_units
     from .head_training import fit_tagger, tagger_proba
-    from .training import export_layers
     from .state_cache import StateCache
+    from .training import export_layers
 
+    fit_params = {**TAGGER_PARAMS, **fit_params}
     t0 = time.monotonic()
     heads = _load_heads(artifact)
     cache = StateCache(heads)
@@ -138,7 +139,6 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
     cache.fill([a.text for a in articles], "techniques: encoding training articles", say=say)
     labels = official_techniques()
     units = technique_units(articles, cache, labels)
-    units.texts = [a.text for a in articles]
     say(f"techniques: {len(articles)} articles, {len(units)} paragraphs, "
         f"{sum(b - a for a, b in units.tokens)} tokens")
     Y = np.vstack(units.para_y).astype(int)
@@ -147,6 +147,7 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
     lang = np.asarray(units.language)
     oof: dict[int, dict[int, np.ndarray]] = {e: {} for e in epochs}
     grid: dict[int, dict] = {}
+    preds: dict[int, np.ndarray] = {}
     for f in range(cv):
         train_idx = np.flatnonzero(fold != f).tolist()
         test_idx = np.flatnonzero(fold == f).tolist()
@@ -161,7 +162,7 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
     everything = list(range(len(units)))
     for e in epochs:
         S = _paragraph_scores(units, oof[e], everything)
-        pred = _fair(S, Y, fold)
+        pred = preds[e] = _fair(S, Y, fold)
         grid[e] = {"all": _micro_pred(pred, Y), **{lg: _micro_pred(pred[lang == lg], Y[lang == lg]) for lg in ("en", "ru")}}
         say(f"techniques: {e} epochs: paragraph micro-F1 (thresholds from the other folds) {grid[e]}")
     best = max(epochs, key=lambda e: (grid[e]["all"]["micro_f1"], -e))
@@ -173,8 +174,6 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
     run_ratio, extra_factor = max(ratios, key=lambda k: ratios[k]["f1"])
     say(f"techniques: best {best} epochs; span F1 by (run ratio, extra factor) "
         f"{ {k: round(v['f1'], 4) for k, v in ratios.items()} }")
-    from ..tasks.semeval2023.workflow import typical_span_words
-
     typical = typical_span_words(articles)
     clause_grid = {}
     for words in CLAUSE_WORDS:
@@ -182,14 +181,13 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
         clause_grid[words] = (level, _span_f1(units, oof[best], thresholds, run_ratio, extra_factor, with_spans,
                                               clause_level=level))
     clause_words = max(clause_grid, key=lambda w: (clause_grid[w][1]["f1"], w))
-    clause_level = clause_grid[clause_words][0]
-    ratios[(run_ratio, extra_factor)] = clause_grid[clause_words][1]
+    clause_level, span_scores = clause_grid[clause_words]
     say(f"techniques: span F1 by clause length {({w: round(v[1]['f1'], 4) for w, v in clause_grid.items()})}")
     t = time.monotonic()
     model = fit_tagger(units, everything, epochs=best, seed=seed, **fit_params)
     say(f"techniques: final fit in {time.monotonic() - t:.0f} s")
     positives = Y.sum(axis=0)
-    best_pred = _fair(S, Y, fold)
+    best_pred = preds[best]
     languages = {}
     for lg in ("en", "ru"):
         arts = {k for k in with_spans if units.article_language[k] == lg}
@@ -207,7 +205,7 @@ def train_technique_head(data: str | Path, artifact: str | Path, out: str | Path
                     f"SemEval-2020 partial overlap, labelled, on articles with gold spans",
         "paragraph_micro_f1": grid[best],
         "languages": languages,
-        "span_f1": _rounded(ratios[(run_ratio, extra_factor)]),
+        "span_f1": _rounded(span_scores),
         "epoch_grid": {str(e): g["all"]["micro_f1"] for e, g in grid.items()},
         "span_grid": {f"run ratio {r}, extra factor {x}": round(v["f1"], 4) for (r, x), v in ratios.items()},
         "clause_grid": {str(w): round(v[1]["f1"], 4) for w, v in clause_grid.items()},
