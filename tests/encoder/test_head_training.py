@@ -136,7 +136,7 @@ def test_train_technique_head_cross_validates_and_writes_the_head(tmp_path, monk
     assert 0 <= ev["paragraph_micro_f1"]["all"]["micro_f1"] <= 1 and "span_f1" in ev
     assert list((tmp_path / "cache" / "narrascope" / "train").glob("states-*/*/*.npz"))  # the states, cached
     view = EncoderHeads.load(out).view("techniques")
-    assert view.neighbours == 1 and len(view.thresholds_) == len(view.labels)
+    assert view.neighbours == 0 and len(view.thresholds_) == len(view.labels)
     assert EncoderHeads.load(out).view("roles")  # the other heads kept
     card = record_in_card(out, "techniques", ev, "a method")
     assert card["evaluation"]["techniques"] is ev and "techniques" in card["task"]
