@@ -31,6 +31,25 @@ from .training import export_layers, head_mlp
 __all__ = ["NarrativeHead", "TokenTagger", "fit_narratives", "fit_tagger", "narrative_logits", "tagger_proba"]
 
 
+def _train(model: nn.Module, epochs: int, batches: Callable[[], list], loss_of: Callable[[object], torch.Tensor],
+           lr: float, weight_decay: float, on_epoch: Callable | None) -> nn.Module:
+    """AdamW over ``epochs`` passes of ``batches()`` (called once per epoch, so each shuffles anew);
+    ``on_epoch(epoch, model)`` after each, the model in eval mode."""
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for batch in batches():
+            loss = loss_of(batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if on_epoch is not None:
+            model.eval()
+            on_epoch(epoch, model)
+    model.eval()
+    return model
+
+
 # ---- technique spans -------------------------------------------------------------------------------------------
 class TokenTagger(nn.Module):
     """``neighbours`` = 1 adds the previous and next tokens' states (zeros past the paragraph's ends)."""
@@ -94,26 +113,19 @@ def fit_tagger(units, train_idx: Sequence[int], *, epochs: int, hidden: int = 25
     rng = np.random.RandomState(seed)
     H = units.states[0].shape[1]
     model = TokenTagger(H, hidden, len(units.labels), dropout, neighbours)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     lengths = [b - a for a, b in units.tokens]
-    for epoch in range(1, epochs + 1):
-        model.train()
-        for batch in _batches(lengths, train_idx, max_tokens, rng):
-            x, mask, y, py = _pad(units, batch)
-            z = model(x, mask)
-            known = (y >= 0) & mask.unsqueeze(-1)
-            tok = F.binary_cross_entropy_with_logits(z, y.clamp_min(0).float(), reduction="none")
-            loss = (tok * known).sum() / known.sum().clamp_min(1)
-            zmax = z.masked_fill(~mask.unsqueeze(-1), -1e4).max(dim=1).values
-            loss = loss + paragraph_weight * F.binary_cross_entropy_with_logits(zmax, py.float())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if on_epoch is not None:
-            model.eval()
-            on_epoch(epoch, model)
-    model.eval()
-    return model
+
+    def loss_of(batch: list[int]) -> torch.Tensor:
+        x, mask, y, py = _pad(units, batch)
+        z = model(x, mask)
+        known = (y >= 0) & mask.unsqueeze(-1)
+        tok = F.binary_cross_entropy_with_logits(z, y.clamp_min(0).float(), reduction="none")
+        loss = (tok * known).sum() / known.sum().clamp_min(1)
+        zmax = z.masked_fill(~mask.unsqueeze(-1), -1e4).max(dim=1).values
+        return loss + paragraph_weight * F.binary_cross_entropy_with_logits(zmax, py.float())
+
+    return _train(model, epochs, lambda: _batches(lengths, train_idx, max_tokens, rng), loss_of, lr, weight_decay,
+                  on_epoch)
 
 
 @torch.no_grad()
@@ -146,22 +158,14 @@ def fit_narratives(X: np.ndarray, Y: np.ndarray, *, epochs: int, hidden: int = 2
     torch.manual_seed(seed)
     rng = np.random.RandomState(seed)
     model = NarrativeHead(X.shape[1], hidden, Y.shape[1], dropout)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     Xt, Yt = torch.from_numpy(np.asarray(X, np.float32)), torch.from_numpy(np.asarray(Y, np.float32))
-    for epoch in range(1, epochs + 1):
-        model.train()
+
+    def batches() -> list[torch.Tensor]:
         order = rng.permutation(len(X))
-        for s in range(0, len(order), batch):
-            b = torch.from_numpy(order[s:s + batch])
-            loss = F.binary_cross_entropy_with_logits(model(Xt[b]), Yt[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if on_epoch is not None:
-            model.eval()
-            on_epoch(epoch, model)
-    model.eval()
-    return model
+        return [torch.from_numpy(order[s:s + batch]) for s in range(0, len(order), batch)]
+
+    return _train(model, epochs, batches, lambda b: F.binary_cross_entropy_with_logits(model(Xt[b]), Yt[b]), lr,
+                  weight_decay, on_epoch)
 
 
 @torch.no_grad()
