@@ -83,3 +83,12 @@ def artifact(tmp_path_factory):
 @pytest.fixture(scope="module")
 def heads(artifact):
     return EncoderHeads.load(artifact)
+
+
+def count_encoder_calls(heads, monkeypatch) -> list[int]:
+    """The number of windows of each call to ``heads``' encoder from now on (the list fills as calls come)."""
+    calls: list[int] = []
+    enc = heads.encoder
+    original = enc.encode
+    monkeypatch.setattr(enc, "encode", lambda seqs, *a, **k: calls.append(len(seqs)) or original(seqs, *a, **k))
+    return calls

@@ -19,7 +19,7 @@ from narrascope.encoder.narrative_head import decode
 from narrascope.encoder.technique_head import decode_spans, function_words, phrase
 from narrascope.models.registry import load_model
 
-from encoder_artifact import artifact, heads  # noqa: F401  (the fixtures)
+from encoder_artifact import artifact, count_encoder_calls, heads  # noqa: F401  (the fixtures)
 
 ARTICLE = ("Harbour Watch: the Coastal Union betrays every fisherman\n\n"
            "Ministers in Varnatown accused the Coastal Union of blocking the harbour for a third week. "
@@ -100,10 +100,8 @@ def test_registry_serves_all_four_heads_from_one_encoder(artifact):
 
 
 def test_one_encoder_pass_per_window_for_every_head(heads, monkeypatch):
-    calls = []
+    calls = count_encoder_calls(heads, monkeypatch)
     enc = heads.encoder
-    original = enc.encode
-    monkeypatch.setattr(enc, "encode", lambda seqs, *a, **k: calls.append(len(seqs)) or original(seqs, *a, **k))
     text = ARTICLE + "A closing line."
     ranges = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     heads.view("techniques").find(text, ranges)

@@ -17,7 +17,7 @@ from narrascope.encoder.heads import FORMAT, EncoderHeads, decode_roles, mlp
 from narrascope.models.artifacts import artifact_format
 from narrascope.models.registry import ENCODER_FORMAT, load_model
 
-from encoder_artifact import artifact, heads  # noqa: F401  (the fixtures)
+from encoder_artifact import artifact, count_encoder_calls, heads  # noqa: F401  (the fixtures)
 
 ARTICLE = ("Ministers in Varnatown accused the Coastal Union of blocking the harbour for a third week. "
            "The Coastal Union said the blockade protected fishermen, who had lost 40 percent of their income. "
@@ -54,10 +54,8 @@ def test_roles_decode_respects_the_taxonomy(heads):
 
 
 def test_one_encoder_pass_per_document_shared_by_both_heads(heads, monkeypatch):
-    calls = []
+    calls = count_encoder_calls(heads, monkeypatch)
     enc = heads.encoder
-    original = enc.encode
-    monkeypatch.setattr(enc, "encode", lambda seqs, *a, **k: calls.append(len(seqs)) or original(seqs, *a, **k))
     text = ARTICLE + " A new paragraph closes the piece."
     start = text.index("Lake Council")
     heads.view("roles").predict_scored([(text, start, start + 12)], ["EN"])
