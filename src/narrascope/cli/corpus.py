@@ -137,6 +137,7 @@ def search(
 ) -> None:
     """Full-text and faceted search over a corpus store."""
     from ..store import open_store
+    from ..store.base import facet_values
 
     filters = {"language": language, "source": source, "date_from": date_from, "date_to": date_to,
                "narrative": narrative, "technique": technique, "entity": entity, "role": role}
@@ -147,7 +148,7 @@ def search(
     if json_out:
         payload = {"total": total, "hits": [h.to_dict() for h in hits]}
         if counts is not None:
-            payload["facets"] = {k: [list(v) for v in vals] for k, vals in counts.items()}
+            payload["facets"] = facet_values(counts)
         print_json(payload, indent=2)
         return
     console = Console(highlight=False)

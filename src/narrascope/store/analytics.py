@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from ..model import Document
 from .base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, Store, StoreError
+from .rows import OTHER_NARRATIVE
 
 
 # Tables both backends create the same way (their own migrations run this DDL): the latest stored
@@ -49,6 +50,16 @@ CREATE INDEX documents_recent ON documents((published IS NULL), published DESC)
 """
 
 
+# Schema version 5, both backends: the documents whose narrative verdict is "Other" get their facet row
+# ("Other" was not stored before). Only documents without any narrative row that mention "Other" are read,
+# a page at a time after the rowid given; parameters: (rowid, OTHER_VERDICT_PATTERN).
+OTHER_VERDICT_PATTERN = '%"Other"%'
+OTHER_VERDICT_CANDIDATES_SQL = (
+    "SELECT d.rowid, d.id, d.json FROM documents d WHERE d.rowid > {mark} AND d.json LIKE {mark}"
+    " AND NOT EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'narrative')"
+    " ORDER BY d.rowid LIMIT 200")
+
+
 class SQLStore(Store):
     """A :class:`Store` whose analytics are the shared SQL below (each method is documented on
     :class:`Store`); SQLite and PostgreSQL stores derive from it."""
@@ -73,7 +84,7 @@ class SQLStore(Store):
 
     # -- counts over time ----------------------------------------------------------------------------
     def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
-                         entity: str | None = None) -> list[tuple[str, str, int]]:
+                         entity: str | None = None, *, include_other: bool = False) -> list[tuple[str, str, int]]:
         if kind not in LABEL_KINDS:
             raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
         if period not in PERIODS:
@@ -88,6 +99,9 @@ class SQLStore(Store):
         if entity:
             sql += " AND l.entity = ?" if kind == "role" else " AND l.label = ?"
             params.append(entity)
+        if kind == "narrative" and not include_other:  # "no narrative" is a facet, not a trend line
+            sql += " AND l.label <> ?"
+            params.append(OTHER_NARRATIVE)
         sql += f" GROUP BY 1, 2 HAVING {bucket} IS NOT NULL ORDER BY 1, 2"
         return [(p, label, int(n)) for p, label, n in self._rows(sql, params)]
 

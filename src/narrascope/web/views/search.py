@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...store.base import facet_values
 from ...store.query import find_matches, parse_query
-from ..charts import role_name
+from ...display_names import label_name
 from ..corpus import Corpus
 from ..params import date_param, int_param, output_format, param
 from ..responses import linker, respond, segments
@@ -54,8 +55,7 @@ async def search(request: Request) -> Response:
     skipped = [name for name, value in (("total", total), ("facets", facets)) if value is None]
     data = {"query": query, "filters": filters, "page": page, "page_size": PAGE_SIZE, "pages": pages,
             "total": total, "hits": [h.to_dict() for h in hits],
-            "facets": None if facets is None else
-            {k: [{"value": v, "documents": n} for v, n in vals] for k, vals in facets.items()},
+            "facets": None if facets is None else facet_values(facets),
             "skipped": skipped}
 
     def table():
@@ -74,10 +74,10 @@ async def search(request: Request) -> Response:
     facet_view = {}
     for kind, values in (facets or {}).items():
         facet_view[kind] = [{"value": v, "n": n, "active": filters.get(kind) == v,
-                             "label": role_name(v) if kind == "role" else v,
+                             "label": label_name(kind, v),
                              "href": link("/search", {**params, kind: None if filters.get(kind) == v else v})}
                             for v, n in values]
-    active = [{"name": k, "value": v, "href": link("/search", {**params, k: None})} for k, v in filters.items()]
+    active = [{"name": k, "value": label_name(k, v), "href": link("/search", {**params, k: None})} for k, v in filters.items()]
     window = [p for p in range(max(1, page - 4), min(pages, page + 4) + 1)]
     view = {"title": f"Search: {query}" if query else "Search", "params": params, "view_hits": view_hits,
             "facet_view": facet_view, "active": active, "window": window,
