@@ -268,7 +268,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def citation_graph(self, *, limit: int = 300) -> dict[str, Any]:
         """Who leans on whom: an edge from each outlet (a document's source) to what its documents cite
-        or forward ("cites") and to whom they quote ("quotes"), weighted by documents."""
+        or forward ("cites") and to whom they quote ("quotes"), weighted by documents. Documents with
+        no known outlet are no node: ``without_outlet`` counts those that cite or quote."""
 
     @abc.abstractmethod
     def iter_documents(self, page: int = 500) -> Iterator[Document]:

@@ -167,9 +167,11 @@ def graph_svg(nodes: list[dict[str, Any]], edges: list[tuple[int, int, float, st
         x = margin + pos[i][0] * (width - 2 * margin)
         y = margin + pos[i][1] * (height - 2 * margin)
         r = 4 + 14 * math.sqrt(nd["documents"] / biggest)
+        # the label on the side where it fits the canvas (11 px text: about 6.5 px a character)
+        right = x + r + 3 + 6.5 * len(str(nd.get("label", ""))) <= width - 2 or x < width / 2
         out_nodes.append({**nd, "x": round(x, 1), "y": round(y, 1), "r": round(r, 1), "show_label": i in shown,
-                          "anchor": "start" if x < width * 0.75 else "end",
-                          "lx": round(x + r + 3 if x < width * 0.75 else x - r - 3, 1)})
+                          "anchor": "start" if right else "end",
+                          "lx": round(x + r + 3 if right else x - r - 3, 1)})
     out_edges = []
     for e in edges:
         i, j, w, title = e[0], e[1], e[2], e[3]
