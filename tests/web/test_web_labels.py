@@ -168,3 +168,13 @@ def test_stylesheet_breaks_words_only_where_it_must():
     for rule in re.findall(r"([^{}]+)\{([^}]*)\}", css):
         if "anywhere" in rule[1]:
             assert all("url" in selector for selector in rule[0].split(",")), rule[0]
+
+
+def test_facets_as_csv_in_the_same_columns(client):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(client.get("/search?q=council&format=csv&table=facets").text)))
+    assert rows[0] == ["facet", "value", "documents"] and ["narrative", "Other", "8"] in rows
+    assert "table=facets" in client.get("/search?q=council").text
+    assert client.get("/search?format=csv&table=nope").status_code == 400
