@@ -75,8 +75,8 @@ async def entity_graph(request: Request) -> Response:
     if fmt != "html":
         return respond(request, fmt, "graph.html", data, table)
     link = linker(request)
-    here = {"top": top, "limit": request.query_params.get("limit") and limit, "min_documents": min_documents,
-            "source": source}
+    chosen_limit = limit if param(request, "limit", 20) else None  # the default follows top
+    here = {"top": top, "limit": chosen_limit, "min_documents": min_documents, "source": source}
     hrefs = {"graph": link("/graphs/entities", here), "table": link("/graphs/entities", here, view="table")}
     if view == "table":
         degree = {n["id"]: n["connections"] for n in most_connected(graph["nodes"], graph["edges"], len(graph["nodes"]))[0]}
