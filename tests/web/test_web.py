@@ -319,7 +319,7 @@ def test_dashboard_totals_and_charts(client, corpus):
     assert data["overview"]["clusters"] == {"near-duplicate": 1, "cross-language": 1}
     assert data["period"] == "week"
     assert {"period": "2024-01-01", "label": "Economy: Prices rise", "documents": 1} in data["narratives_over_time"]
-    assert data["top"]["sources"][0] == {"label": "Note Wire", "documents": 45}
+    assert data["top"]["sources"][0] == {"value": "Note Wire", "documents": 45}
     html = client.get("/").text
     assert 'class="linechart"' in html and "<polyline" in html and "<title>" in html
     assert "Numbers</summary>" in html  # every chart has its table

@@ -137,6 +137,7 @@ def search(
 ) -> None:
     """Full-text and faceted search over a corpus store."""
     from ..store import open_store
+    from ..store.base import facet_values
 
     filters = {"language": language, "source": source, "date_from": date_from, "date_to": date_to,
                "narrative": narrative, "technique": technique, "entity": entity, "role": role}
@@ -147,7 +148,7 @@ def search(
     if json_out:
         payload = {"total": total, "hits": [h.to_dict() for h in hits]}
         if counts is not None:
-            payload["facets"] = {k: [list(v) for v in vals] for k, vals in counts.items()}
+            payload["facets"] = facet_values(counts)
         print_json(payload, indent=2)
         return
     console = Console(highlight=False)
@@ -271,9 +272,12 @@ def graph_cmd(
     min_documents: int = typer.Option(2, "--min-documents", help="entities: fewest shared documents for a co-occurrence edge."),
     source: Optional[str] = typer.Option(None, "--source", help="entities: only this outlet's documents."),
     fmt: str = typer.Option("table", "--format", help="table or csv (the edges), json (nodes and edges)."),
+    top: int = typer.Option(25, "--top", help="table: first list the TOP most connected nodes (0: none)."),
 ) -> None:
-    """The entity graph (co-occurrence, and "cast as ROLE by SOURCE") or the citation graph (outlet -> what it cites or quotes)."""
+    """The entity graph (co-occurrence, and "cast as ROLE by SOURCE") or the citation graph (outlet -> what it cites or
+    quotes; documents with no known outlet are no node, only counted)."""
     from ..store import open_store
+    from ..store.analytics import citation_ends, citation_node, most_connected
 
     if which not in ("entities", "citations") or fmt not in TABLE_FORMATS:
         raise UsageError(f"graph: entities or citations; --format: {', '.join(TABLE_FORMATS)}")
@@ -287,7 +291,17 @@ def graph_cmd(
     if fmt == "json":
         print_json(graph)
         return
+    if fmt == "table" and top > 0:
+        if which == "entities":
+            shown, _ = most_connected(graph["nodes"], graph["edges"], top)
+            rows = [{"entity": n["id"], "documents": n["documents"], "shared": n["connections"]} for n in shown]
+        else:
+            shown, _ = most_connected(graph["nodes"], graph["edges"], top, key=citation_node, ends=citation_ends)
+            rows = [{"node": n["id"], "kind": n["kind"], "documents": n["documents"]} for n in shown]
+        print_rows(rows, fmt, f"the {len(rows)} most connected of {len(graph['nodes'])} nodes")
     print_rows(edges, fmt, f"{which} graph: {len(graph['nodes'])} nodes, {len(edges)} edges")
+    if which == "citations" and graph.get("without_outlet") and fmt == "table":
+        err.print(Text(f"{graph['without_outlet']} documents that cite or quote had no known outlet (no node)", style="dim"))
 
 
 def _is_loopback(host: str) -> bool:

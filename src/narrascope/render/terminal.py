@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..display_names import technique_name
 from ..model import Document, Span
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings/overrides/isolates that
@@ -243,7 +244,7 @@ def _section_techniques(doc: Document) -> Table:
             body.append("\n")
         if len(spans) > 3:
             body.append(f"+{len(spans) - 3} more", style="dim")
-        t.add_row(SafeText(g.attrs.get("short_name") or g.label, style="bold"), str(len(spans)), body)
+        t.add_row(SafeText(technique_name(g.label), style="bold"), str(len(spans)), body)
     return t
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import abc
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Document
 from .base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, Store, StoreError
+from .rows import OTHER_NARRATIVE
 
 
 # Tables both backends create the same way (their own migrations run this DDL): the latest stored
@@ -49,6 +50,16 @@ CREATE INDEX documents_recent ON documents((published IS NULL), published DESC)
 """
 
 
+# Schema version 5, both backends: the documents whose narrative verdict is "Other" get their facet row
+# ("Other" was not stored before). Only documents without any narrative row that mention "Other" are read,
+# a page at a time after the rowid given; parameters: (rowid, OTHER_VERDICT_PATTERN).
+OTHER_VERDICT_PATTERN = '%"Other"%'
+OTHER_VERDICT_CANDIDATES_SQL = (
+    "SELECT d.rowid, d.id, d.json FROM documents d WHERE d.rowid > {mark} AND d.json LIKE {mark}"
+    " AND NOT EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = 'narrative')"
+    " ORDER BY d.rowid LIMIT 200")
+
+
 class SQLStore(Store):
     """A :class:`Store` whose analytics are the shared SQL below (each method is documented on
     :class:`Store`); SQLite and PostgreSQL stores derive from it."""
@@ -73,7 +84,7 @@ class SQLStore(Store):
 
     # -- counts over time ----------------------------------------------------------------------------
     def counts_over_time(self, kind: str, period: str = "week", source: str | None = None,
-                         entity: str | None = None) -> list[tuple[str, str, int]]:
+                         entity: str | None = None, *, include_other: bool = False) -> list[tuple[str, str, int]]:
         if kind not in LABEL_KINDS:
             raise StoreError(f"counts over time: kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
         if period not in PERIODS:
@@ -88,6 +99,9 @@ class SQLStore(Store):
         if entity:
             sql += " AND l.entity = ?" if kind == "role" else " AND l.label = ?"
             params.append(entity)
+        if kind == "narrative" and not include_other:  # "no narrative" is a facet, not a trend line
+            sql += " AND l.label <> ?"
+            params.append(OTHER_NARRATIVE)
         sql += f" GROUP BY 1, 2 HAVING {bucket} IS NOT NULL ORDER BY 1, 2"
         return [(p, label, int(n)) for p, label, n in self._rows(sql, params)]
 
@@ -274,13 +288,18 @@ class SQLStore(Store):
         return {"nodes": nodes, "edges": edges, "cast": cast}
 
     def citation_graph(self, *, limit: int = 300) -> dict[str, Any]:
+        # a document with no known outlet is no node: it is counted apart ("without_outlet")
         edges = [
             {"source": s, "target": t, "kind": "cites" if k == "cited" else "quotes", "documents": int(n)}
             for s, t, k, n in self._rows(
-                "SELECT coalesce(d.source, ''), l.label, l.kind, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
-                " JOIN documents d ON d.id = l.doc_id WHERE l.kind IN ('cited', 'speaker')"
-                " GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label, l.kind, coalesce(d.source, '') LIMIT ?", (limit,))
+                "SELECT d.source, l.label, l.kind, count(DISTINCT l.doc_id) AS n FROM doc_labels l"
+                " JOIN documents d ON d.id = l.doc_id WHERE l.kind IN ('cited', 'speaker') AND d.source IS NOT NULL"
+                " AND d.source <> '' GROUP BY d.source, l.label, l.kind ORDER BY n DESC, l.label, l.kind, d.source LIMIT ?",
+                (limit,))
         ]
+        without_outlet = int(self._rows(
+            "SELECT count(DISTINCT l.doc_id) FROM doc_labels l JOIN documents d ON d.id = l.doc_id"
+            " WHERE l.kind IN ('cited', 'speaker') AND (d.source IS NULL OR d.source = '')")[0][0])
         nodes: dict[tuple[str, str], int] = {}
         for e in edges:
             nodes[("outlet", e["source"])] = nodes.get(("outlet", e["source"]), 0) + e["documents"]
@@ -288,7 +307,7 @@ class SQLStore(Store):
             nodes[(kind, e["target"])] = nodes.get((kind, e["target"]), 0) + e["documents"]
         return {"nodes": [{"id": name, "kind": kind, "documents": n} for (kind, name), n in
                           sorted(nodes.items(), key=lambda kv: (-kv[1], kv[0]))],
-                "edges": edges}
+                "edges": edges, "without_outlet": without_outlet}
 
     def iter_documents(self, page: int = 500) -> Iterator[Document]:
         for chunk in batch_iter(self.ids(), page):
@@ -298,6 +317,33 @@ class SQLStore(Store):
                 if doc_id in found:
                     yield Document.from_json(found[doc_id])
 
+
+
+def most_connected(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], n: int, *,
+                   key: Callable[[dict[str, Any]], Any] = lambda node: node["id"],
+                   ends: Callable[[dict[str, Any]], tuple[Any, Any]] = lambda edge: (edge["source"], edge["target"]),
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``n`` nodes with the most documents on their edges (their weighted degree, given to each as
+    ``connections``; ties: more documents, then the name) and the edges among them: a graph small
+    enough to draw with every node labelled. ``key``: a node's identity; ``ends``: an edge's two."""
+    degree: dict[Any, int] = {}
+    for e in edges:
+        for end in set(ends(e)):
+            degree[end] = degree.get(end, 0) + int(e["documents"])
+    ranked = sorted(nodes, key=lambda nd: (-degree.get(key(nd), 0), -int(nd["documents"]), str(key(nd))))[:max(0, n)]
+    keep = {key(nd) for nd in ranked}
+    return ([{**nd, "connections": degree.get(key(nd), 0)} for nd in ranked],
+            [e for e in edges if all(end in keep for end in ends(e))])
+
+
+def citation_node(node: dict[str, Any]) -> tuple[str, str]:
+    """A citation graph node's identity: (kind, name); an outlet may also be cited."""
+    return node["kind"], node["id"]
+
+
+def citation_ends(edge: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """A citation graph edge's two nodes, as :func:`citation_node` names them."""
+    return ("outlet", edge["source"]), ("cited" if edge["kind"] == "cites" else "speaker", edge["target"])
 
 
 def batch_iter(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -30,6 +30,12 @@ CLUSTER_KINDS = ("near-duplicate", "cross-language")
 PERIODS = ("day", "week", "month")
 
 
+def facet_values(facets: dict[str, Iterable[tuple[str, int]]]) -> dict[str, list[dict[str, Any]]]:
+    """:meth:`Store.facets` as JSON: ``{kind: [{"value": ..., "documents": N}, ...]}``, the one shape that
+    ``narrascope search --json --facets``, the web UI's JSON and its CSV use."""
+    return {kind: [{"value": value, "documents": int(n)} for value, n in values] for kind, values in facets.items()}
+
+
 class StoreError(NarrascopeError):
     """The store cannot be opened or used: not a store, a newer schema, an unknown URL."""
 
@@ -192,9 +198,12 @@ class Store(abc.ABC):
         period: Literal["day", "week", "month"] = "week",
         source: str | None = None,
         entity: str | None = None,
+        *,
+        include_other: bool = False,
     ) -> list[tuple[str, str, int]]:
         """(period start as YYYY-MM-DD, label, number of documents) for documents with a
-        publication date; weeks start on Monday. With ``entity`` (kind "role"): that entity's roles."""
+        publication date; weeks start on Monday. With ``entity`` (kind "role"): that entity's roles.
+        Narratives leave out "Other" (no narrative found) unless ``include_other``."""
 
 
     @abc.abstractmethod
@@ -259,7 +268,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def citation_graph(self, *, limit: int = 300) -> dict[str, Any]:
         """Who leans on whom: an edge from each outlet (a document's source) to what its documents cite
-        or forward ("cites") and to whom they quote ("quotes"), weighted by documents."""
+        or forward ("cites") and to whom they quote ("quotes"), weighted by documents. Documents with
+        no known outlet are no node: ``without_outlet`` counts those that cite or quote."""
 
     @abc.abstractmethod
     def iter_documents(self, page: int = 500) -> Iterator[Document]:

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SQLStore
 from .base import (
     FACETS,
     ErrorRecord,
@@ -47,7 +47,7 @@ from .base import (
 )
 from .postgres_text import RANK_WEIGHTS, build_index, document_json, pg_text, text_key, tsqueries
 from .query import Term, filter_clauses, parse_query, search_hits
-from .rows import document_labels, document_row
+from .rows import OTHER_NARRATIVE, document_labels, document_row
 
 
 def _now() -> str:
@@ -167,7 +167,23 @@ def _m4_indexes(cur: Any) -> None:
     _script(cur, RECENT_INDEXES_SQL)
 
 
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
+def _m5_other_narrative(cur: Any) -> None:
+    """The "Other" narrative facet row for the documents already stored whose verdict is Other."""
+    last = 0
+    while True:
+        page = cur.execute(OTHER_VERDICT_CANDIDATES_SQL.format(mark="%s"), (last, OTHER_VERDICT_PATTERN)).fetchall()
+        if not page:
+            break
+        last = page[-1][0]
+        rows = [r for _, doc_id, payload in page for r in _label_rows(doc_id, Document.from_json(payload), kinds=("narrative",))
+                if r[2] == OTHER_NARRATIVE]
+        if rows:
+            cur.executemany(
+                "INSERT INTO doc_labels (doc_id, kind, label, entity, count, key) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (doc_id, key) DO NOTHING", rows)
+
+
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_other_narrative]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from ..model import Document
 
-OTHER_NARRATIVE = "Other"  # what the narratives analyzer assigns when nothing applies: never a facet
+# what the narratives analyzer assigns when nothing applies: a facet value (the documents with no narrative),
+# stored only when it is the verdict, and left out of the narratives over time (see counts_over_time)
+OTHER_NARRATIVE = "Other"
 
 
 def _clean(value: Any, limit: int = 2000) -> str | None:
@@ -119,8 +121,8 @@ def document_row(doc: Document, source: str | None = None) -> dict[str, Any]:
 
 
 def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
-    """Facet rows (kind, label, entity, count): narratives (groups, not "Other", not
-    candidates), techniques (spans of the "techniques" layer), entities (groups), roles (groups:
+    """Facet rows (kind, label, entity, count): narratives (groups, not candidates; "Other" only when it
+    is the verdict, i.e. the document has no other narrative), techniques (spans of the "techniques" layer), entities (groups), roles (groups:
     the main role, with the entity's name; not the roles marked ``uncertain``, whose score sat near the prior of
     that role: corpus counts count findings only)."""
     counts: dict[tuple[str, str, str], int] = {}
@@ -131,9 +133,12 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
             key = (kind, label, _clean(entity, 500) or "")
             counts[key] = counts.get(key, 0) + n
 
-    for g in doc.groups.get("narratives", []):
-        if g.label != OTHER_NARRATIVE and g.kind != "candidate":
+    narratives = [g for g in doc.groups.get("narratives", []) if g.kind != "candidate"]
+    for g in narratives:
+        if g.label != OTHER_NARRATIVE:
             bump("narrative", g.label)
+    if narratives and all(g.label == OTHER_NARRATIVE for g in narratives):
+        bump("narrative", OTHER_NARRATIVE)
     for s in doc.layers.get("techniques", []):
         bump("technique", s.label)
     for g in doc.groups.get("entities", []):

@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterator
 
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SQLStore
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
-from .rows import document_labels, document_row
+from .rows import OTHER_NARRATIVE, document_labels, document_row
 
 
 def fts5_available() -> bool:
@@ -132,7 +132,23 @@ def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
     _script(con, RECENT_INDEXES_SQL)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
+def _m5_other_narrative(con: sqlite3.Connection, fts: bool) -> None:
+    """The "Other" narrative facet row for the documents already stored whose verdict is Other."""
+    last = 0
+    while True:
+        page = con.execute(OTHER_VERDICT_CANDIDATES_SQL.format(mark="?"), (last, OTHER_VERDICT_PATTERN)).fetchall()
+        if not page:
+            break
+        last = page[-1][0]
+        con.executemany(
+            "INSERT OR IGNORE INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
+            [(doc_id, kind, label, entity, n) for _, doc_id, payload in page
+             for kind, label, entity, n in document_labels(Document.from_json(payload))
+             if kind == "narrative" and label == OTHER_NARRATIVE])
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
+                                                                 _m5_other_narrative]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

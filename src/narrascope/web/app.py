@@ -109,7 +109,7 @@ async def _warm(corpus: Corpus) -> None:
         await asyncio.gather(dashboard.store_calls(corpus, "week", None),
                              corpus.call("search", None, limit=PAGE_SIZE, offset=0), corpus.call("search_count", None),
                              corpus.call("facets", None, limit=12),
-                             entities.store_calls(corpus, 100, None), graphs.entity_graph_calls(corpus, 40, 2, None),
+                             entities.store_calls(corpus, 100, None), graphs.entity_graph_calls(corpus, graphs.entity_pool(graphs.TOP), 2, None),
                              graphs.citation_graph_calls(corpus, 300))
         for period in ("month", "day"):
             await dashboard.store_calls(corpus, period, None)

@@ -11,17 +11,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..display_names import role_name  # noqa: F401  (the templates and views import it from here too)
+
 # Tableau 10: distinct and readable on white
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f")
-ROLE_NAMES = {"Protagonist": "hero", "Antagonist": "villain", "Innocent": "victim"}
 ROLE_COLORS = {"Protagonist": "#2f855a", "Antagonist": "#c53030", "Innocent": "#2b6cb0"}
 NEUTRAL = "#94a3b8"
-
-
-def role_name(role: str) -> str:
-    """"Antagonist (villain)" for the three main roles, the label itself otherwise."""
-    plain = ROLE_NAMES.get(role)
-    return f"{role} ({plain})" if plain else role
 
 
 def _nice_max(value: float) -> float:
@@ -39,12 +34,15 @@ def _fmt(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def line_chart(rows: Iterable[Sequence[Any]], *, top: int = 8, width: int = 760, height: int = 250) -> dict[str, Any]:
+def line_chart(rows: Iterable[Sequence[Any]], *, top: int = 8, width: int = 760, height: int = 250,
+               name: Callable[[str], str] | None = None) -> dict[str, Any]:
     """A multi-line chart of (period, label, count) rows: the ``top`` labels by total, one line each.
 
     Returns the geometry (polylines, dots with tooltips, axis ticks) and ``table``: one row per
-    period with the count of each drawn label. ``hidden`` counts the labels left out.
+    period with the count of each drawn label. ``hidden`` counts the labels left out. ``name``: the
+    shown name of a label (the legend, tooltips and table headers; the label itself by default).
     """
+    shown = name or str
     grid: dict[str, dict[str, int]] = defaultdict(dict)
     totals: dict[str, int] = defaultdict(int)
     periods_set: set[str] = set()
@@ -57,7 +55,7 @@ def line_chart(rows: Iterable[Sequence[Any]], *, top: int = 8, width: int = 760,
     labels = ranked[:top]
     chart: dict[str, Any] = {"width": width, "height": height, "series": [], "xticks": [], "yticks": [],
                              "empty": not periods, "hidden": len(ranked) - len(labels),
-                             "table": {"labels": labels, "rows": []}}
+                             "table": {"labels": [shown(lab) for lab in labels], "rows": []}}
     if not periods:
         return chart
     left, right, top_m, bottom = 52, 14, 12, 36
@@ -75,9 +73,9 @@ def line_chart(rows: Iterable[Sequence[Any]], *, top: int = 8, width: int = 760,
     for k, lab in enumerate(labels):
         values = [grid[lab].get(p, 0) for p in periods]
         chart["series"].append({
-            "label": lab, "color": PALETTE[k % len(PALETTE)], "total": totals[lab],
+            "label": shown(lab), "color": PALETTE[k % len(PALETTE)], "total": totals[lab],
             "points": " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values)),
-            "dots": [{"x": round(x(i), 1), "y": round(y(v), 1), "title": f"{lab} \u2014 {p}: {v:,}"}
+            "dots": [{"x": round(x(i), 1), "y": round(y(v), 1), "title": f"{shown(lab)} \u2014 {p}: {v:,}"}
                      for i, (p, v) in enumerate(zip(periods, values))] if dots else [],
         })
     chart["yticks"] = [{"y": round(y(ymax * f), 1), "label": _fmt(ymax * f)} for f in (0, 0.25, 0.5, 0.75, 1)]
@@ -169,9 +167,11 @@ def graph_svg(nodes: list[dict[str, Any]], edges: list[tuple[int, int, float, st
         x = margin + pos[i][0] * (width - 2 * margin)
         y = margin + pos[i][1] * (height - 2 * margin)
         r = 4 + 14 * math.sqrt(nd["documents"] / biggest)
+        # the label on the side where it fits the canvas (11 px text: about 6.5 px a character)
+        right = x + r + 3 + 6.5 * len(str(nd.get("label", ""))) <= width - 2 or x < width / 2
         out_nodes.append({**nd, "x": round(x, 1), "y": round(y, 1), "r": round(r, 1), "show_label": i in shown,
-                          "anchor": "start" if x < width * 0.75 else "end",
-                          "lx": round(x + r + 3 if x < width * 0.75 else x - r - 3, 1)})
+                          "anchor": "start" if right else "end",
+                          "lx": round(x + r + 3 if right else x - r - 3, 1)})
     out_edges = []
     for e in edges:
         i, j, w, title = e[0], e[1], e[2], e[3]

@@ -18,6 +18,7 @@ import jinja2
 from fastapi import Request
 from starlette.responses import Response
 
+from ..display_names import label_name, narrative_name, technique_name
 from ..render.html_view import json_safe
 from ..render.tables import write_csv
 from .charts import PALETTE, ROLE_COLORS, role_name
@@ -38,7 +39,8 @@ TEMPLATES = jinja2.Environment(
 )
 TEMPLATES.filters["num"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else ("" if v is None else str(v))
 TEMPLATES.filters["day"] = _day
-TEMPLATES.globals.update(role_name=role_name, PALETTE=PALETTE, ROLE_COLORS=ROLE_COLORS, NAV=NAV)
+TEMPLATES.globals.update(role_name=role_name, narrative_name=narrative_name, technique_name=technique_name,
+                         label_name=label_name, PALETTE=PALETTE, ROLE_COLORS=ROLE_COLORS, NAV=NAV)
 
 
 # -- links ----------------------------------------------------------------------------------------

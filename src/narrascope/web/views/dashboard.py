@@ -10,7 +10,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ...store.base import PERIODS
+from ...store.base import PERIODS, facet_values
+from ...display_names import narrative_name, technique_name
 from ..charts import bars, line_chart, role_name
 from ..corpus import Corpus
 from ..params import choice_param, output_format, param
@@ -41,9 +42,9 @@ async def dashboard(request: Request) -> Response:
     source = param(request, "source", 300)
     corpus: Corpus = request.app.state.corpus
     overview, facets, narratives, techniques, clusters, in_source = await store_calls(corpus, period, source)
-    top = {name: [{"label": k, "documents": n} for k, n in facets.get(key, [])]
-           for name, key in (("sources", "source"), ("languages", "language"), ("entities", "entity"),
-                             ("narratives", "narrative"), ("techniques", "technique"), ("roles", "role"))}
+    shaped = facet_values(facets)
+    top = {name: shaped.get(key, []) for name, key in (("sources", "source"), ("languages", "language"), ("entities", "entity"),
+                                                       ("narratives", "narrative"), ("techniques", "technique"), ("roles", "role"))}
     data = {
         "overview": overview, "period": period, "source": source, "documents_in_source": in_source,
         "narratives_over_time": [{"period": p, "label": lab, "documents": n} for p, lab, n in narratives],
@@ -57,13 +58,16 @@ async def dashboard(request: Request) -> Response:
 
     link = linker(request)
     view = {
-        "title": "Dashboard", "narrative_chart": line_chart(narratives), "technique_chart": line_chart(techniques),
+        "title": "Dashboard", "narrative_chart": line_chart(narratives, name=narrative_name),
+        "technique_chart": line_chart(techniques, name=technique_name),
         "bars": {
             "sources": bars(facets.get("source", []), lambda v: link("/search", source=v)),
             "languages": bars(facets.get("language", []), lambda v: link("/search", language=v)),
             "entities": bars(facets.get("entity", []), lambda v: link("/entities/" + quote(v, safe=""))),
-            "narratives": bars(facets.get("narrative", []), lambda v: link("/search", narrative=v, source=source)),
-            "techniques": bars(facets.get("technique", []), lambda v: link("/search", technique=v, source=source)),
+            "narratives": bars(facets.get("narrative", []), lambda v: link("/search", narrative=v, source=source),
+                               label=narrative_name),
+            "techniques": bars(facets.get("technique", []), lambda v: link("/search", technique=v, source=source),
+                               label=technique_name),
             "roles": bars(facets.get("role", []), lambda v: link("/search", role=v, source=source), label=role_name),
         },
         "sources": [k for k, _ in facets.get("source", [])],
