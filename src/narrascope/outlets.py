@@ -167,16 +167,21 @@ class OutletIndex:
 
     def match(self, text: str) -> Outlet | None:
         """The outlet a written name ("Tsarigrad", "Царьград ТВ", "the Tsargrad channel") names, or None."""
+        found = self.match_how(text)
+        return found[0] if found else None
+
+    def match_how(self, text: str) -> tuple[Outlet, str] | None:
+        """(outlet, how): "name" when the keys are equal, "spelling" when only the skeletons are."""
         if not text or len(text) > 300:
             return None
         keys = name_keys(text)
         for key in keys:
             if key in self._by_key:
-                return self._by_key[key]
+                return self._by_key[key], "name"
         for key in reversed(keys):  # the stripped key first: "Tsarigrad TV" is "tsarigrad"
             candidates = {id(o): o for k, o in self._by_skeleton.get(skeleton(key), []) if _close(key, k)}
             if len(candidates) == 1:
-                return next(iter(candidates.values()))
+                return next(iter(candidates.values())), "spelling"
         return None
 
     def match_domain(self, domain: str) -> Outlet | None:
@@ -220,8 +225,7 @@ class OutletIndex:
         handle = self.channel_handle(url)
         if handle:
             found = self.match(handle)
-            if found is not None:
-                return found, handle
+            return (found, handle) if found is not None else None  # a channel, not the platform's own domain
         found = self.match_domain(url)
         return (found, _host(url)) if found is not None else None
 

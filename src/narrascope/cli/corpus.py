@@ -21,6 +21,7 @@ from .options import (
     Format,
     IdField,
     MaxBytes,
+    Outlets,
     Scheduler,
     SchedulerTimeout,
     TextField,
@@ -31,6 +32,7 @@ from .options import (
     existing_store,
     fast_option,
     model_mode,
+    outlets_file,
     reader_options,
 )
 from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, print_json, print_rows, print_table, table, warn
@@ -56,6 +58,7 @@ def ingest(
     engine: str = engine_option("; reading and storing stay here"),
     scheduler: Scheduler = None,
     scheduler_timeout: SchedulerTimeout = 10.0,
+    outlets: Outlets = None,
 ) -> None:
     """Add articles to a corpus store: resumable, idempotent (keyed by content hash), errors logged in the store."""
     from ..ingest import ingest as run_ingest
@@ -70,6 +73,12 @@ def ingest(
     if fast and not analyze:
         raise UsageError("--fast chooses the models of --analyze: give --analyze too")
     pipeline = False if raw else (Pipeline.preset("default", mode=model_mode(fast), exclude=disable) if analyze else None)
+    outlets_path = None if raw else outlets_file(outlets)  # --raw runs no analyzer, outlets included
+    if outlets_path:
+        from ..analyzers.outlets import add_outlets
+
+        pipeline = pipeline or Pipeline.preset("light")
+        add_outlets(pipeline, outlets_path)
     check_engine(engine, scheduler)
     chosen = "local"
     if engine == "dask" and not raw:
