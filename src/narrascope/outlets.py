@@ -105,6 +105,12 @@ def name_keys(text: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def outlet_name_key(text: str) -> str:
+    """One key for a written name: without its generic suffix words ("Tsarigrad TV" -> ``tsarigrad``)."""
+    keys = name_keys(text)
+    return keys[-1] if keys else ""
+
+
 def skeleton(key: str) -> str:
     """The first letter, then the key without vowels, repeated letters once: ``tsarigrad`` -> ``tsrgrd``."""
     if not key:
