@@ -229,8 +229,11 @@ def test_metadata_site_and_channel_are_the_publisher(outlets_csv: Path) -> None:
     groups = {g.label: g.attrs for g in doc.groups["outlets"]}
     assert groups["RT"]["roles"] == ["publisher"] and groups["RT"]["mentions"] == 0
     assert groups["Harbour Daily"]["roles"] == ["publisher"]
-    doc = analysed(outlets_csv, "A forwarded post.", channel="Царьград")
-    assert doc.groups["outlets"][0].attrs["roles"] == ["channel"]
+    doc = analysed(outlets_csv, "A forwarded post.", channel="Царьград", site_name="Царьград", forwarded_from="TASS")
+    assert [(g.label, g.attrs["roles"]) for g in doc.groups["outlets"]] == [("Tsargrad TV", ["channel"]), ("TASS", ["channel"])]
+    doc = analysed(outlets_csv, "A post with links.", links=["https://t.me/tsargradtv/5", "https://rt.com/news/1", 7, "https://example.org/"])
+    assert [(g.label, g.attrs["roles"], g.attrs["names"]) for g in doc.groups["outlets"]] == [
+        ("Tsargrad TV", ["channel"], ["tsargradtv"]), ("RT", ["cited"], ["rt.com"])]
 
 
 def test_no_outlets_file_no_layer(monkeypatch: pytest.MonkeyPatch, outlets_csv: Path) -> None:

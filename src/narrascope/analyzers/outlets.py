@@ -3,15 +3,17 @@ the document's original source, aggregator, cited outlets and channels are, and 
 gives them ("state-affiliated", "listed in a disinformation case database") with their sources.
 
 Only where the document names an outlet as one is a name compared (provenance URLs, the citations
-layer's cited names, and the metadata's site, channel and feed), never any word of the text, so a
+layer's cited names, and the metadata's site, channel, feed and links), never any word of the text, so a
 country or a person that shares a name with an outlet is not taken for it.
 
 Layer ``outlets``: one span per match, on the words or the link that name the outlet, labelled with
 the outlet's name; attrs ``outlet``, ``matched`` (the text compared), ``role`` (original_source,
 aggregator, cited or channel), ``how`` (name, spelling, domain or channel link), ``country``, ``labels``,
-``label_sources``. ``groups["outlets"]``: each outlet once, with its ``roles`` and ``mentions`` (spans);
-an outlet known only from the metadata (the site or channel the document was read from) has the role
-``publisher`` and no span. Absent without an outlets file.
+``label_sources``. ``groups["outlets"]``: each outlet once, with its ``roles``, ``mentions`` (spans) and
+``names`` (the texts matched). What only the metadata names has no span: the site or feed the document
+was read from (role ``publisher``), its Telegram channel or the channel it forwards (``channel``), and
+links a reader kept apart from the text (``cited``, or ``channel`` for a t.me link). Absent without an
+outlets file.
 
 Configured by a path (``options={"path": FILE}``; default $NARRASCOPE_OUTLETS): the file is read once
 per process (and again when it changes).
@@ -61,7 +63,7 @@ class OutletsAnalyzer(Analyzer):
         if self.index is None:
             return doc
         found: list[tuple[int, int, Outlet, dict[str, Any]]] = []
-        publisher: list[tuple[Outlet, str, str]] = []  # (outlet, role, matched) from the metadata
+        publisher: list[tuple[Outlet, str, str]] = []  # (outlet, role, matched) from the metadata: no span
 
         for span in doc.spans("provenance"):
             url = span.attrs.get("url")
@@ -96,9 +98,12 @@ class OutletsAnalyzer(Analyzer):
             found.append((ns, ne, outlet, {"matched": written, "role": "channel" if channel else "cited", "how": how}))
 
         meta = doc.metadata
+        seen: set[str] = set()
         for key, role in _METADATA_NAMES:
             value = meta.get(key)
-            if isinstance(value, str) and value.strip():
+            # a Telegram post's channel is also its site_name: one role, the first (channel)
+            if isinstance(value, str) and value.strip() and value.strip() not in seen:
+                seen.add(value.strip())
                 outlet = self.index.match(value)
                 if outlet is not None:
                     publisher.append((outlet, role, value.strip()))
@@ -107,6 +112,12 @@ class OutletsAnalyzer(Analyzer):
             hit = self.index.match_url(url.strip())
             if hit is not None:
                 publisher.append((hit[0], PUBLISHER, hit[1]))
+        # links a reader kept apart from the text (a Telegram post's): cited, or a channel by its t.me link
+        links = meta.get("links") if isinstance(meta.get("links"), list) else []
+        for link in links[:500]:
+            hit = self.index.match_url(link) if isinstance(link, str) else None
+            if hit is not None:
+                publisher.append((hit[0], "channel" if "." not in hit[1] else "cited", hit[1]))
 
         self._emit(doc, found, publisher)
         return doc
