@@ -57,9 +57,12 @@ MODEL_MODES: tuple[str, ...] = ("default", "fast")
 MODEL_ANALYZERS: tuple[str, ...] = ("narratives", "roles", "techniques", "claims")
 LLM_ANALYZERS: tuple[str, ...] = ("narratives", "roles", "techniques")
 
+# Built-in analyzers that are not in the default order, added when asked for ("outlets": with an outlets file).
+OPTIONAL_COMPONENTS: tuple[str, ...] = ("outlets",)
+
 # Built-in analyzers by name -> module that registers them. A module is imported only when its
 # analyzer is asked for, so a pipeline without "entities" never loads spaCy.
-_BUILTIN_MODULES = {name: f"narrascope.analyzers.{name}" for name in DEFAULT_COMPONENTS}
+_BUILTIN_MODULES = {name: f"narrascope.analyzers.{name}" for name in DEFAULT_COMPONENTS + OPTIONAL_COMPONENTS}
 _loaded_all = False
 
 

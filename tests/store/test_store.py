@@ -317,7 +317,7 @@ def test_filters(store, corpus) -> None:
 
 def test_facets(store, corpus) -> None:
     f = store.facets()
-    assert set(f) == {"language", "source", "narrative", "technique", "entity", "role"}
+    assert set(f) == {"language", "source", "narrative", "technique", "entity", "role", "outlet_label"}
     assert f["language"] == [("en", 4), ("ru", 1), ("zh", 1)]
     assert f["source"][0] == ("Coast Post", 2) and ("海港日报", 1) in f["source"]
     assert f["narrative"] == [("Economy: Prices rise", 2), ("Aid and relief", 1), ("Blaming others", 1)]

@@ -22,6 +22,7 @@ from .options import (
     Format,
     IdField,
     MaxBytes,
+    Outlets,
     Scheduler,
     SchedulerTimeout,
     TextField,
@@ -31,6 +32,7 @@ from .options import (
     engine_option,
     fast_option,
     model_mode,
+    outlets_file,
     reader_options,
 )
 from .output import EXIT_INPUT, check_output, clip, err, error, note, print_table, table, warn, write_atomic
@@ -116,6 +118,7 @@ def analyze(
     engine: str = engine_option(),
     scheduler: Scheduler = None,
     scheduler_timeout: SchedulerTimeout = 10.0,
+    outlets: Outlets = None,
 ) -> None:
     """Analyse articles and print an evidence-backed report."""
     from ..pipeline import Pipeline
@@ -136,8 +139,13 @@ def analyze(
         from ..backends.llm import LLMBackend
 
         backend = LLMBackend(llm_url, llm_model, api_key_env=llm_key_env, cache_dir=llm_cache)
+    outlets_path = outlets_file(outlets)
     try:
         pipeline = Pipeline.preset("default", mode=model_mode(fast), backend=backend)
+        if outlets_path:
+            from ..analyzers.outlets import add_outlets
+
+            add_outlets(pipeline, outlets_path)
         turned_off = pipeline.disable(*disable, cascade=True)
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from None

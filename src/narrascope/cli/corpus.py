@@ -21,6 +21,7 @@ from .options import (
     Format,
     IdField,
     MaxBytes,
+    Outlets,
     Scheduler,
     SchedulerTimeout,
     TextField,
@@ -31,6 +32,7 @@ from .options import (
     existing_store,
     fast_option,
     model_mode,
+    outlets_file,
     reader_options,
 )
 from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, print_json, print_rows, print_table, table, warn
@@ -56,6 +58,7 @@ def ingest(
     engine: str = engine_option("; reading and storing stay here"),
     scheduler: Scheduler = None,
     scheduler_timeout: SchedulerTimeout = 10.0,
+    outlets: Outlets = None,
 ) -> None:
     """Add articles to a corpus store: resumable, idempotent (keyed by content hash), errors logged in the store."""
     from ..ingest import ingest as run_ingest
@@ -70,6 +73,12 @@ def ingest(
     if fast and not analyze:
         raise UsageError("--fast chooses the models of --analyze: give --analyze too")
     pipeline = False if raw else (Pipeline.preset("default", mode=model_mode(fast), exclude=disable) if analyze else None)
+    outlets_path = None if raw else outlets_file(outlets)  # --raw runs no analyzer, outlets included
+    if outlets_path:
+        from ..analyzers.outlets import add_outlets
+
+        pipeline = pipeline or Pipeline.preset("light")
+        add_outlets(pipeline, outlets_path)
     check_engine(engine, scheduler)
     chosen = "local"
     if engine == "dask" and not raw:
@@ -130,6 +139,7 @@ def search(
     technique: Optional[str] = typer.Option(None, "--technique"),
     entity: Optional[str] = typer.Option(None, "--entity"),
     role: Optional[str] = typer.Option(None, "--role", help="With --entity: that entity cast in this role."),
+    outlet_label: Optional[str] = typer.Option(None, "--outlet-label", help="Documents citing or coming from an outlet your outlets file gives this label (see ingest --outlets)."),
     limit: int = typer.Option(20, "--limit", "-n"),
     offset: int = typer.Option(0, "--offset"),
     facets: bool = typer.Option(False, "--facets", help="Also print the facet counts."),
@@ -140,7 +150,7 @@ def search(
     from ..store.base import facet_values
 
     filters = {"language": language, "source": source, "date_from": date_from, "date_to": date_to,
-               "narrative": narrative, "technique": technique, "entity": entity, "role": role}
+               "narrative": narrative, "technique": technique, "entity": entity, "role": role, "outlet_label": outlet_label}
     with open_store(existing_store(db), read_only=True) as store:
         hits = store.search(query, limit=limit, offset=offset, **filters)
         total = store.search_count(query, **filters)
@@ -251,18 +261,34 @@ def entity_cmd(
         raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
     with open_store(existing_store(db), read_only=True) as store:
         profile = store.entity_profile(name, period=period, source=source)
-    if profile is None:
+        outlet = store.outlet_profile(name)  # the entity is an outlet of the user's outlets file
+    if profile is None and outlet is None:
         where = f" from {source}" if source else ""
         raise UsageError(f"{name}: no document{where} mentions this entity (see narrascope search --facets)")
     if json_out:
-        print_json(profile)
+        print_json({**(profile or {"entity": name}), "outlet": outlet})
         return
     console = Console(highlight=False)
+    if outlet is not None:
+        _print_outlet(console, outlet)
+    if profile is None:
+        return
     roles = ", ".join(f"{r} ({n})" for r, n in profile["roles"]) or "no roles"
     console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
     print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
     console.print(Text("appears with: ", style="bold") + Text(", ".join(f"{e} ({n})" for e, n in profile["co_occurring"][:15])))
+
+
+def _print_outlet(console: Console, outlet: dict) -> None:
+    """An outlet's labels with their sources, as the documents analysed with an outlets file carry them."""
+    head = SafeText(f"{outlet['outlet']}", style="bold") + SafeText(f" ({outlet['country']})" if outlet.get("country") else "")
+    console.print(head + SafeText(f": an outlet in your outlets file, matched in {outlet['documents']} documents"))
+    for lab in outlet["labels"] or [{"label": "no labels", "source": None, "documents": 0}]:
+        line = SafeText("  " + lab["label"], style="bold yellow")
+        if lab.get("source"):
+            line.append(f"  {lab['source']}", style="dim")
+        console.print(line, soft_wrap=True)
 
 
 def graph_cmd(

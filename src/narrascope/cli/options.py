@@ -39,6 +39,24 @@ def reader_options(fmt: Optional[str], text_field: Optional[str], title_field: O
                               "max_bytes": max_bytes}.items() if v is not None}
 
 
+# -- outlet knowledge (analyze, ingest, entity, serve) ---------------------------------------------
+
+Outlets = Annotated[Optional[str], typer.Option(
+    "--outlets", metavar="FILE", envvar="NARRASCOPE_OUTLETS", show_envvar=False,
+    help="Your outlets file (CSV or JSON: names, aliases, labels with their sources; see the README, \"Outlet knowledge\"): "
+         "matched against the original source, aggregators, cited outlets and channels; default $NARRASCOPE_OUTLETS.")]
+
+
+def outlets_file(path: Optional[str]) -> Optional[str]:
+    """The outlets file, read now (so a bad one is one line and exit 3 before any work), as an absolute
+    path the workers can read again; None without one."""
+    if not path:
+        return None
+    from ..outlets import load_outlets
+
+    return load_outlets(path).path
+
+
 # -- where the analysis runs (analyze, ingest) -----------------------------------------------------
 
 

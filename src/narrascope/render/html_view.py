@@ -28,6 +28,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 from ..model import Document
+from .outlets_view import outlets_view
 
 __all__ = [
     "DEFAULT_HIDDEN",
@@ -44,6 +45,7 @@ KNOWN_LAYERS: tuple[str, ...] = (
     "language",
     "mt_residue",
     "provenance",
+    "outlets",
     "citations",
     "quotes",
     "entities",
@@ -60,6 +62,7 @@ LAYER_COLORS: dict[str, str] = {
     "language": "#0f766e",
     "mt_residue": "#ea580c",
     "provenance": "#7c3aed",
+    "outlets": "#b91c1c",
     "citations": "#2563eb",
     "quotes": "#16a34a",
     "entities": "#d97706",
@@ -405,6 +408,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
 
     view = {
         "summary": _summary(doc),
+        "outlets": outlets_view(doc),  # the outlets box (templates/outlets.html.j2)
         "index": index,
         "id": doc.id,
         "title": _display(title, 300) if title else None,

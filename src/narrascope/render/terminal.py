@@ -50,6 +50,7 @@ EVIDENCE_CHARS = 110
 # Sections with a dedicated view; any other layer gets the generic table.
 _TITLES = {
     "provenance": "Provenance",
+    "outlets": "Outlets (from your outlets file)",
     "mt_residue": "Machine-translation residue",
     "citations": "Cited sources",
     "quotes": "Quotes and speakers",
@@ -102,6 +103,28 @@ def _section_provenance(doc: Document) -> Table:
     t.add_column("note", style="dim")
     for s in doc.spans("provenance"):
         t.add_row(s.label.replace("_", " "), evidence(doc, s), SafeText(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", "")))
+    return t
+
+
+def _section_outlets(doc: Document) -> Table:
+    """Each matched outlet once: its labels with their sources (as the user's outlets file gives them), the
+    roles it plays in the document, and the words that name it."""
+    t = Table(show_header=True, header_style="bold", expand=True)
+    t.add_column("outlet", no_wrap=True)
+    t.add_column("labels (source)", overflow="fold")
+    t.add_column("as")
+    by_id = {s.id: s for s in doc.spans("outlets")}
+    for g in doc.groups.get("outlets", []):
+        name = SafeText(g.label, style="bold")
+        if g.attrs.get("country"):
+            name.append(f" ({g.attrs['country']})", style="dim")
+        sources = g.attrs.get("label_sources") if isinstance(g.attrs.get("label_sources"), dict) else {}
+        labels = SafeText("\n").join(
+            SafeText(str(label), style="bold yellow") + SafeText(f" ({sources[label]})" if sources.get(label) else "", style="dim")
+            for label in g.attrs.get("labels") or []) or SafeText("no labels", style="dim")
+        roles = SafeText(", ".join(str(r).replace("_", " ") for r in g.attrs.get("roles") or []))
+        ev = [evidence(doc, by_id[i], 60) for i in g.span_ids if i in by_id]
+        t.add_row(name, labels, SafeText("\n").join([roles, *ev]))
     return t
 
 
@@ -289,6 +312,7 @@ def _section_generic(doc: Document, layer: str) -> Table:
 
 _SECTIONS: dict[str, Callable[[Document], object]] = {
     "provenance": _section_provenance,
+    "outlets": _section_outlets,
     "mt_residue": _section_mt,
     "citations": _section_citations,
     "quotes": _section_quotes,
@@ -308,12 +332,12 @@ def render_terminal(doc: Document, console: Console | None = None) -> None:
     limits = doc.metadata.get("analysis_limits")
     if isinstance(limits, dict) and limits.get("reason"):
         console.print(SafeText(f"Analysed in part: {limits['reason']}.", style="bold yellow"))
-    order = ["narratives", "roles", "techniques", "claims", "consistency", "provenance", "language", "mt_residue", "citations", "quotes", "entities"]
+    order = ["narratives", "roles", "techniques", "claims", "consistency", "provenance", "outlets", "language", "mt_residue", "citations", "quotes", "entities"]
     order += [name for name in doc.layers if name not in order and name not in _HIDDEN]
     for name in order:
         if not doc.layers.get(name) and not doc.groups.get(name):
             continue
         body = _SECTIONS.get(name, lambda d, n=name: _section_generic(d, n))(doc)
         title = _TITLES.get(name, name.replace("_", " ").capitalize())
-        count = len(doc.groups.get(name, [])) if name in ("narratives", "roles", "consistency") else len(doc.layers.get(name, []))
+        count = len(doc.groups.get(name, [])) if name in ("narratives", "roles", "consistency", "outlets") else len(doc.layers.get(name, []))
         console.print(Panel(RichGroup(body), title=f"{title} ({count})", title_align="left", border_style="blue"))

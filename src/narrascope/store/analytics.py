@@ -250,6 +250,32 @@ class SQLStore(Store):
             "co_occurring": together, "recent": recent,
         }
 
+    def outlet_profile(self, name: str) -> dict[str, Any] | None:
+        from ..outlets import outlet_name_key
+
+        found = self._rows(
+            "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = 'outlet' AND (label = ? OR entity = ?)"
+            " GROUP BY label ORDER BY n DESC, label LIMIT 1", [name, outlet_name_key(name) or name])
+        if not found:
+            return None
+        outlet = found[0][0]
+        documents = int(self._rows("SELECT count(DISTINCT doc_id) FROM doc_labels WHERE kind = 'outlet' AND label = ?",
+                                   [outlet])[0][0])
+        labels = [(label, int(n)) for label, n in self._rows(
+            "SELECT label, count(DISTINCT doc_id) AS n FROM doc_labels WHERE kind = 'outlet_label' AND entity = ?"
+            " GROUP BY label ORDER BY n DESC, label", [outlet])]
+        # the country and the labels' sources as the most recently stored document has them
+        latest = self._rows("SELECT d.id FROM documents d WHERE d.id IN (SELECT doc_id FROM doc_labels WHERE kind = 'outlet'"
+                            " AND label = ?) ORDER BY d.rowid DESC LIMIT 1", [outlet])
+        doc = self.get(latest[0][0]) if latest else None
+        group = next((g for g in (doc.groups.get("outlets", []) if doc else []) if g.label == outlet), None)
+        attrs = group.attrs if group is not None else {}
+        sources = attrs.get("label_sources") if isinstance(attrs.get("label_sources"), dict) else {}
+        country = attrs.get("country") if isinstance(attrs.get("country"), str) else None
+        return {"outlet": outlet, "country": country, "documents": documents,
+                "labels": [{"label": label, "source": sources.get(label) if isinstance(sources.get(label), str) else None,
+                            "documents": n} for label, n in labels]}
+
     def entity_graph(self, *, limit: int = 60, min_documents: int = 2, source: str | None = None) -> dict[str, Any]:
         src_join, src_where, src_params = "", "", []
         if source:

@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable, Iterator, Literal
 from ..errors import NarrascopeError
 from ..model import Document
 
-FACETS = ("language", "source", "narrative", "technique", "entity", "role")
+# "outlet_label": the labels the user's outlets file gives the outlets a document cites or comes from
+FACETS = ("language", "source", "narrative", "technique", "entity", "role", "outlet_label")
 # "cited": outlets, channels and accounts a document cites or forwards; "speaker": whom it quotes
 LABEL_KINDS = ("narrative", "technique", "entity", "role", "cited", "speaker")
 CLUSTER_KINDS = ("near-duplicate", "cross-language")
@@ -259,6 +260,13 @@ class Store(abc.ABC):
         documents casting it so), who casts it as what (role by source), roles over time, the entities
         it appears with, and its most recent documents; with ``source``, in that outlet's documents only.
         None when no document (of that source) mentions it."""
+
+    @abc.abstractmethod
+    def outlet_profile(self, name: str) -> dict[str, Any] | None:
+        """The outlet of the user's outlets file that ``name`` is (its name, or a name the documents wrote
+        it as: "Tsarigrad" for "Tsargrad TV"), as the analysed documents know it: ``outlet``, ``country``,
+        ``documents`` and ``labels`` (each ``label``, ``source`` URL and ``documents``). None when no stored
+        document matched such an outlet (or none was analysed with an outlets file)."""
 
     @abc.abstractmethod
     def entity_graph(self, *, limit: int = 60, min_documents: int = 2, source: str | None = None) -> dict[str, Any]:

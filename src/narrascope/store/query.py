@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from .base import SearchHit, StoreError
 from .rows import bound_from, bound_to
 
-SEARCH_FILTERS = ("language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role")
+SEARCH_FILTERS = ("language", "source", "date_from", "date_to", "narrative", "technique", "entity", "role", "outlet_label")
 
 
 def filter_clauses(filters: dict[str, Any], mark: str = "?") -> tuple[list[str], list[Any]]:
@@ -49,7 +49,7 @@ def filter_clauses(filters: dict[str, Any], mark: str = "?") -> tuple[list[str],
         clauses.append(f"d.published <= {mark}" if high[1] else f"d.published < {mark}")
         params.append(high[0])
     has_label = "EXISTS (SELECT 1 FROM doc_labels l WHERE l.doc_id = d.id AND l.kind = {kind} AND l.label = {mark}{more})"
-    for kind in ("narrative", "technique"):
+    for kind in ("narrative", "technique", "outlet_label"):
         if filters.get(kind):
             clauses.append(has_label.format(kind=mark, mark=mark, more=""))
             params += [kind, filters[kind]]

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ..model import Document
+from ..outlets import outlet_name_key
 
 # what the narratives analyzer assigns when nothing applies: a facet value (the documents with no narrative),
 # stored only when it is the verdict, and left out of the narratives over time (see counts_over_time)
@@ -160,5 +161,13 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
                     bump("cited", host[4:] if host.startswith("www.") else host)
     for g in doc.groups.get("speakers", []):
         bump("speaker", g.label, n=max(1, len(g.span_ids)))
+    # outlets of the user's outlets file: "outlet" rows keep the key of each name it was written as
+    # (Store.outlet_profile finds "Tsarigrad" by it), "outlet_label" rows its labels (the facet)
+    for g in doc.groups.get("outlets", []):
+        names = [n for n in g.attrs.get("names") or [] if isinstance(n, str)] or [g.label]
+        for key in {outlet_name_key(n) for n in names} - {""}:
+            bump("outlet", g.label, key, n=max(1, len(g.span_ids)))
+        for label in g.attrs.get("labels") or []:
+            bump("outlet_label", label, g.label)
     return [(kind, label, entity, n) for (kind, label, entity), n in counts.items()]
 

@@ -4,11 +4,13 @@ with ``?source=``)."""
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...render.outlets_view import safe_href
 from ...store.base import PERIODS
 from ..charts import bars, line_chart, role_name
 from ..corpus import Corpus
@@ -43,6 +45,19 @@ async def entities(request: Request) -> Response:
     return respond(request, fmt, "entities.html", data, table, title="Entities", rows=rows)
 
 
+def _no_profile(name: str, source: str | None) -> dict:
+    """The profile of an outlet that no entity layer names (documents analysed without entities)."""
+    return {"entity": name, "source": source, "documents": 0, "roles": [], "roles_by_source": [], "roles_over_time": [],
+            "co_occurring": [], "recent": []}
+
+
+def outlet_data(outlet: dict | None) -> dict | None:
+    """Store.outlet_profile with each label's source as an ``href`` where it is safe to link."""
+    if outlet is None:
+        return None
+    return {**outlet, "labels": [{**lab, "href": safe_href(lab.get("source"))} for lab in outlet["labels"]]}
+
+
 @router.get("/entities/{name:path}")
 async def entity(request: Request, name: str) -> Response:
     fmt = output_format(request)
@@ -50,11 +65,13 @@ async def entity(request: Request, name: str) -> Response:
     source = param(request, "source", 300)
     if not name or len(name) > 500:
         raise not_found("no such entity")
-    data = await request.app.state.corpus.call("entity_profile", name, period=period, source=source)
-    if data is None:
+    corpus = request.app.state.corpus
+    data, outlet = await asyncio.gather(corpus.call("entity_profile", name, period=period, source=source),
+                                        corpus.call("outlet_profile", name))
+    if data is None and outlet is None:
         where = f" from {source[:80]!r}" if source else ""
         raise not_found(f"no document{where} mentions the entity {name[:80]!r}")
-    data = {**data, "period": period}
+    data = {**(data or _no_profile(name, source)), "period": period, "outlet": outlet_data(outlet)}
 
     def table():
         return (f"entity-{name}", ["source", "role", "documents"],

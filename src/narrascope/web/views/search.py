@@ -22,7 +22,7 @@ from ..settings import MAX_PAGE, MAX_QUERY, PAGE_SIZE
 
 router = APIRouter()
 
-LABEL_FILTERS = ("narrative", "technique", "entity", "role")
+LABEL_FILTERS = ("narrative", "technique", "entity", "role", "outlet_label")
 TEXT_FILTERS = ("language", "source") + LABEL_FILTERS
 
 
