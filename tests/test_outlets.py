@@ -304,7 +304,7 @@ def test_cli_outlets_from_the_environment(tmp_path: Path, outlets_csv: Path, mon
     assert main(["search", "--db", str(db), "--outlet-label", "test label two", "--json", "--facets"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["total"] == 1
-    assert [v[0] for v in payload["facets"]["outlet_label"]] == ["listed in a test case database (3)", "test label two"]
+    assert [v["value"] for v in payload["facets"]["outlet_label"]] == ["listed in a test case database (3)", "test label two"]
     assert main(["entity", "Tsarigrad", "--db", str(db)]) == 0
     shown = capsys.readouterr().out
     assert "Tsargrad TV (RU): an outlet in your outlets file" in shown and "https://registry.example.org/t" in shown
