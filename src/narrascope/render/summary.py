@@ -45,8 +45,17 @@ class Statement:
     text: str
     anchor: str
 
+    @property
+    def lead(self) -> str:
+        """The words before the first colon ("Narratives"), which renderers may set in bold."""
+        return self.text.split(": ", 1)[0] if ": " in self.text else ""
+
+    @property
+    def body(self) -> str:
+        return self.text.split(": ", 1)[1] if ": " in self.text else self.text
+
     def to_dict(self) -> dict[str, str]:
-        return {"topic": self.topic, "text": self.text, "anchor": self.anchor}
+        return {"topic": self.topic, "text": self.text, "anchor": self.anchor, "lead": self.lead, "body": self.body}
 
 
 # -- small helpers -------------------------------------------------------------------------------------------
@@ -236,7 +245,13 @@ def _claims(doc: Document) -> list[Statement]:
         return []
     parts = []
     if claims:
-        tops = [_q(doc.span_text(s), CLAIM_CHARS) for s in claims[:TOP_CLAIMS] if doc.span_text(s).strip()]
+        tops: list[str] = []
+        for s in claims:  # the strongest, each wording once (a repeated sentence is one claim to check)
+            quoted = _q(doc.span_text(s), CLAIM_CHARS)
+            if doc.span_text(s).strip() and quoted not in tops:
+                tops.append(quoted)
+            if len(tops) == TOP_CLAIMS:
+                break
         head = f"{_plural(len(claims), 'claim')} worth checking"
         parts.append(head + (f", first {'; '.join(tops)}" if tops else ""))
     if inconsistent:
