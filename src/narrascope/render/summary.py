@@ -60,12 +60,22 @@ class Statement:
 
 # -- small helpers -------------------------------------------------------------------------------------------
 def _clip(text: Any, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters (an ellipsis shows where)."""
     s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 1].rstrip(" ,;:") + "\u2026"
+    if len(s) <= limit:
+        return s
+    cut = s[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 
 
 def _q(text: Any, limit: int = NAME_CHARS) -> str:
-    return "\u201c" + _clip(text, limit) + "\u201d"
+    """``text`` in curly quotes, without the quote marks it may already carry."""
+    return "\u201c" + _clip(str(text).strip().strip(_QUOTE_MARKS).strip(), limit) + "\u201d"
 
 
 def _score(value: Any) -> float | None:
@@ -204,7 +214,7 @@ def _roles(doc: Document) -> list[Statement]:
         who = sorted((g for g in salient if g.label == role), key=lambda g: (-mentions(g), -(_score(g.score) or 0.0)))
         names = []
         for g in who:
-            name = _clip(_attrs(g).get("entity") or g.kind or "?", 40)
+            name = _clip(_attrs(g).get("entity") or g.kind or "?", NAME_CHARS)
             if name not in names:
                 names.append(name)
         if names:
@@ -232,8 +242,11 @@ def _techniques(doc: Document) -> list[Statement]:
     items = []
     for g in sorted(groups, key=lambda g: (-count(g), -(_score(g.score) or 0.0)))[:TOP_TECHNIQUES]:
         name = _clip(_attrs(g).get("short_name") or str(g.label).replace("_", " "), 40)
-        spans = sorted((by_id[i] for i in g.span_ids if i in by_id), key=lambda s: -(_score(s.score) or 0.0))
-        example = f", e.g. {_q(doc.span_text(spans[0]), PHRASE_CHARS)}" if spans and doc.span_text(spans[0]).strip() else ""
+        spans = [s for s in sorted((by_id[i] for i in g.span_ids if i in by_id), key=lambda s: -(_score(s.score) or 0.0))
+                 if doc.span_text(s).strip()]
+        # the strongest phrase that reads whole, else the strongest one, shortened
+        whole = [s for s in spans if len(" ".join(doc.span_text(s).split())) <= PHRASE_CHARS]
+        example = f", e.g. {_q(doc.span_text((whole or spans)[0]), PHRASE_CHARS)}" if spans else ""
         items.append(f"{name} \u00d7{count(g)}{example}")
     return [Statement("techniques", f"Strongest techniques: {'; '.join(items)}.", "techniques")]
 
@@ -267,7 +280,10 @@ def summarise(doc: Document) -> list[Statement]:
     Empty when the document has no findings to speak of."""
     out: list[Statement] = []
     for build in _BUILDERS:
-        out.extend(build(doc))
+        for st in build(doc):
+            if len(st.text) > 3 and st.text.endswith("\u201d.") and st.text[-3] in ".?!\u2026":
+                st = Statement(st.topic, st.text[:-1], st.anchor)  # one full stop: the quotation's own
+            out.append(st)
     return out
 
 
