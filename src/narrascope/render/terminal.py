@@ -157,6 +157,7 @@ def _section_mt(doc: Document, width: int = 120) -> Table:
 def _section_citations(doc: Document, width: int = 120) -> Table:
     narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
+    t.leading = 1 if narrow else 0
     t.add_column("source" + (" · platform" if narrow else ""), ratio=2, overflow="fold")
     if not narrow:
         t.add_column("platform", ratio=1, overflow="fold")
@@ -174,6 +175,7 @@ def _section_citations(doc: Document, width: int = 120) -> Table:
 def _section_quotes(doc: Document, width: int = 120) -> Table:
     narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
+    t.leading = 1 if narrow else 0
     t.add_column("speaker" + (" · kind" if narrow else ""), ratio=2, overflow="fold")
     if not narrow:
         t.add_column("kind", ratio=1, overflow="fold")
@@ -243,6 +245,7 @@ def _section_narratives(doc: Document, width: int = 120) -> Table:
 def _section_roles(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
     narrow = width < ROLES_NARROW_BELOW  # the main role ("uncertain (leans …)") is kept on one line
+    t.leading = 1 if narrow else 0  # merged cells run over several lines: a blank line between rows
     if narrow:  # entity, main role and fine roles in one cell, one line each
         t.add_column("entity · role · fine roles", ratio=2, overflow="fold")
     else:
@@ -313,6 +316,7 @@ def _section_techniques(doc: Document, width: int = 120) -> Table:
 def _section_claims(doc: Document, width: int = 120) -> Table:
     narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
+    t.leading = 1 if narrow else 0
     t.add_column("claim" + (" · who claims · why check it" if narrow else ""), ratio=5)
     t.add_column("score", justify="right", no_wrap=True)
     if not narrow:
