@@ -76,7 +76,9 @@ def pick_span(doc: Document) -> str | None:
     return None
 
 
-def screenshot(html_path: Path, out: Path, *, click: str | None, width: int, height: int) -> None:
+def screenshot(html_path: Path, out: Path, *, click: str | None, width: int, height: int, view: str = "top") -> None:
+    """``view``: "top" shows the page as it opens (header, summary, the boxes); "text" scrolls to the
+    highlighted text with the side panel explaining the clicked passage."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -96,7 +98,11 @@ def screenshot(html_path: Path, out: Path, *, click: str | None, width: int, hei
                 if element is not None:
                     element.click()
                     page.wait_for_timeout(300)
-                    page.evaluate("window.scrollTo(0, 0)")
+            if view == "text":
+                page.evaluate("(() => { const b = document.querySelector('.doc-body'); if (b) window.scrollTo(0, b.getBoundingClientRect().top + window.scrollY - 12); })()")
+            else:
+                page.evaluate("window.scrollTo(0, 0)")
+            page.mouse.move(0, 0)  # no hover effect where the click was
             page.wait_for_timeout(200)
             page.screenshot(path=str(out), full_page=False)
             if errors:
@@ -113,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demo", action="store_true", help="use the built-in demo document")
     ap.add_argument("--width", type=int, default=1440)
     ap.add_argument("--height", type=int, default=1000)
+    ap.add_argument("--view", choices=("top", "text"), default="top",
+                    help="top: the page as it opens (summary first); text: the highlighted text and the side panel")
     args = ap.parse_args(argv)
 
     if not Path(CHROMIUM).exists():
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.html:
             args.html.parent.mkdir(parents=True, exist_ok=True)
             args.html.write_text(html, encoding="utf-8")
-        screenshot(html_path, args.out, click=pick_span(docs[0]), width=args.width, height=args.height)
+        screenshot(html_path, args.out, click=pick_span(docs[0]), width=args.width, height=args.height, view=args.view)
 
     size = args.out.stat().st_size
     print(f"screenshot_report: wrote {args.out} ({size:,} bytes) from {len(docs)} document(s)")

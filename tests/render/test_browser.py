@@ -124,7 +124,8 @@ def test_click_entity_shows_evidence_and_group(open_report):
     page.wait_for_timeout(600)  # smooth scroll
     box = target.bounding_box()
     assert box is not None and 0 <= box["y"] <= 900
-    # the findings list jump buttons select a span too
+    # the findings list (closed until opened) jump buttons select a span too
+    page.evaluate("document.querySelectorAll('#doc-0 details.findings, #doc-0 details.findings details').forEach(d => { d.open = true; })")
     page.locator(f'#doc-0 .findings button.jump[data-ref="{kz.span_ids[0]}"]').first.click()
     assert w.seg_of(0, kz.span_ids[0]).evaluate("e => e.classList.contains('sel')")
     assert page.locator("#doc-0 .panel-body .finding.current .evidence").inner_text() == "Kazakhstan"

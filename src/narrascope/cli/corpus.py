@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import UsageError, printable
-from ..render.terminal import SafeText
+from ..render.terminal import NARROW_BELOW, SafeText
 from .options import (
     AllowPrivate,
     Db,
@@ -114,17 +114,27 @@ def ingest(
         raise typer.Exit(EXIT_INPUT)
 
 
-def _hits_table(hits: list, total: int, offset: int) -> Table:
-    """Search hits, the matched words highlighted in each snippet."""
-    found = table(f"{total} documents" + (f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""),
-                  ("id", "date", "source", "lang", "title / snippet"), no_wrap=True)
+def _hits_table(hits: list, total: int, offset: int, width: int = 120) -> Table:
+    """Search hits, the matched words highlighted in each snippet. On a console narrower than
+    ``NARROW_BELOW`` the date and language go under the id, so the snippet keeps room to read."""
+    narrow = width < NARROW_BELOW
+    heads = ("document", "source", "title / snippet") if narrow else ("id", "date", "source", "lang", "title / snippet")
+    found = table(f"{total} documents" + (f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""), heads, no_wrap=True)
+    found.columns[heads.index("source")].no_wrap = False  # an outlet's name wraps, within bounds
+    found.columns[heads.index("source")].overflow = "fold"
+    found.columns[heads.index("source")].max_width = 16 if narrow else 24
     found.columns[-1].no_wrap = False
+    found.columns[-1].min_width = 30
     for h in hits:
         snippet = SafeText(h.snippet.replace("\n", " "))  # same length: the match offsets still hold
         for a, b in h.matches:
             snippet.stylize("bold yellow", a - h.snippet_start, b - h.snippet_start)
         cell = SafeText(clip(h.title or "", 80) + "\n", style="bold") + snippet if h.title else snippet
-        found.add_row(h.doc_id[:10], Text((h.date or "")[:10]), Text(printable(h.source or "")), Text(printable(h.language or "")), cell)
+        date, lang = (h.date or "")[:10], printable(h.language or "")
+        if narrow:
+            found.add_row(Text("\n".join(x for x in (h.doc_id[:10], date, lang) if x)), Text(printable(h.source or "")), cell)
+        else:
+            found.add_row(h.doc_id[:10], Text(date), Text(printable(h.source or "")), Text(lang), cell)
     return found
 
 
@@ -162,7 +172,7 @@ def search(
         print_json(payload, indent=2)
         return
     console = Console(highlight=False)
-    console.print(_hits_table(hits, total, offset))
+    console.print(_hits_table(hits, total, offset, console.width))
     if counts is not None:
         for name, values in counts.items():
             if values:
@@ -172,6 +182,9 @@ def search(
 def _clusters_table(kind: str, found: list, listed: dict) -> Table:
     """The clusters of one kind as stored (``listed``: by original), earliest copy first."""
     shown = table(f"{len(found)} {kind} cluster(s)", ("id", "size", "probable original", "title", "copies"), overflow="fold")
+    for column in shown.columns[:3]:  # figures and ids: never folded
+        column.no_wrap = True
+    shown.columns[3].min_width = 20
     for c in found:
         row = listed[c.original]
         shown.add_row(str(row["id"]), str(len(c.members)), c.original[:12], SafeText(clip(row["title"] or "", 70)),

@@ -139,6 +139,9 @@ def print_rows(rows: list[dict], fmt: str, title: str) -> None:
         Console(highlight=False).print(Text(f"{title}: none", style="dim"))
         return
     shown = table(title, columns, overflow="fold")
+    for column, name in zip(shown.columns, columns):  # figures: right-aligned, never folded
+        if all(isinstance(r.get(name), (int, float)) and not isinstance(r.get(name), bool) for r in rows):
+            column.justify, column.no_wrap = "right", True
     for r in rows:
         shown.add_row(*(Text("" if v is None else printable(str(v), limit=None)) for v in r.values()))  # never markup
     print_table(shown)

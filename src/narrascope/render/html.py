@@ -1,9 +1,10 @@
 """A self-contained HTML report: one file, inline CSS and JS, no network loads.
 
 ``render_html(docs)`` returns the page as a string, ``write_html(docs, path)``
-writes it. The page shows each document's text with its spans highlighted, a
-legend with a toggle per layer (and per label), a side panel that explains any
-clicked passage, and a findings list per layer that reads without any clicking.
+writes it. The page opens each document with a summary paragraph (``render.summary``)
+whose sentences link to the boxes holding their evidence, then shows the text with
+its spans highlighted, a legend with a toggle per layer (and per label), a side panel
+that explains any clicked passage, and a findings list per layer, folded until opened.
 What the page shows is built by ``render.html_view`` (the text cut into segments,
 the layers, findings and groups as plain dicts); this module escapes it and fills
 the Jinja2 template. ``demo_document()`` is a hand-annotated sample for previews and tests.

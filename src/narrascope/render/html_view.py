@@ -29,6 +29,8 @@ from typing import Any, Iterable, Sequence
 
 from ..model import Document
 from .outlets_view import outlets_view
+from .summary import summarise
+from .words import attr_words
 
 __all__ = [
     "DEFAULT_HIDDEN",
@@ -91,6 +93,9 @@ _AUTHOR_KEYS = ("author", "authors", "byline")
 EVIDENCE_LIST_CHARS = 320  # evidence longer than this is shortened in the findings list (never in the panel)
 META_VALUE_CHARS = 600
 CONTEXT_CHARS = 32  # context shown around group mentions
+LIST_VALUE_CHARS = 160  # an attribute's words in the findings list
+PANEL_VALUE_CHARS = 600  # and in the side panel
+OPEN_LAYER_ROWS = 12  # a layer with at most this many findings starts unfolded in the findings list
 
 
 # -- colours -----------------------------------------------------------------
@@ -265,6 +270,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "end": end,
                     "text": text[start:end],
                     "attrs": json_safe(span.attrs or {}),
+                    "words": attr_words(json_safe(span.attrs or {}), limit=PANEL_VALUE_CHARS),
                     "groups": [],
                 }
             )
@@ -293,6 +299,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "score": group.score,
                     "source": str(group.source or ""),
                     "attrs": json_safe(group.attrs or {}),
+                    "words": attr_words(json_safe(group.attrs or {}), limit=PANEL_VALUE_CHARS),
                     "members": members,
                     "missing": missing,
                 }
@@ -359,7 +366,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "end": s["end"],
                     "score": _format_score(s["score"]),
                     "source": s["source"],
-                    "attrs": [(str(k), _display(v, 160)) for k, v in s["attrs"].items()] if isinstance(s["attrs"], dict) else [],
+                    "attrs": attr_words(s["attrs"], limit=LIST_VALUE_CHARS),
                 }
             )
         visible_labels = [lab for lab in labels if lab["checked"]]
@@ -371,7 +378,8 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                 "checked": not layer_hidden,
                 "labels": labels,
                 "rows": rows,
-                "open": (not layer_hidden) and bool(visible_labels) and len(layer_spans) <= 400,
+                # the list sits inside the closed "Findings by layer"; once opened, only short layers unfold
+                "open": (not layer_hidden) and bool(visible_labels) and len(layer_spans) <= OPEN_LAYER_ROWS,
             }
         )
 
@@ -390,7 +398,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     for m in g["members"]
                 ],
                 "missing": g["missing"],
-                "attrs": [(str(k), _display(v, 160)) for k, v in g["attrs"].items()] if isinstance(g["attrs"], dict) else [],
+                "attrs": attr_words(g["attrs"], limit=LIST_VALUE_CHARS),
             }
         )
 
@@ -404,11 +412,14 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
     if url is not None and not _looks_like_url(url) and _first(md, _URL_KEYS[:-1]) is None:
         url = None  # "source" may be a publication name rather than a URL
     date = _first(md, _DATE_KEYS)
-    meta_rows = [(str(k), _display(v, META_VALUE_CHARS)) for k, v in md.items()]
+    meta_rows = attr_words(json_safe(md), limit=META_VALUE_CHARS)
 
     view = {
         "summary": _summary(doc),
         "outlets": outlets_view(doc),  # the outlets box (templates/outlets.html.j2)
+        # the opening paragraph (render.summary): each sentence links to its section, "d<index>-<anchor>"
+        "statements": [st.to_dict() for st in summarise(doc)],
+        "provenance": _provenance(doc),
         "index": index,
         "id": doc.id,
         "title": _display(title, 300) if title else None,
@@ -437,7 +448,8 @@ def _summary(doc: Document) -> dict[str, Any]:
         for g in doc.groups.get("narratives", [])
     ]
     roles = []
-    for g in sorted(doc.groups.get("roles", []), key=lambda g: -int(g.attrs.get("mentions", 0) or 0)):
+    # the findings first, then the roles too close to their prior to count, each by mentions
+    for g in sorted(doc.groups.get("roles", []), key=lambda g: (g.attrs.get("uncertain") is True, -int(g.attrs.get("mentions", 0) or 0))):
         if not g.attrs.get("salient"):
             continue
         fines = ", ".join(str(f.get("label", "")) for f in g.attrs.get("fine_roles", []) if isinstance(f, dict))
@@ -465,8 +477,34 @@ def _summary(doc: Document) -> dict[str, Any]:
         for g in doc.groups.get("consistency", []) if g.label == "inconsistent"
     ]
     return {"narratives": narratives, "roles": roles[:12], "not_cast": not_cast[:12], "techniques": techniques,
-            "claims": claims, "consistency": consistency,
+            "claims": claims, "n_claims": len(doc.spans("claims")), "consistency": consistency,
             "any": bool(narratives or roles or techniques or claims or consistency)}
+
+
+def _provenance(doc: Document) -> dict[str, Any]:
+    """Where the article comes from: the original source it names, the aggregator, the publisher's notes,
+    traces of machine translation and the sources it cites (the "Source and provenance" box)."""
+    md = doc.metadata if isinstance(doc.metadata, dict) else {}
+    prov = md.get("provenance") if isinstance(md.get("provenance"), dict) else {}
+    original = prov.get("original_source_url") or md.get("source_url")
+    facts = []
+    if original:
+        facts.append(("original source", _display(original, 300)))
+    if prov.get("aggregator"):
+        facts.append(("aggregator", _display(prov["aggregator"], 200)))
+    for s in doc.spans("provenance"):
+        note = s.attrs.get("note") if isinstance(s.attrs, dict) else None
+        if note:
+            facts.append(("note", _display(note, 300)))
+    residue = [{"label": s.label.replace("_", " "), "text": _display(doc.text[s.start:s.end], 80),
+                "reason": _display(s.attrs.get("reason", "") if isinstance(s.attrs, dict) else "", 300)}
+               for s in doc.spans("mt_residue")[:8]]
+    cited = [{"name": _display(g.label, 120), "platform": _display(g.attrs.get("platform") or g.attrs.get("medium") or g.kind or "", 60),
+              "count": len(g.span_ids)}
+             for g in sorted(doc.groups.get("cited_sources", []), key=lambda g: -len(g.span_ids))[:10]]
+    return {"facts": facts, "residue": residue, "n_residue": len(doc.spans("mt_residue")), "cited": cited,
+            "n_cited": len(doc.groups.get("cited_sources", [])),
+            "any": bool(facts or residue or cited or doc.groups.get("outlets") or "provenance" in doc.layers)}
 
 
 def report_view(docs: Sequence[Document], hidden: Iterable[str] | None = None) -> dict[str, Any]:

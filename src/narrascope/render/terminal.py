@@ -18,6 +18,7 @@ from rich.text import Text
 
 from ..display_names import technique_name
 from ..model import Document, Span
+from .summary import summarise
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings/overrides/isolates that
 # can make a line read differently from what it holds ("Trojan Source").
@@ -46,6 +47,10 @@ class SafeText(Text):
         return super().append(visible(text) if isinstance(text, str) else text, style)
 
 EVIDENCE_CHARS = 110
+# Below this console width the tables merge their low-value columns into the first one, so the text
+# columns keep room to read (a quote at 80 columns gets about 45 characters, not 9).
+NARROW_BELOW = 100
+ROLES_NARROW_BELOW = 140  # the roles table has four columns, one of them a phrase kept on one line
 
 # Sections with a dedicated view; any other layer gets the generic table.
 _TITLES = {
@@ -77,6 +82,30 @@ def evidence(doc: Document, span: Span, limit: int = EVIDENCE_CHARS) -> SafeText
     return out
 
 
+def _below(main: SafeText | str, extra: str, style: str = "dim") -> SafeText:
+    """``main`` with ``extra`` on a line of its own below it (a merged column on a narrow console)."""
+    out = main.copy() if isinstance(main, Text) else SafeText(main)
+    if extra:
+        out.append("\n")
+        out.append(extra, style=style)
+    return out
+
+
+def _summary(doc: Document) -> Panel | None:
+    """The report's opening sentences (render.summary), one paragraph each, the topic in bold."""
+    statements = summarise(doc)
+    if not statements:
+        return None
+    body = SafeText()
+    for i, st in enumerate(statements):
+        if i:
+            body.append("\n")
+        if st.lead:
+            body.append(st.lead + ": ", style="bold")
+        body.append(st.body)
+    return Panel(body, title="Summary", title_align="left", border_style="cyan")
+
+
 def _header(doc: Document) -> Panel:
     meta = doc.metadata
     table = Table.grid(padding=(0, 2))
@@ -96,17 +125,21 @@ def _header(doc: Document) -> Panel:
     return Panel(table, title="narrascope", title_align="left", border_style="cyan")
 
 
-def _section_provenance(doc: Document) -> Table:
+def _section_provenance(doc: Document, width: int = 120) -> Table:
+    narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("finding", no_wrap=True)
-    t.add_column("evidence")
-    t.add_column("note", style="dim")
+    t.add_column("finding", ratio=1, overflow="fold")
+    t.add_column("evidence" + (" · note" if narrow else ""), ratio=3 if narrow else 3)
+    if not narrow:
+        t.add_column("note", style="dim", ratio=2)
     for s in doc.spans("provenance"):
-        t.add_row(s.label.replace("_", " "), evidence(doc, s), SafeText(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", "")))
+        note = str(s.attrs.get("note") or s.attrs.get("reason") or s.attrs.get("domain", ""))
+        cells = [_below(evidence(doc, s), note)] if narrow else [evidence(doc, s), SafeText(note)]
+        t.add_row(s.label.replace("_", " "), *cells)
     return t
 
 
-def _section_outlets(doc: Document) -> Table:
+def _section_outlets(doc: Document, width: int = 120) -> Table:
     """Each matched outlet once: its labels with their sources (as the user's outlets file gives them), the
     roles it plays in the document, and the words that name it."""
     t = Table(show_header=True, header_style="bold", expand=True)
@@ -128,37 +161,53 @@ def _section_outlets(doc: Document) -> Table:
     return t
 
 
-def _section_mt(doc: Document) -> Table:
+def _section_mt(doc: Document, width: int = 120) -> Table:
+    narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("residue", no_wrap=True)
-    t.add_column("evidence")
-    t.add_column("why", style="dim")
+    t.add_column("residue", ratio=1, overflow="fold")
+    t.add_column("evidence" + (" · why" if narrow else ""), ratio=3 if narrow else 2)
+    if not narrow:
+        t.add_column("why", style="dim", ratio=3)
     for s in doc.spans("mt_residue"):
         why = s.attrs.get("reason", "")
         if s.label == "repeated_sentence":
             fs, fe = s.attrs["first_occurrence"]
             why += f" [{fs}:{fe}]"
-        t.add_row(s.label.replace("_", " "), evidence(doc, s), SafeText(why))
+        cells = [_below(evidence(doc, s), why)] if narrow else [evidence(doc, s), SafeText(why)]
+        t.add_row(s.label.replace("_", " "), *cells)
     return t
 
 
-def _section_citations(doc: Document) -> Table:
+def _section_citations(doc: Document, width: int = 120) -> Table:
+    narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("source", no_wrap=True)
-    t.add_column("platform", no_wrap=True)
-    t.add_column("cited as")
+    t.leading = 1 if narrow else 0
+    t.add_column("source" + (" · platform" if narrow else ""), ratio=2, overflow="fold")
+    if not narrow:
+        t.add_column("platform", ratio=1, overflow="fold")
+    t.add_column("cited as", ratio=4)
     by_id = {s.id: s for s in doc.spans("citations")}
     for g in doc.groups.get("cited_sources", []):
         ev = SafeText("\n").join(evidence(doc, by_id[i]) for i in g.span_ids if i in by_id)
-        t.add_row(SafeText(g.label, style="bold"), SafeText(g.attrs.get("platform") or g.attrs.get("medium") or ""), ev)
+        platform = str(g.attrs.get("platform") or g.attrs.get("medium") or "")
+        name = SafeText(g.label, style="bold")
+        cells = [_below(name, platform)] if narrow else [name, SafeText(platform)]
+        t.add_row(*cells, ev)
     return t
 
 
-def _section_quotes(doc: Document) -> Table:
+def _section_quotes(doc: Document, width: int = 120) -> Table:
+    narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("speaker", no_wrap=True)
-    t.add_column("kind", no_wrap=True)
-    t.add_column("quote")
+    t.leading = 1 if narrow else 0
+    t.add_column("speaker" + (" · kind" if narrow else ""), ratio=2, overflow="fold")
+    if not narrow:
+        t.add_column("kind", ratio=1, overflow="fold")
+    t.add_column("quote", ratio=5 if narrow else 6)
+
+    def row(who: SafeText, kind: str, quote: SafeText) -> None:
+        t.add_row(_below(who, kind), quote) if narrow else t.add_row(who, SafeText(kind), quote)
+
     scare = Counter()
     for s in doc.spans("quotes"):
         if s.label == "speaker":
@@ -168,19 +217,19 @@ def _section_quotes(doc: Document) -> Table:
             continue
         speaker = s.attrs.get("speaker_name") or s.attrs.get("speaker") or "—"
         cue = s.attrs.get("cue")
-        t.add_row(SafeText(speaker, style="bold"), SafeText(s.label.replace("_", " ") + (f" ({cue})" if cue else "")), evidence(doc, s))
+        row(SafeText(speaker, style="bold"), s.label.replace("_", " ") + (f" ({cue})" if cue else ""), evidence(doc, s))
     if scare:
         phrases = [_clip(doc.span_text(s), 40) for s in doc.spans("quotes") if s.label == "scare_quote"]
-        t.add_row(SafeText("—"), SafeText(f"{scare['scare_quote']} scare quotes"), SafeText(", ".join(phrases), style="italic"))
+        row(SafeText("—"), f"{scare['scare_quote']} scare quotes", SafeText(", ".join(phrases), style="italic"))
     return t
 
 
-def _section_entities(doc: Document) -> Table:
+def _section_entities(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("entity", no_wrap=True)
+    t.add_column("entity", ratio=2, overflow="fold")
     t.add_column("type", no_wrap=True)
-    t.add_column("n", justify="right")
-    t.add_column("as written (first mentions)")
+    t.add_column("n", justify="right", no_wrap=True)
+    t.add_column("as written (first mentions)", ratio=3)
     by_id = {s.id: s for s in doc.spans("entities")}
     groups = sorted(doc.groups.get("entities", []), key=lambda g: -len(g.span_ids))
     for g in groups:
@@ -193,11 +242,11 @@ def _section_entities(doc: Document) -> Table:
     return t
 
 
-def _section_narratives(doc: Document) -> Table:
+def _section_narratives(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("narrative / subnarrative")
+    t.add_column("narrative / subnarrative", ratio=2)
     t.add_column("score", justify="right", no_wrap=True)
-    t.add_column("evidence and explanation")
+    t.add_column("evidence and explanation", ratio=3)
     by_id = {s.id: s for s in doc.spans("narratives")}
     for g in doc.groups.get("narratives", []):
         if g.kind == "subnarrative":
@@ -217,12 +266,29 @@ def _section_narratives(doc: Document) -> Table:
     return t
 
 
-def _section_roles(doc: Document) -> Table:
+def _section_roles(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("entity", ratio=2)
-    t.add_column("main role", no_wrap=True)
-    t.add_column("fine roles", ratio=2)
-    t.add_column("framing sentence", ratio=5)
+    narrow = width < ROLES_NARROW_BELOW  # the main role ("uncertain (leans …)") is kept on one line
+    t.leading = 1 if narrow else 0  # merged cells run over several lines: a blank line between rows
+    if narrow:  # entity, main role and fine roles in one cell, one line each
+        t.add_column("entity · role · fine roles", ratio=2, overflow="fold")
+    else:
+        t.add_column("entity", ratio=2)
+        t.add_column("main role", no_wrap=True)
+        t.add_column("fine roles", ratio=2)
+    t.add_column("framing sentence", ratio=3 if narrow else 5)
+
+    def row(who: SafeText, role: SafeText, fines: SafeText, frame: SafeText) -> None:
+        if narrow:
+            cell = who.copy()
+            for part in (role, fines):
+                if part.plain:
+                    cell.append("\n")
+                    cell.append_text(part)
+            t.add_row(cell, frame)
+        else:
+            t.add_row(who, role, fines, frame)
+
     by_id = {s.id: s for s in doc.spans("roles")}
     groups = sorted(doc.groups.get("roles", []), key=lambda g: (not g.attrs.get("salient"), -g.attrs.get("mentions", 0)))
     shown = [g for g in groups if g.attrs.get("salient")] or groups[:5]
@@ -230,17 +296,17 @@ def _section_roles(doc: Document) -> Table:
     for g in shown:
         fines = ", ".join(f"{f['label']} {f['score']:.2f}" for f in g.attrs.get("fine_roles", []))
         frame = next((by_id[i] for i in g.span_ids if i in by_id and by_id[i].attrs.get("kind") == "framing_sentence"), None)
-        t.add_row(SafeText(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
-                  _role_cell(g, style), SafeText(fines, style="dim" if g.attrs.get("uncertain") is True else ""),
-                  evidence(doc, frame, 140) if frame else SafeText("—"))
+        row(SafeText(f"{g.attrs.get('entity', '')} ×{g.attrs.get('mentions', 0)}", style="bold"),
+            _role_cell(g, style), SafeText(fines, style="dim" if g.attrs.get("uncertain") is True else ""),
+            evidence(doc, frame, 140) if frame else SafeText("—"))
     if len(shown) < len(groups):
-        t.add_row(SafeText(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), SafeText(""), SafeText(""), SafeText(""))
+        row(SafeText(f"+{len(groups) - len(shown)} entities mentioned once", style="dim"), SafeText(""), SafeText(""), SafeText(""))
     not_cast = [g for g in doc.groups.get("entities", []) if g.attrs.get("not_cast")]
     if not_cast:
         names = ", ".join(f"{g.label} ({g.attrs['not_cast']})" for g in not_cast[:12])
         more = f" +{len(not_cast) - 12} more" if len(not_cast) > 12 else ""
-        t.add_row(SafeText("not cast (named, not framed)", style="dim"), SafeText(""), SafeText(""),
-                  SafeText(names + more, style="dim"))
+        row(SafeText("not cast (named, not framed)", style="dim"), SafeText(""), SafeText(""),
+            SafeText(names + more, style="dim"))
     return t
 
 
@@ -253,7 +319,7 @@ def _role_cell(g, style: dict[str, str]) -> SafeText:
     return SafeText(f"{g.label} {g.score:.2f}", style=style.get(g.label, ""))
 
 
-def _section_techniques(doc: Document) -> Table:
+def _section_techniques(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
     t.add_column("technique", ratio=2)
     t.add_column("spans", justify="right", no_wrap=True)
@@ -271,18 +337,24 @@ def _section_techniques(doc: Document) -> Table:
     return t
 
 
-def _section_claims(doc: Document) -> Table:
+def _section_claims(doc: Document, width: int = 120) -> Table:
+    narrow = width < NARROW_BELOW
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("claim", ratio=5)
+    t.leading = 1 if narrow else 0
+    t.add_column("claim" + (" · who claims · why check it" if narrow else ""), ratio=5)
     t.add_column("score", justify="right", no_wrap=True)
-    t.add_column("who claims · why check it", ratio=3)
+    if not narrow:
+        t.add_column("who claims · why check it", ratio=3)
     for s in sorted(doc.spans("claims"), key=lambda s: -s.score):
-        t.add_row(evidence(doc, s, 160), f"{s.score:.2f}",
-                  SafeText(f"{s.attrs.get('claimant', '')} · {s.attrs.get('reason', '')}"))
+        who = f"{s.attrs.get('claimant', '')} · {s.attrs.get('reason', '')}"
+        if narrow:
+            t.add_row(_below(evidence(doc, s, 160), "— " + who), f"{s.score:.2f}")
+        else:
+            t.add_row(evidence(doc, s, 160), f"{s.score:.2f}", SafeText(who))
     return t
 
 
-def _section_consistency(doc: Document) -> Table:
+def _section_consistency(doc: Document, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
     t.add_column("check", no_wrap=True)
     t.add_column("verdict", no_wrap=True)
@@ -293,24 +365,24 @@ def _section_consistency(doc: Document) -> Table:
     return t
 
 
-def _section_language(doc: Document) -> SafeText:
+def _section_language(doc: Document, width: int = 120) -> SafeText:
     counts = Counter(s.label for s in doc.spans("language") if not s.attrs.get("inherited"))
     text = SafeText(f"Document: {doc.metadata.get('language', 'und')}  ·  paragraphs: ")
     text.append(", ".join(f"{k} {v}" for k, v in counts.most_common()) or "none long enough to tell")
     return text
 
 
-def _section_generic(doc: Document, layer: str) -> Table:
+def _section_generic(doc: Document, layer: str, width: int = 120) -> Table:
     t = Table(show_header=True, header_style="bold", expand=True)
-    t.add_column("label", no_wrap=True)
+    t.add_column("label", ratio=1, overflow="fold")
     t.add_column("score", justify="right", no_wrap=True)
-    t.add_column("evidence")
+    t.add_column("evidence", ratio=3)
     for s in doc.spans(layer):
         t.add_row(SafeText(s.label), f"{s.score:.2f}", evidence(doc, s))
     return t
 
 
-_SECTIONS: dict[str, Callable[[Document], object]] = {
+_SECTIONS: dict[str, Callable[..., object]] = {
     "provenance": _section_provenance,
     "outlets": _section_outlets,
     "mt_residue": _section_mt,
@@ -329,6 +401,10 @@ _SECTIONS: dict[str, Callable[[Document], object]] = {
 def render_terminal(doc: Document, console: Console | None = None) -> None:
     console = console or Console()
     console.print(_header(doc))
+    summary = _summary(doc)
+    if summary is not None:
+        console.print(summary)
+    width = console.width
     limits = doc.metadata.get("analysis_limits")
     if isinstance(limits, dict) and limits.get("reason"):
         console.print(SafeText(f"Analysed in part: {limits['reason']}.", style="bold yellow"))
@@ -337,7 +413,8 @@ def render_terminal(doc: Document, console: Console | None = None) -> None:
     for name in order:
         if not doc.layers.get(name) and not doc.groups.get(name):
             continue
-        body = _SECTIONS.get(name, lambda d, n=name: _section_generic(d, n))(doc)
+        build = _SECTIONS.get(name) or (lambda d, width, n=name: _section_generic(d, n, width))
+        body = build(doc, width=width)
         title = _TITLES.get(name, name.replace("_", " ").capitalize())
         count = len(doc.groups.get(name, [])) if name in ("narratives", "roles", "consistency", "outlets") else len(doc.layers.get(name, []))
         console.print(Panel(RichGroup(body), title=f"{title} ({count})", title_align="left", border_style="blue"))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ...render.html import render_html
+from ...render.summary import summarise
 from ...store import Store
 from ...store.base import LABEL_KINDS
 from ...store.query import find_matches, parse_query
@@ -59,6 +60,8 @@ def document_data(store: Store, doc_id: str, query: str | None) -> dict[str, Any
         "length": len(doc.text), "layers": {name: len(items) for name, items in doc.layers.items()},
         "labels": labels, "uncertain_roles": uncertain, "not_cast": not_cast, "sightings": sightings, "clusters": store.clusters_of(doc_id),
         "query": query, "matches": kwic, "spans": spans, "document": doc.to_dict(),
+        # the report's opening sentences; each names its section of the report ("#d0-<anchor>")
+        "summary": [s.to_dict() for s in summarise(doc)],
     }
 
 
