@@ -17,6 +17,9 @@ from ..errors import UsageError, printable
 from ..render.terminal import SafeText
 from .options import (
     AllowPrivate,
+    BatchDate,
+    DateField,
+    DateFromMtime,
     Db,
     Format,
     IdField,
@@ -26,10 +29,12 @@ from .options import (
     TextField,
     TitleField,
     check_engine,
+    check_jobs,
     dask_engine,
     engine_option,
     existing_store,
     fast_option,
+    jobs_option,
     model_mode,
     reader_options,
 )
@@ -44,11 +49,14 @@ def ingest(
     title_field: TitleField = None,
     id_field: IdField = None,
     max_bytes: MaxBytes = None,
+    date_field: DateField = None,
+    date: BatchDate = None,
+    date_from_mtime: DateFromMtime = False,
     analyze: bool = typer.Option(False, "--analyze", help="Run the full default pipeline (narratives, roles, techniques, ...); slower."),
     raw: bool = typer.Option(False, "--raw", help="Store documents as read, without any analyzer."),
     disable: List[str] = typer.Option([], "--disable", "-d", help="With --analyze: skip an analyzer (repeatable)."),
     fast: bool = fast_option("With --analyze: the linear models instead of the fine-tuned encoder (~7x faster, for large corpora)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for analysis (per batch)."),
+    jobs: int = jobs_option(),
     batch_size: int = typer.Option(50, "--batch-size", help="Documents per transaction."),
     source: Optional[str] = typer.Option(None, "--source", help="Outlet name for every document (default: from the metadata)."),
     allow_private: AllowPrivate = False,
@@ -64,9 +72,11 @@ def ingest(
 
     if analyze and raw:
         raise UsageError("--analyze and --raw exclude each other")
-    options = reader_options(fmt, text_field, title_field, id_field, max_bytes)
-    if jobs < 1 or batch_size < 1:
-        raise UsageError("--jobs and --batch-size must be at least 1")
+    options = reader_options(fmt, text_field, title_field, id_field, max_bytes, date_field=date_field, date=date,
+                             date_from_mtime=date_from_mtime)
+    jobs = check_jobs(jobs)
+    if batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
     if fast and not analyze:
         raise UsageError("--fast chooses the models of --analyze: give --analyze too")
     pipeline = False if raw else (Pipeline.preset("default", mode=model_mode(fast), exclude=disable) if analyze else None)
