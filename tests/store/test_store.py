@@ -425,7 +425,7 @@ def test_not_a_store(tmp_path: Path) -> None:
 
 def assert_migrated(s, doc: Document) -> None:
     """A store just migrated to the current schema: the old document, derived labels and the new tables work."""
-    assert s.schema_version() == SCHEMA_VERSION == 4
+    assert s.schema_version() == SCHEMA_VERSION == 5
     assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
     assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
     assert s.clusters() == []

@@ -111,6 +111,10 @@ def ingest(
     err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed{mended}, "
                    f"{report.sources_resumed} sources already done; {total} documents in {shown_db} "
                    f"({report.docs_per_s:.0f} docs/s)", style="dim"), soft_wrap=True)
+    near = report.near_duplicates
+    if near.get("compared"):
+        err.print(Text(f"near-duplicate clusters updated: {near['compared']} new documents compared, {near['pairs']} new "
+                       f"near-duplicate pair(s), {near['clusters']} cluster(s) written", style="dim"), soft_wrap=True)
     if report.failed:
         raise typer.Exit(EXIT_INPUT)
 

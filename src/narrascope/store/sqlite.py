@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SIGNATURE_TABLES_SQL, SQLStore
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
 from .rows import document_labels, document_row
@@ -132,7 +132,13 @@ def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
     _script(con, RECENT_INDEXES_SQL)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
+def _m5_signatures(con: sqlite3.Connection, fts: bool) -> None:
+    """MinHash signatures of the stored texts: ingest updates the near-duplicate clusters from them."""
+    _script(con, SIGNATURE_TABLES_SQL)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
+                                                                _m5_signatures]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
