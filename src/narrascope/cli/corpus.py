@@ -38,7 +38,7 @@ from .options import (
     model_mode,
     reader_options,
 )
-from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, print_json, print_rows, print_table, table, warn
+from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, note, print_json, print_rows, print_table, table, warn
 
 
 def ingest(
@@ -243,10 +243,16 @@ def trends_cmd(
 
     if kind not in LABEL_KINDS or period not in PERIODS or fmt not in TABLE_FORMATS:
         raise UsageError(f"--kind: {', '.join(LABEL_KINDS)}; --period: {', '.join(PERIODS)}; --format: {', '.join(TABLE_FORMATS)}")
+    from ..readers.dates import undated_note
+
     with open_store(existing_store(db), read_only=True) as store:
         rows = [{"period": p, kind: label, "documents": n}
                 for p, label, n in store.counts_over_time(kind, period, source=source, entity=entity)]
+        undated = store.undated_count(source=source, entity=entity)
     print_rows(rows, fmt, f"{kind} per {period} in dated documents" + (f" of {source}" if source else ""))
+    said = undated_note(*undated, "these counts")
+    if said:
+        note(said)  # on stderr: JSON and CSV on stdout stay as they are
 
 
 def entity_cmd(
@@ -262,8 +268,13 @@ def entity_cmd(
 
     if period not in PERIODS:
         raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
+    from ..readers.dates import undated_note
+
     with open_store(existing_store(db), read_only=True) as store:
         profile = store.entity_profile(name, period=period, source=source)
+        undated, mentioning = store.undated_count(source=source, entity=name)
+    if profile is not None:
+        profile["undated"] = {"undated": undated, "documents": mentioning}
     if profile is None:
         where = f" from {source}" if source else ""
         raise UsageError(f"{name}: no document{where} mentions this entity (see narrascope search --facets)")
@@ -275,6 +286,9 @@ def entity_cmd(
     console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
     print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
+    said = undated_note(undated, mentioning, "roles over time")
+    if said:
+        console.print(Text(said, style="dim"))
     console.print(Text("appears with: ", style="bold") + Text(", ".join(f"{e} ({n})" for e, n in profile["co_occurring"][:15])))
 
 

@@ -100,3 +100,12 @@ def fill_dates(documents: Iterable[Document], *, file_name: str | None = None, b
                 meta["published"] = value
                 meta["date_source"] = source
                 break
+
+
+def undated_note(undated: int, documents: int, what: str = "this chart") -> str | None:
+    """The line a chart over time shows when some documents have no date (None when all have one)."""
+    if not undated:
+        return None
+    verb = "is" if undated == 1 else "are"
+    return (f"{undated:,} of {documents:,} document{'' if documents == 1 else 's'} {verb} undated and left out of {what}; "
+            "ingest with --date, --date-field or --date-from-mtime to date them")

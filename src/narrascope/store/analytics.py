@@ -198,10 +198,12 @@ class SQLStore(Store):
         stored = 0
         with self.batch():
             gone = [(int(i),) for i in replacing]
+            # new ids above every id so far, the replaced ones included: a changed cluster is never
+            # mistaken for the one it replaces (links, the web UI's cache)
+            next_id = max([int(self._rows("SELECT coalesce(max(id), 0) FROM clusters")[0][0])] + [g[0] for g in gone]) + 1
             if gone:
                 self._run_many("DELETE FROM cluster_members WHERE cluster_id = ?", gone)
                 self._run_many("DELETE FROM clusters WHERE id = ?", gone)
-            next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM clusters")[0][0]) + 1
             for c in clusters:
                 members = list(c["members"])
                 if len(members) < 2:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...readers.dates import undated_note
 from ...store.base import PERIODS
 from ..charts import bars, line_chart, role_name
 from ..corpus import Corpus
@@ -31,6 +32,7 @@ def store_calls(corpus: Corpus, period: str, source: str | None):
         corpus.call("counts_over_time", "technique", period, source=source),
         corpus.call("clusters", None, limit=10),
         corpus.call("search_count", None, source=source) if source else _none(),
+        corpus.call("undated_count", source=source),
     )
 
 
@@ -40,7 +42,7 @@ async def dashboard(request: Request) -> Response:
     period = choice_param(request, "period", PERIODS, "week")
     source = param(request, "source", 300)
     corpus: Corpus = request.app.state.corpus
-    overview, facets, narratives, techniques, clusters, in_source = await store_calls(corpus, period, source)
+    overview, facets, narratives, techniques, clusters, in_source, (undated, counted) = await store_calls(corpus, period, source)
     top = {name: [{"label": k, "documents": n} for k, n in facets.get(key, [])]
            for name, key in (("sources", "source"), ("languages", "language"), ("entities", "entity"),
                              ("narratives", "narrative"), ("techniques", "technique"), ("roles", "role"))}
@@ -49,6 +51,7 @@ async def dashboard(request: Request) -> Response:
         "narratives_over_time": [{"period": p, "label": lab, "documents": n} for p, lab, n in narratives],
         "techniques_over_time": [{"period": p, "label": lab, "documents": n} for p, lab, n in techniques],
         "top": top, "largest_clusters": clusters,
+        "undated": {"undated": undated, "documents": counted},  # left out of the charts over time
     }
 
     def table():
@@ -67,5 +70,6 @@ async def dashboard(request: Request) -> Response:
             "roles": bars(facets.get("role", []), lambda v: link("/search", role=v, source=source), label=role_name),
         },
         "sources": [k for k, _ in facets.get("source", [])],
+        "undated_note": undated_note(undated, counted, "the charts over time"),
     }
     return respond(request, fmt, "dashboard.html", data, table, **view)
