@@ -317,3 +317,70 @@ def test_readme_mentions_jobs_and_dates():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for flag in ("--jobs", "--date", "--date-from-mtime", "--date-field"):
         assert flag in readme
+
+
+# -- the web pages (FastAPI TestClient) ---------------------------------------------------------------------
+
+
+def _plain_ingest_corpus(tmp_path) -> tuple[str, dict]:
+    """Folder of plain texts ingested without analysis and without `narrascope clusters`: one text under
+    three file names, a near-duplicate pair, an undated note."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    same = _text(50)
+    for name in ("2025-06-14_original.txt", "mirror-one.txt", "mirror-two.txt"):
+        (folder / name).write_text("Harbour strike\n\n" + same, encoding="utf-8")
+    near = _text(60)
+    (folder / "2025-06-10_wire.txt").write_text("Ferry timetable\n\n" + near, encoding="utf-8")
+    (folder / "2025-06-11_repost.txt").write_text("Ferry timetable again\n\n" + _edited(near, 5), encoding="utf-8")
+    (folder / "undated.txt").write_text("Valley note\n\n" + _text(70), encoding="utf-8")
+    db = str(tmp_path / "c.db")
+    assert main(["ingest", str(folder), "--db", db, "--jobs", "1"]) == 0
+    return db, {"same": same, "folder": folder}
+
+
+def test_web_clusters_page_shows_exact_copies_and_near_duplicates_after_plain_ingest(tmp_path):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from narrascope.web import create_app
+
+    db, info = _plain_ingest_corpus(tmp_path)
+    with TestClient(create_app(db, warm=False)) as client:
+        page = client.get("/clusters")
+        assert page.status_code == 200
+        html = page.text
+        assert "No stored clusters" not in html and "near-duplicate" in html
+        section = html[html.index('id="exact-copies"'):]
+        for name in ("2025-06-14_original.txt", "mirror-one.txt", "mirror-two.txt"):
+            assert name in section
+        assert "3×" in section and "Harbour strike" in section
+        data = client.get("/clusters?format=json").json()
+        assert data["exact_copy_count"] == 1 and data["exact_copies"][0]["copies"] == 3
+        assert data["total"] == 1 and data["clusters"][0]["size"] == 2
+        dashboard = client.get("/")
+        assert "1 of 4 documents is undated and left out of the charts over time" in dashboard.text
+        assert client.get("/?format=json").json()["undated"] == {"undated": 1, "documents": 4}
+        doc_id = data["exact_copies"][0]["doc_id"]
+        assert "date from the file name" in client.get(f"/documents/{doc_id}").text
+
+
+def test_web_entity_page_and_cli_entity_say_how_many_are_undated(tmp_path, capsys):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from narrascope.web import create_app
+
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        store.add(_doc("one dated harbour note", site="Coast Post", published="2024-01-01", entity="Harbour Authority"))
+        store.add(_doc("two undated harbour note", site="Coast Post", entity="Harbour Authority"))
+    with TestClient(create_app(db, warm=False)) as client:
+        page = client.get("/entities/Harbour%20Authority")
+        assert page.status_code == 200 and "1 of 2 documents is undated and left out of the roles over time" in page.text
+        assert client.get("/entities/Harbour%20Authority?format=json").json()["undated"] == {"undated": 1, "documents": 2}
+    capsys.readouterr()
+    assert main(["entity", "Harbour Authority", "--db", db]) == 0
+    assert "1 of 2 documents is undated" in capsys.readouterr().out

@@ -622,7 +622,7 @@ def test_postgres_migrates_an_old_schema(pg_url: str) -> None:
         assert mid.schema_version() == 2
     with open_store(pg_url) as s:
         assert_migrated(s, doc)
-        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
+        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4, 5]
 
 
 def test_postgres_newer_schema_and_foreign_databases_are_refused(pg_url: str, pg_server) -> None:
