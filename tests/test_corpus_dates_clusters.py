@@ -384,3 +384,16 @@ def test_web_entity_page_and_cli_entity_say_how_many_are_undated(tmp_path, capsy
     capsys.readouterr()
     assert main(["entity", "Harbour Authority", "--db", db]) == 0
     assert "1 of 2 documents is undated" in capsys.readouterr().out
+
+
+def test_analyze_takes_the_same_date_options(tmp_path, capsys):
+    article = tmp_path / "note.txt"
+    article.write_text("Harbour strike\n\nDock workers in Valmara stopped the cranes on Monday over unpaid wages.\n",
+                       encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["analyze", str(article), "--fast", "--quiet", "--jobs", "1", "--disable", "narratives",
+                 "--disable", "techniques", "--disable", "roles", "--date", "2025-06-15", "--json", str(out)]) == 0
+    meta = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+    assert meta["published"] == "2025-06-15" and meta["date_source"] == "batch"
+    assert main(["analyze", str(article), "--fast", "--quiet", "--date", "June 15"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
