@@ -307,3 +307,171 @@ def cross_language_clusters(docs: Iterable, *, min_shared: int = 4, min_specific
         clusters.append(Cluster(members, members[0], pairs, {p: evidence[p] for p in pairs}, "anchor_score"))
     clusters.sort(key=lambda c: (-len(c.members), c.original))
     return clusters
+
+
+# -- incremental near-duplicate clusters (after each ingest) ---------------------------------------------------
+# Each stored document keeps its MinHash signature (store.put_signatures), so that new documents are compared
+# with the stored ones by their signatures alone: the stored texts are never shingled again, and only the
+# clusters a new document joins or merges are rewritten.
+
+
+class Signer:
+    """MinHash signatures of texts, as :func:`near_duplicate_clusters` makes them (same shingles, permutations
+    and seed), with ``scheme`` naming those parameters for the store."""
+
+    def __init__(self, num_perm: int = 128, k: int = 5, seed: int = 1) -> None:
+        from datasketch import MinHash
+
+        self.num_perm, self.k, self.seed = num_perm, k, seed
+        self.scheme = f"minhash-{num_perm}-k{k}-s{seed}"
+        template = MinHash(num_perm=num_perm, seed=seed)
+        self._permutations, self._scheme = template.permutations, template.scheme
+
+    def sign(self, text: str):
+        """The signature (a uint32 numpy array), or None for a text without words."""
+        import numpy as np
+        from datasketch import MinHash
+
+        grams = shingles(text, self.k)
+        if not grams:
+            return None
+        m = MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._permutations, scheme=self._scheme)
+        m.update_batch(list(grams))
+        return m.hashvalues.astype(np.uint32)
+
+    @staticmethod
+    def encode(signature) -> str:
+        import base64
+
+        return "" if signature is None else base64.b64encode(signature.astype("<u4").tobytes()).decode("ascii")
+
+    @staticmethod
+    def decode(value: str):
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value), dtype="<u4").astype(np.uint32) if value else None
+
+
+def new_near_duplicate_pairs(new: dict[str, object], old: dict[str, object], threshold: float = 0.5,
+                             num_perm: int = 128, seed: int = 1) -> dict[tuple[str, str], float]:
+    """Confirmed near-duplicate pairs ``(new id, other id) -> estimated Jaccard`` between the signatures
+    ``new`` and those of ``old`` or another new one, found by the same LSH banding as
+    :func:`near_duplicate_clusters`; pairs of two old documents are not looked at."""
+    import numpy as np
+    from datasketch.lsh import _optimal_param
+
+    if not new:
+        return {}
+    bands, per_band = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    mult = np.random.default_rng(seed).integers(1, 2**63, size=per_band, dtype=np.uint64) | np.uint64(1)
+    new_ids, old_ids = list(new), [d for d in old if d not in new]
+    new_sig = np.vstack([new[d] for d in new_ids])
+    old_sig = np.vstack([old[d] for d in old_ids]) if old_ids else np.zeros((0, num_perm), dtype=np.uint32)
+    confirmed: dict[tuple[str, str], float] = {}
+    checked: set[tuple[str, str]] = set()
+
+    def confirm(a: str, sa, b: str, sb) -> None:
+        key = (a, b) if a < b else (b, a)
+        if key in checked:
+            return
+        checked.add(key)
+        jac = float(np.count_nonzero(sa == sb)) / num_perm
+        if jac >= threshold:
+            confirmed[(a, b)] = jac
+
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            cols = slice(band * per_band, (band + 1) * per_band)
+            new_keys = (new_sig[:, cols].astype(np.uint64) * mult).sum(axis=1)
+            old_keys = (old_sig[:, cols].astype(np.uint64) * mult).sum(axis=1)
+            index: dict[int, list[tuple[str, object]]] = {}
+            for i in np.flatnonzero(np.isin(old_keys, new_keys)).tolist():
+                index.setdefault(int(old_keys[i]), []).append((old_ids[i], old_sig[i]))
+            for j, key in enumerate(new_keys.tolist()):
+                bucket = index.setdefault(int(key), [])
+                for other, sig in bucket[:40]:  # a crowded band (boilerplate): the first few, not every pair
+                    confirm(new_ids[j], new_sig[j], other, sig)
+                bucket.append((new_ids[j], new_sig[j]))
+    return confirmed
+
+
+def _merge_into_stored(store, pairs: dict[tuple[str, str], float], new_ids: list[str],
+                       published: dict[str, str | None]) -> int:
+    """Write the clusters that ``pairs`` (new confirmed pairs) create, grow or merge: each joins the stored
+    near-duplicate clusters of its members; members earliest first (ties: stored members in their order,
+    then new documents in insertion order)."""
+    from .store.rows import document_row
+
+    uf = _UnionFind()
+    best: dict[str, float] = {}
+    for (a, b), jac in pairs.items():
+        uf.union(a, b)
+        for m in (a, b):
+            best[m] = max(best.get(m, 0.0), jac)
+    rank: dict[str, tuple[int, int, int]] = {doc_id: (1, n, 0) for n, doc_id in enumerate(new_ids)}
+    touched: list[int] = []
+    for other in sorted({m for pair in pairs for m in pair} - set(rank)):
+        for c in store.clusters_of(other):
+            if c["kind"] == "near-duplicate" and c["id"] not in touched:
+                touched.append(c["id"])
+    members_seen = {m for pair in pairs for m in pair}
+    for cid in touched:
+        stored = store.cluster(cid)
+        for m in stored["members"]:
+            uf.union(stored["members"][0]["doc_id"], m["doc_id"])
+            members_seen.add(m["doc_id"])
+            published[m["doc_id"]] = m["published"]
+            rank.setdefault(m["doc_id"], (0, cid, m["position"]))
+            if m["similarity"] is not None:
+                best[m["doc_id"]] = max(best.get(m["doc_id"], 0.0), float(m["similarity"]))
+    for doc_id in members_seen - set(published):  # a stored document in no cluster yet: its date
+        doc = store.get(doc_id)
+        published[doc_id] = document_row(doc)["published"] if doc is not None else None
+    groups: dict[str, list[str]] = {}
+    for doc_id in sorted(members_seen):
+        groups.setdefault(uf.find(doc_id), []).append(doc_id)
+    clusters = []
+    for members in groups.values():
+        members.sort(key=lambda d: (published.get(d) or "9999", rank.get(d, (0, 0, 0))))
+        clusters.append({"members": members, "similarity": {m: best.get(m) for m in members}})
+    return store.update_clusters("near-duplicate", clusters, replacing=touched)
+
+
+def sign_documents(store, documents, signer: Signer | None = None) -> int:
+    """Store the signatures of ``documents`` (just stored; not yet clustered): what ingest does as it
+    writes each batch, so that the update at its end reads no text back. Returns how many."""
+    signer = signer or Signer()
+    rows = [(doc.id, signer.encode(signer.sign(doc.text))) for doc in documents]
+    store.put_signatures(signer.scheme, rows)
+    return len(rows)
+
+
+def update_stored_clusters(store, *, threshold: float = 0.5, signer: Signer | None = None) -> dict[str, int]:
+    """Bring the store's near-duplicate clusters up to date with the documents added since the last update.
+
+    Documents without a stored signature (stored before signatures were kept) are read and signed once;
+    the documents not yet clustered are compared, by signature, with every stored one (the stored texts
+    are not read again). A new document that matches joins its match's cluster (merging the clusters it
+    links), or forms a new one with it; only the clusters that change are rewritten. Returns
+    {"signed": documents read and signed here, "compared": new documents, "pairs": new confirmed pairs,
+    "clusters": clusters written}."""
+    signer = signer or Signer()
+    unsigned = store.unsigned_ids(signer.scheme)
+    for start in range(0, len(unsigned), 500):
+        docs = [d for d in (store.get(doc_id) for doc_id in unsigned[start:start + 500]) if d is not None]
+        sign_documents(store, docs, signer)
+    pending = store.signatures(signer.scheme, unclustered=True)
+    if not pending:
+        return {"signed": len(unsigned), "compared": 0, "pairs": 0, "clusters": 0}
+    new = {d: signer.decode(v) for d, v in pending.items() if v}
+    old = {d: signer.decode(v) for d, v in store.signatures(signer.scheme).items() if v and d not in pending}
+    pairs = new_near_duplicate_pairs(new, old, threshold, signer.num_perm, signer.seed)
+    written = 0
+    with store.batch():  # the clusters, and that their documents were compared, together
+        if pairs:
+            order = {doc_id: n for n, doc_id in enumerate(store.ids()) if doc_id in new}
+            written = _merge_into_stored(store, pairs, sorted(new, key=lambda d: order.get(d, 0)), {})
+        store.mark_clustered(signer.scheme, list(pending))
+    return {"signed": len(unsigned), "compared": len(pending), "pairs": len(pairs), "clusters": written}

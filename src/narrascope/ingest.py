@@ -89,6 +89,7 @@ class IngestReport:
     sources: int = 0  # sources after expanding folders and globs
     sources_resumed: int = 0  # sources skipped because an earlier run finished them
     elapsed: float = 0.0
+    near_duplicates: dict[str, int] = field(default_factory=dict)  # what the cluster update did (clusters.update_stored_clusters)
 
     @property
     def docs_per_s(self) -> float:
@@ -217,6 +218,7 @@ def ingest(
     throttle: float = 0.0,
     engine: Any = "local",
     scheduler: str | None = None,
+    update_clusters: bool = True,
 ) -> IngestReport:
     """Read, analyse and store ``sources``; never raises for bad input (see the report and
     ``store.errors()``).
@@ -236,6 +238,11 @@ def ingest(
     brings its own pipeline. Reading and storing always happen here, so resuming, dedup and the
     error log work the same with every engine. Raises ``EngineError`` (exit code 1) when a Dask
     cluster cannot be reached or is lost; what was analysed by then is stored.
+
+    ``update_clusters``: each stored document's MinHash signature is kept, and at the end the new
+    documents join the stored near-duplicate clusters (or form new ones) without a full recompute
+    (``clusters.update_stored_clusters``; ``report.near_duplicates`` says what it did). A text seen
+    again under another name is stored once, with a sighting for each name (``store.exact_copies()``).
     """
     started = time.monotonic()
     options = dict(reader_options or {})
@@ -276,8 +283,15 @@ def ingest(
             line = f"{where}{':' + item if item else ''}: {message}" if not message.startswith(where) else message
             report.errors.append(f"warning: {line}" if kept else line)
 
+    signer = None
+    if update_clusters:
+        from .clusters import Signer, sign_documents, update_stored_clusters
+
+        signer = Signer()
+
     def flush() -> None:
         added = skipped = 0  # counted into the report once the batch is committed
+        fresh: list[Document] = []
         with store.batch():
             for doc, where in pending:
                 try:
@@ -289,8 +303,11 @@ def ingest(
                     continue
                 if stored:
                     added += 1
+                    fresh.append(doc)
                 else:
                     skipped += 1
+            if signer is not None and fresh:
+                sign_documents(store, fresh, signer)  # with the documents: a committed one is always signed
             for where, item, message in pending_errors:
                 store.record_error(where, item, message)
             for key in pending_done:
@@ -371,6 +388,8 @@ def ingest(
                 flush()
         if pending or pending_done or pending_errors:
             flush()
+        if signer is not None:
+            report.near_duplicates = update_stored_clusters(store, signer=signer)
     except EngineError:
         if pending or pending_done or pending_errors:
             flush()  # everything here was analysed; sources are marked done only after their last document

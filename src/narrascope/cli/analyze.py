@@ -4,7 +4,6 @@ and ``match`` (the same claims across articles, and claims already checked elsew
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -19,6 +18,9 @@ from ..model import Document
 from ..render.terminal import SafeText
 from .options import (
     AllowPrivate,
+    BatchDate,
+    DateField,
+    DateFromMtime,
     Format,
     IdField,
     MaxBytes,
@@ -28,9 +30,11 @@ from .options import (
     TextField,
     TitleField,
     check_engine,
+    check_jobs,
     dask_engine,
     engine_option,
     fast_option,
+    jobs_option,
     model_mode,
     outlets_file,
     reader_options,
@@ -106,9 +110,12 @@ def analyze(
     title_field: TitleField = None,
     id_field: IdField = None,
     max_bytes: MaxBytes = None,
+    date_field: DateField = None,
+    date: BatchDate = None,
+    date_from_mtime: DateFromMtime = False,
     allow_private: AllowPrivate = False,
     disable: List[str] = typer.Option([], "--disable", "-d", help="Skip an analyzer (repeatable); see `narrascope pipeline`."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for several articles (0: one per core)."),
+    jobs: int = jobs_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
     fast: bool = fast_option("Models without a transformer (n-grams only): ~20x faster, a little less accurate."),
     llm_url: Optional[str] = typer.Option(None, "--llm-url", help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1): narratives, roles and techniques come from this LLM instead of the shipped models."),
@@ -128,9 +135,9 @@ def analyze(
         if out is not None:
             check_output(out)
 
-    options = reader_options(fmt, text_field, title_field, id_field, max_bytes)
-    if jobs < 0:
-        raise UsageError("--jobs must be 0 (one per core) or more")
+    options = reader_options(fmt, text_field, title_field, id_field, max_bytes, date_field=date_field, date=date,
+                             date_from_mtime=date_from_mtime)
+    jobs = check_jobs(jobs)
     check_engine(engine, scheduler)
     backend = None
     if llm_url or llm_model:
@@ -159,7 +166,7 @@ def analyze(
     else:
         from ..engines import LocalEngine
 
-        runner = LocalEngine(pipeline, n_process=min(jobs if jobs > 0 else (os.cpu_count() or 1), len(docs)))
+        runner = LocalEngine(pipeline, n_process=min(jobs, len(docs)))
     analysed: list[Document] = []
     with runner, Progress(TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True, disable=not err.is_terminal or len(docs) == 1) as progress:

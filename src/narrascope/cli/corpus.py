@@ -17,6 +17,9 @@ from ..errors import UsageError, printable
 from ..render.terminal import NARROW_BELOW, SafeText
 from .options import (
     AllowPrivate,
+    BatchDate,
+    DateField,
+    DateFromMtime,
     Db,
     Format,
     IdField,
@@ -27,15 +30,17 @@ from .options import (
     TextField,
     TitleField,
     check_engine,
+    check_jobs,
     dask_engine,
     engine_option,
     existing_store,
     fast_option,
+    jobs_option,
     model_mode,
     outlets_file,
     reader_options,
 )
-from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, print_json, print_rows, print_table, table, warn
+from .output import EXIT_INPUT, TABLE_FORMATS, clip, err, error, note, print_json, print_rows, print_table, table, warn
 
 
 def ingest(
@@ -46,11 +51,14 @@ def ingest(
     title_field: TitleField = None,
     id_field: IdField = None,
     max_bytes: MaxBytes = None,
+    date_field: DateField = None,
+    date: BatchDate = None,
+    date_from_mtime: DateFromMtime = False,
     analyze: bool = typer.Option(False, "--analyze", help="Run the full default pipeline (narratives, roles, techniques, ...); slower."),
     raw: bool = typer.Option(False, "--raw", help="Store documents as read, without any analyzer."),
     disable: List[str] = typer.Option([], "--disable", "-d", help="With --analyze: skip an analyzer (repeatable)."),
     fast: bool = fast_option("With --analyze: the linear models instead of the fine-tuned encoder (~7x faster, for large corpora)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for analysis (per batch)."),
+    jobs: int = jobs_option(),
     batch_size: int = typer.Option(50, "--batch-size", help="Documents per transaction."),
     source: Optional[str] = typer.Option(None, "--source", help="Outlet name for every document (default: from the metadata)."),
     allow_private: AllowPrivate = False,
@@ -67,9 +75,11 @@ def ingest(
 
     if analyze and raw:
         raise UsageError("--analyze and --raw exclude each other")
-    options = reader_options(fmt, text_field, title_field, id_field, max_bytes)
-    if jobs < 1 or batch_size < 1:
-        raise UsageError("--jobs and --batch-size must be at least 1")
+    options = reader_options(fmt, text_field, title_field, id_field, max_bytes, date_field=date_field, date=date,
+                             date_from_mtime=date_from_mtime)
+    jobs = check_jobs(jobs)
+    if batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
     if fast and not analyze:
         raise UsageError("--fast chooses the models of --analyze: give --analyze too")
     pipeline = False if raw else (Pipeline.preset("default", mode=model_mode(fast), exclude=disable) if analyze else None)
@@ -110,6 +120,10 @@ def ingest(
     err.print(Text(f"{report.added} added, {report.skipped} already stored, {report.failed} failed{mended}, "
                    f"{report.sources_resumed} sources already done; {total} documents in {shown_db} "
                    f"({report.docs_per_s:.0f} docs/s)", style="dim"), soft_wrap=True)
+    near = report.near_duplicates
+    if near.get("compared"):
+        err.print(Text(f"near-duplicate clusters updated: {near['compared']} new documents compared, {near['pairs']} new "
+                       f"near-duplicate pair(s), {near['clusters']} cluster(s) written", style="dim"), soft_wrap=True)
     if report.failed:
         raise typer.Exit(EXIT_INPUT)
 
@@ -253,10 +267,16 @@ def trends_cmd(
 
     if kind not in LABEL_KINDS or period not in PERIODS or fmt not in TABLE_FORMATS:
         raise UsageError(f"--kind: {', '.join(LABEL_KINDS)}; --period: {', '.join(PERIODS)}; --format: {', '.join(TABLE_FORMATS)}")
+    from ..readers.dates import undated_note
+
     with open_store(existing_store(db), read_only=True) as store:
         rows = [{"period": p, kind: label, "documents": n}
                 for p, label, n in store.counts_over_time(kind, period, source=source, entity=entity)]
+        undated = store.undated_count(source=source, entity=entity)
     print_rows(rows, fmt, f"{kind} per {period} in dated documents" + (f" of {source}" if source else ""))
+    said = undated_note(*undated, "these counts")
+    if said:
+        note(said)  # on stderr: JSON and CSV on stdout stay as they are
 
 
 def entity_cmd(
@@ -272,9 +292,14 @@ def entity_cmd(
 
     if period not in PERIODS:
         raise UsageError(f"--period must be one of {', '.join(PERIODS)}")
+    from ..readers.dates import undated_note
+
     with open_store(existing_store(db), read_only=True) as store:
         profile = store.entity_profile(name, period=period, source=source)
         outlet = store.outlet_profile(name)  # the entity is an outlet of the user's outlets file
+        undated, mentioning = store.undated_count(source=source, entity=name)
+    if profile is not None:
+        profile["undated"] = {"undated": undated, "documents": mentioning}
     if profile is None and outlet is None:
         where = f" from {source}" if source else ""
         raise UsageError(f"{name}: no document{where} mentions this entity (see narrascope search --facets)")
@@ -290,6 +315,9 @@ def entity_cmd(
     console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
     print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
+    said = undated_note(undated, mentioning, "roles over time")
+    if said:
+        console.print(Text(said, style="dim"))
     console.print(Text("appears with: ", style="bold") + Text(", ".join(f"{e} ({n})" for e, n in profile["co_occurring"][:15])))
 
 

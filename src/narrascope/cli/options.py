@@ -24,19 +24,32 @@ TextField = Annotated[Optional[str], typer.Option("--text-field", help="Field ho
 TitleField = Annotated[Optional[str], typer.Option("--title-field", help="Field holding the title in JSON/CSV records.")]
 IdField = Annotated[Optional[str], typer.Option("--id-field", help="Field holding the record id in JSON/CSV records.")]
 MaxBytes = Annotated[Optional[int], typer.Option("--max-bytes", help="Largest article accepted, in bytes (default 5 MB).")]
+DateField = Annotated[Optional[str], typer.Option("--date-field", help="Field holding the publication date in JSON/CSV records (default: published, date, ...).")]
+BatchDate = Annotated[Optional[str], typer.Option(
+    "--date", metavar="YYYY-MM-DD",
+    help="Publication date for every document that has none of its own (from its metadata or file name); never overrides one.")]
+DateFromMtime = Annotated[bool, typer.Option(
+    "--date-from-mtime", help="Date undated documents by their file's modification time (marked as such; excludes --date).")]
 AllowPrivate = Annotated[bool, typer.Option(
     "--allow-private", help="Allow URLs on private or loopback addresses (link-local and cloud metadata addresses stay refused).")]
 
 
 def reader_options(fmt: Optional[str], text_field: Optional[str], title_field: Optional[str], id_field: Optional[str],
-                   max_bytes: Optional[int]) -> dict:
+                   max_bytes: Optional[int], *, date_field: Optional[str] = None, date: Optional[str] = None,
+                   date_from_mtime: bool = False) -> dict:
     """The readers' options from the command line, checked: a format the readers know (aliases such as
-    txt or tsv included), a positive size limit."""
+    txt or tsv included), a positive size limit, a real day for ``--date`` (not with ``--date-from-mtime``)."""
+    from ..readers.dates import parse_batch_date
+
     normalize_format(fmt)  # a UsageError naming the formats; the readers take the name as given (tsv)
     if max_bytes is not None and max_bytes < 1:
         raise UsageError("--max-bytes must be a positive number of bytes")
+    date = parse_batch_date(date)
+    if date and date_from_mtime:
+        raise UsageError("--date and --date-from-mtime exclude each other")
     return {k: v for k, v in {"format": fmt, "text_field": text_field, "title_field": title_field, "id_field": id_field,
-                              "max_bytes": max_bytes}.items() if v is not None}
+                              "max_bytes": max_bytes, "date_field": date_field, "date": date,
+                              "date_from_mtime": date_from_mtime or None}.items() if v is not None}
 
 
 # -- outlet knowledge (analyze, ingest, entity, serve) ---------------------------------------------
@@ -71,6 +84,31 @@ Scheduler = Annotated[Optional[str], typer.Option(
     help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (workers need narrascope installed).")]
 SchedulerTimeout = Annotated[float, typer.Option(
     "--scheduler-timeout", metavar="SECONDS", help="With --engine dask: how long to wait for the scheduler and a worker.")]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, a container's cpuset), not all the machine's."""
+    import os
+
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counted is not None:
+        return max(1, counted() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_option() -> Any:
+    """--jobs: worker processes for the analysis, one per usable core unless told."""
+    return typer.Option(0, "--jobs", "-j", help="Worker processes for the analysis (default 0: one per usable core).")
+
+
+def check_jobs(jobs: int) -> int:
+    """The number of processes --jobs asks for (0: one per usable core); a usage error below 0."""
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per usable core) or more")
+    return jobs or usable_cores()
 
 
 def check_engine(engine: str, scheduler: Optional[str]) -> None:

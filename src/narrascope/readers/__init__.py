@@ -37,6 +37,7 @@ from .base import (
     replay,
 )
 from .csv_records import read_csv
+from .dates import fill_dates
 from .encoding import DAMAGED_UTF8, decode, detect_encoding
 from .feeds import looks_like_feed, read_feed
 from .fetch import Fetcher, shown_url
@@ -87,11 +88,18 @@ def read_path(
     title_field: str | None = None,
     id_field: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    date_field: str | None = None,
+    date: str | None = None,
+    date_from_mtime: bool = False,
 ) -> ReadResult:
-    """Read a file. Big JSONL/CSV dumps are streamed; other formats are capped at ``max_bytes``."""
+    """Read a file. Big JSONL/CSV dumps are streamed; other formats are capped at ``max_bytes``.
+
+    Dates (see ``readers.dates``): a document without its own takes the date in the file name, else
+    ``date`` (``YYYY-MM-DD``, for the whole batch), else, with ``date_from_mtime``, the file's
+    modification time; ``date_field`` names the records' date field."""
     path = Path(path)
     name = str(path)
-    opts = Options(text_field, title_field, id_field, max_bytes)
+    opts = Options(text_field, title_field, id_field, max_bytes, date_field)
     fmt = normalize_format(format) or format_for_name(path.name)
     try:
         info = path.stat()
@@ -110,7 +118,9 @@ def read_path(
     except OSError as exc:
         raise InputError(f"{name}: cannot open ({exc.strerror or type(exc).__name__})") from None
     with handle:
-        return _read_stream(handle, name, size=size, fmt=fmt, opts=opts, tsv=path.suffix.lower() == ".tsv" or _is_tsv(format))
+        result = _read_stream(handle, name, size=size, fmt=fmt, opts=opts, tsv=path.suffix.lower() == ".tsv" or _is_tsv(format))
+    fill_dates(result.documents, file_name=path.name, batch_date=date, mtime=info.st_mtime if date_from_mtime else None)
+    return result
 
 
 def read_bytes(
@@ -122,17 +132,21 @@ def read_bytes(
     title_field: str | None = None,
     id_field: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    date_field: str | None = None,
+    date: str | None = None,
 ) -> ReadResult:
-    """Read an in-memory file; ``name`` is used in messages and for its extension."""
+    """Read an in-memory file; ``name`` is used in messages, for its extension and for a date it carries."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise InputError(f"{name}: expected bytes, got {type(data).__name__}")
     data = bytes(data)
-    opts = Options(text_field, title_field, id_field, max_bytes)
+    opts = Options(text_field, title_field, id_field, max_bytes, date_field)
     suffix = "" if name.startswith("<") else Path(name).suffix.lower()
     fmt = normalize_format(format) or (None if name.startswith("<") else format_for_name(name))
     if not data:
         raise InputError(f"{name}: the input is empty")
-    return _read_stream(io.BytesIO(data), name, size=len(data), fmt=fmt, opts=opts, tsv=suffix == ".tsv" or _is_tsv(format))
+    result = _read_stream(io.BytesIO(data), name, size=len(data), fmt=fmt, opts=opts, tsv=suffix == ".tsv" or _is_tsv(format))
+    fill_dates(result.documents, file_name=None if name.startswith("<") else name, batch_date=date)
+    return result
 
 
 def read_stdin(
@@ -142,13 +156,19 @@ def read_stdin(
     title_field: str | None = None,
     id_field: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    date_field: str | None = None,
+    date: str | None = None,
+    date_from_mtime: bool = False,
 ) -> ReadResult:
-    """Read standard input (bytes, so the encoding is detected like a file's)."""
-    opts = Options(text_field, title_field, id_field, max_bytes)
+    """Read standard input (bytes, so the encoding is detected like a file's); ``date`` as for read_path
+    (stdin has no file name or modification time)."""
+    opts = Options(text_field, title_field, id_field, max_bytes, date_field)
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # stdin replaced by a text stream (tests, embedding)
         stream = io.BytesIO((sys.stdin.read() if sys.stdin else "").encode("utf-8"))
-    return _read_stream(stream, "<stdin>", size=None, fmt=normalize_format(format), opts=opts, tsv=_is_tsv(format))
+    result = _read_stream(stream, "<stdin>", size=None, fmt=normalize_format(format), opts=opts, tsv=_is_tsv(format))
+    fill_dates(result.documents, batch_date=date)
+    return result
 
 
 def read_url(
@@ -164,6 +184,9 @@ def read_url(
     title_field: str | None = None,
     id_field: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    date_field: str | None = None,
+    date: str | None = None,
+    date_from_mtime: bool = False,
 ) -> ReadResult:
     """Fetch an http(s) URL through the guarded fetcher and read it; the Content-Type picks the format and charset.
 
@@ -181,7 +204,7 @@ def read_url(
     if not is_url(url):
         raise InputError(f"{shown_url(url)}: not an http(s) URL")
     url = url.strip()
-    opts = Options(text_field, title_field, id_field, max_bytes)
+    opts = Options(text_field, title_field, id_field, max_bytes, date_field)
     with fetcher.open(url) as response:
         final_url = response.final_url
         content_type = Message()
@@ -192,12 +215,14 @@ def read_url(
         if fmt is None and mime not in ("text/plain", "application/octet-stream"):
             fmt = format_for_name(Path(urllib.parse.urlsplit(final_url).path).name)
         try:
-            return _read_stream(
+            result = _read_stream(
                 response, url, size=response.length, fmt=fmt, opts=opts, hint=charset if isinstance(charset, str) else None,
                 url=final_url, tsv=mime == "text/tab-separated-values" or _is_tsv(format),
             )
         except (OSError, http.client.HTTPException) as exc:
             raise InputError(f"{shown_url(url)}: the download failed ({type(exc).__name__})") from None
+    fill_dates(result.documents, batch_date=date)  # a page has no file name or modification time of its own
+    return result
 
 
 _MIME_FORMATS = {

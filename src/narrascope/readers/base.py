@@ -107,6 +107,7 @@ class Options:
     title_field: str | None = None
     id_field: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    date_field: str | None = None  # the records' publication date field (else the usual names, records.DATE_KEYS)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -248,7 +248,7 @@ def _record_document(
     author = _first(record, AUTHOR_KEYS)
     if author and _as_author(author[1]):
         meta["author"] = _as_author(author[1])
-    date = _first(record, DATE_KEYS)
+    date = _first(record, DATE_KEYS, opts.date_field)
     if date and parse_date(date[1]):
         meta["published"] = parse_date(date[1])
     url = _first(record, URL_KEYS)

@@ -42,6 +42,22 @@ CREATE INDEX cluster_members_doc ON cluster_members(doc_id);
 """
 
 
+# Schema version 6, both backends: the MinHash signature of each document's text (``clusters.Signer``), so
+# that ingest brings the near-duplicate clusters up to date without shingling the stored texts again.
+# ``scheme`` names the signature's parameters (a signature of other parameters is made again); an empty
+# signature means the text has no words to sign; ``clustered`` is 0 until the document was compared with
+# the others (an interrupted ingest leaves it 0, and the next one compares it).
+SIGNATURE_TABLES_SQL = """
+CREATE TABLE doc_signatures (
+    doc_id TEXT NOT NULL PRIMARY KEY,
+    scheme TEXT NOT NULL,
+    signature TEXT NOT NULL,           -- base64 of the little-endian uint32 MinHash values
+    clustered INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX doc_signatures_pending ON doc_signatures(scheme, clustered)
+"""
+
+
 # Schema version 4, both backends: covering index for the date/source/language of a document id, and
 # the newest-first order of a search without words.
 RECENT_INDEXES_SQL = """
@@ -106,11 +122,115 @@ class SQLStore(Store):
         return [(p, label, int(n)) for p, label, n in self._rows(sql, params)]
 
     def corpus_state(self) -> tuple:
-        # documents are only ever added, clusters are replaced (new ids, new created_at), errors appended
+        # documents are only ever added, clusters are replaced (new ids, new created_at), errors appended,
+        # sightings (exact copies under other names) added
         return tuple(self._rows(
             "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM clusters),"
             " (SELECT max(created_at) FROM clusters), (SELECT coalesce(max(id), 0) FROM clusters),"
-            " (SELECT count(*) FROM ingest_errors)")[0])
+            " (SELECT count(*) FROM ingest_errors), (SELECT count(*) FROM sightings)")[0])
+
+    # -- undated documents ----------------------------------------------------------------------------
+    def undated_count(self, *, source: str | None = None, entity: str | None = None) -> tuple[int, int]:
+        """(undated, documents): how many documents have no publication date, and how many there are,
+        among one outlet's documents and/or those mentioning ``entity`` (as an entity or cast in a role)."""
+        sql = "SELECT count(*) - count(d.published), count(*) FROM documents d"
+        clauses: list[str] = []
+        params: list[Any] = []
+        if source:
+            clauses.append("d.source = ?")
+            params.append(source)
+        if entity:
+            clauses.append("d.id IN (SELECT doc_id FROM doc_labels WHERE (kind = 'entity' AND label = ?)"
+                           " OR (kind = 'role' AND entity = ?))")
+            params += [entity, entity]
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        undated, total = self._rows(sql, params)[0]
+        return int(undated), int(total)
+
+    # -- exact copies: one text stored once, seen under several names ---------------------------------
+    def exact_copies(self, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Documents seen more than once (the same text under other file names, URLs or outlets), most
+        sightings first, each with its ``sightings`` (source, url, origin, published, seen_at)."""
+        rows = self._rows(
+            "SELECT d.id, d.title, d.source, d.published, d.language, s.n FROM"
+            " (SELECT doc_id, count(*) AS n FROM sightings GROUP BY doc_id HAVING count(*) > 1) s"
+            " JOIN documents d ON d.id = s.doc_id ORDER BY s.n DESC, d.id LIMIT ? OFFSET ?",
+            (max(0, int(limit)), max(0, int(offset))))
+        out = [dict(zip(("doc_id", "title", "source", "published", "language", "copies"), r)) for r in rows]
+        if out:
+            marks = ", ".join("?" * len(out))
+            seen: dict[str, list[dict[str, Any]]] = {}
+            for doc_id, *rest in self._rows(
+                    f"SELECT doc_id, source, url, origin, published, seen_at FROM sightings WHERE doc_id IN ({marks})"
+                    " ORDER BY seen_at, source, url, origin", [c["doc_id"] for c in out]):
+                seen.setdefault(doc_id, []).append(dict(zip(("source", "url", "origin", "published", "seen_at"), rest)))
+            for c in out:
+                c["copies"] = int(c["copies"])
+                c["sightings"] = seen.get(c["doc_id"], [])
+        return out
+
+    def exact_copy_count(self) -> int:
+        """How many documents were seen more than once."""
+        return int(self._rows("SELECT count(*) FROM (SELECT doc_id FROM sightings GROUP BY doc_id HAVING count(*) > 1) s")[0][0])
+
+    # -- MinHash signatures (incremental near-duplicate clusters) -------------------------------------
+    def unsigned_ids(self, scheme: str) -> list[str]:
+        """Stored documents without a signature of ``scheme``, in insertion order."""
+        return [r[0] for r in self._rows(
+            "SELECT d.id FROM documents d WHERE NOT EXISTS"
+            " (SELECT 1 FROM doc_signatures s WHERE s.doc_id = d.id AND s.scheme = ?) ORDER BY d.rowid", (scheme,))]
+
+    def put_signatures(self, scheme: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Store (doc_id, signature) pairs of ``scheme``, not yet clustered, replacing a document's earlier one."""
+        rows = list(rows)
+        if not rows:
+            return
+        with self.batch():
+            self._run_many("DELETE FROM doc_signatures WHERE doc_id = ?", [(doc_id,) for doc_id, _ in rows])
+            self._run_many("INSERT INTO doc_signatures (doc_id, scheme, signature, clustered) VALUES (?, ?, ?, 0)",
+                           [(doc_id, scheme, sig) for doc_id, sig in rows])
+
+    def signatures(self, scheme: str, *, unclustered: bool = False) -> dict[str, str]:
+        """Stored signatures of ``scheme`` (doc_id -> signature; empty for a text without words); with
+        ``unclustered``, only those of documents not yet compared with the others."""
+        return dict(self._rows("SELECT doc_id, signature FROM doc_signatures WHERE scheme = ?"
+                               + (" AND clustered = 0" if unclustered else ""), (scheme,)))
+
+    def mark_clustered(self, scheme: str, ids: Iterable[str]) -> None:
+        """The documents ``ids`` were compared with the others: the next update leaves them out."""
+        self._run_many("UPDATE doc_signatures SET clustered = 1 WHERE doc_id = ? AND scheme = ?",
+                       [(doc_id, scheme) for doc_id in ids])
+
+    def update_clusters(self, kind: str, clusters: Iterable[dict[str, Any]], replacing: Iterable[int] = ()) -> int:
+        """Replace the clusters ``replacing`` (ids) by ``clusters`` (each ``{"members": [...], earliest first,
+        "similarity": {member: best estimate}}``), leaving the kind's other clusters as they are: what an
+        incremental update writes. Returns how many were stored."""
+        if kind not in CLUSTER_KINDS:
+            raise StoreError(f"cluster kind must be one of {', '.join(CLUSTER_KINDS)}, not {kind!r}")
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        stored = 0
+        with self.batch():
+            gone = [(int(i),) for i in replacing]
+            # new ids above every id so far, the replaced ones included: a changed cluster is never
+            # mistaken for the one it replaces (links, the web UI's cache)
+            next_id = max([int(self._rows("SELECT coalesce(max(id), 0) FROM clusters")[0][0])] + [g[0] for g in gone]) + 1
+            if gone:
+                self._run_many("DELETE FROM cluster_members WHERE cluster_id = ?", gone)
+                self._run_many("DELETE FROM clusters WHERE id = ?", gone)
+            for c in clusters:
+                members = list(c["members"])
+                if len(members) < 2:
+                    continue
+                best = c.get("similarity") or {}
+                self._run("INSERT INTO clusters (id, kind, original, size, created_at) VALUES (?, ?, ?, ?, ?)",
+                          (next_id, kind, members[0], len(members), now))
+                self._run_many(
+                    "INSERT INTO cluster_members (cluster_id, doc_id, position, similarity, evidence) VALUES (?, ?, ?, ?, ?)",
+                    [(next_id, m, i, best.get(m), None) for i, m in enumerate(members)])
+                next_id += 1
+                stored += 1
+        return stored
 
     # -- clusters -------------------------------------------------------------------------------------
     def replace_clusters(self, kind: str, clusters: Iterable[Any]) -> int:

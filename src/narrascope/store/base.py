@@ -247,6 +247,42 @@ class Store(abc.ABC):
         """The clusters a document belongs to (id, kind, original, size, its position)."""
 
     @abc.abstractmethod
+    def update_clusters(self, kind: str, clusters: Iterable[dict[str, Any]], replacing: Iterable[int] = ()) -> int:
+        """Replace the stored clusters ``replacing`` (ids) by ``clusters`` and keep the others: an
+        incremental update (see :func:`narrascope.clusters.update_stored_clusters`)."""
+
+    @abc.abstractmethod
+    def exact_copies(self, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Documents whose very text was seen more than once (other file names, URLs, outlets), most
+        sightings first: doc_id, title, source, published, language, copies, sightings."""
+
+    @abc.abstractmethod
+    def exact_copy_count(self) -> int:
+        """How many documents were seen more than once."""
+
+    @abc.abstractmethod
+    def unsigned_ids(self, scheme: str) -> list[str]:
+        """Documents without a stored MinHash signature of ``scheme``."""
+
+    @abc.abstractmethod
+    def put_signatures(self, scheme: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Store (doc_id, signature) pairs of ``scheme``, marked not yet clustered."""
+
+    @abc.abstractmethod
+    def signatures(self, scheme: str, *, unclustered: bool = False) -> dict[str, str]:
+        """Stored signatures of ``scheme``: doc_id -> signature ('' for a text without words); with
+        ``unclustered``, only those not yet compared with the others."""
+
+    @abc.abstractmethod
+    def mark_clustered(self, scheme: str, ids: Iterable[str]) -> None:
+        """Mark the signatures of ``ids`` as compared with the others."""
+
+    @abc.abstractmethod
+    def undated_count(self, *, source: str | None = None, entity: str | None = None) -> tuple[int, int]:
+        """(undated, documents) among all documents, one outlet's, and/or those mentioning ``entity``:
+        the undated ones are left out of every chart over time."""
+
+    @abc.abstractmethod
     def overview(self) -> dict[str, Any]:
         """Corpus totals for a dashboard: documents, sources, languages, dated span, clusters, errors."""
 

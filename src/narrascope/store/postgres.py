@@ -2,7 +2,7 @@
 
 The same store as :mod:`narrascope.store.sqlite` (the shared test suite runs on both): documents
 keyed by content hash, sightings, facet rows, the ingest error log and progress marks, stored
-clusters, versioned migrations in ``schema_version`` (versions 1..3 mean what they mean for SQLite).
+clusters, versioned migrations in ``schema_version`` (versions 1..5 mean what they mean for SQLite).
 
 Full-text search uses PostgreSQL's own ``tsvector`` with a GIN index. The vector is built in
 Python (:func:`.postgres_text.build_index`), title with weight A and text with weight B, from the
@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SQLStore
+from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SIGNATURE_TABLES_SQL, SQLStore
 from .base import (
     FACETS,
     ErrorRecord,
@@ -167,6 +167,10 @@ def _m4_indexes(cur: Any) -> None:
     _script(cur, RECENT_INDEXES_SQL)
 
 
+def _m6_signatures(cur: Any) -> None:
+    _script(cur, SIGNATURE_TABLES_SQL.replace("doc_id TEXT", 'doc_id TEXT COLLATE "C"'))
+
+
 def _m5_other_narrative(cur: Any) -> None:
     """The "Other" narrative facet row for the documents already stored whose verdict is Other."""
     last = 0
@@ -183,7 +187,8 @@ def _m5_other_narrative(cur: Any) -> None:
                 " ON CONFLICT (doc_id, key) DO NOTHING", rows)
 
 
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_other_narrative]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_other_narrative,
+                                           _m6_signatures]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
 

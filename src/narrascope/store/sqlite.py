@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SQLStore
+from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SIGNATURE_TABLES_SQL, SQLStore
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
 from .rows import OTHER_NARRATIVE, document_labels, document_row
@@ -132,6 +132,11 @@ def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
     _script(con, RECENT_INDEXES_SQL)
 
 
+def _m6_signatures(con: sqlite3.Connection, fts: bool) -> None:
+    """MinHash signatures of the stored texts: ingest updates the near-duplicate clusters from them."""
+    _script(con, SIGNATURE_TABLES_SQL)
+
+
 def _m5_other_narrative(con: sqlite3.Connection, fts: bool) -> None:
     """The "Other" narrative facet row for the documents already stored whose verdict is Other."""
     last = 0
@@ -148,7 +153,8 @@ def _m5_other_narrative(con: sqlite3.Connection, fts: bool) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
-                                                                 _m5_other_narrative]
+                                                                 _m5_other_narrative,
+                                                                 _m6_signatures]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

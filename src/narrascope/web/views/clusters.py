@@ -16,6 +16,11 @@ from ..responses import linker, respond
 from ..settings import CLUSTERS_PAGE
 
 router = APIRouter()
+EXACT_COPIES_SHOWN = 50
+
+
+async def _nothing() -> None:
+    return None
 
 
 @router.get("/clusters")
@@ -24,11 +29,17 @@ async def clusters(request: Request) -> Response:
     kind = choice_param(request, "kind", CLUSTER_KINDS, None)
     page = int_param(request, "page", 1, 1, 100_000)
     corpus: Corpus = request.app.state.corpus
-    items, total, counts = await asyncio.gather(
+    with_copies = kind is None and page == 1  # exact copies head the first page of all clusters
+    items, total, counts, copies, copy_count = await asyncio.gather(
         corpus.call("clusters", kind, limit=CLUSTERS_PAGE, offset=(page - 1) * CLUSTERS_PAGE),
-        corpus.call("cluster_count", kind), corpus.call("overview"))
+        corpus.call("cluster_count", kind), corpus.call("overview"),
+        corpus.call("exact_copies", limit=EXACT_COPIES_SHOWN) if with_copies else _nothing(),
+        corpus.call("exact_copy_count") if with_copies else _nothing())
     pages = max(1, math.ceil(total / CLUSTERS_PAGE))
     data = {"kind": kind, "page": page, "pages": pages, "page_size": CLUSTERS_PAGE, "total": total, "clusters": items}
+    if with_copies:
+        data["exact_copies"] = copies  # one text stored once, seen under several names (its sightings)
+        data["exact_copy_count"] = copy_count
 
     def table():
         cols = ["id", "kind", "size", "original", "title", "source", "published", "language"]

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from ...store.base import PERIODS, facet_values
 from ...display_names import narrative_name, technique_name
+from ...readers.dates import undated_note
 from ..charts import bars, line_chart, role_name
 from ..corpus import Corpus
 from ..params import choice_param, output_format, param
@@ -32,6 +33,7 @@ def store_calls(corpus: Corpus, period: str, source: str | None):
         corpus.call("counts_over_time", "technique", period, source=source),
         corpus.call("clusters", None, limit=10),
         corpus.call("search_count", None, source=source) if source else _none(),
+        corpus.call("undated_count", source=source),
     )
 
 
@@ -41,7 +43,7 @@ async def dashboard(request: Request) -> Response:
     period = choice_param(request, "period", PERIODS, "week")
     source = param(request, "source", 300)
     corpus: Corpus = request.app.state.corpus
-    overview, facets, narratives, techniques, clusters, in_source = await store_calls(corpus, period, source)
+    overview, facets, narratives, techniques, clusters, in_source, (undated, counted) = await store_calls(corpus, period, source)
     shaped = facet_values(facets)
     top = {name: shaped.get(key, []) for name, key in (("sources", "source"), ("languages", "language"), ("entities", "entity"),
                                                        ("narratives", "narrative"), ("techniques", "technique"), ("roles", "role"))}
@@ -50,6 +52,7 @@ async def dashboard(request: Request) -> Response:
         "narratives_over_time": [{"period": p, "label": lab, "documents": n} for p, lab, n in narratives],
         "techniques_over_time": [{"period": p, "label": lab, "documents": n} for p, lab, n in techniques],
         "top": top, "largest_clusters": clusters,
+        "undated": {"undated": undated, "documents": counted},  # left out of the charts over time
     }
 
     def table():
@@ -71,5 +74,6 @@ async def dashboard(request: Request) -> Response:
             "roles": bars(facets.get("role", []), lambda v: link("/search", role=v, source=source), label=role_name),
         },
         "sources": [k for k, _ in facets.get("source", [])],
+        "undated_note": undated_note(undated, counted, "the charts over time"),
     }
     return respond(request, fmt, "dashboard.html", data, table, **view)

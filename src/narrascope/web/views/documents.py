@@ -24,6 +24,10 @@ from ..settings import MAX_QUERY
 
 router = APIRouter()
 
+# where a date not the content's own came from, as the page says it (readers.dates)
+DATE_SOURCE_NAMES = {"file_name": "date from the file name", "batch": "date given for the batch (--date)",
+                     "mtime": "date from the file's modification time", "crawl": "date of the web archive's capture"}
+
 _META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 
@@ -57,6 +61,7 @@ def document_data(store: Store, doc_id: str, query: str | None) -> dict[str, Any
         row["source"] = sightings[0]["source"]
     return {
         "id": doc.id, **{k: row[k] for k in ("title", "author", "source", "origin", "url", "language", "published")},
+        "date_source": doc.metadata.get("date_source") if row["published"] else None,
         "length": len(doc.text), "layers": {name: len(items) for name, items in doc.layers.items()},
         "labels": labels, "uncertain_roles": uncertain, "not_cast": not_cast, "sightings": sightings, "clusters": store.clusters_of(doc_id),
         "query": query, "matches": kwic, "spans": spans, "document": doc.to_dict(),
@@ -92,7 +97,8 @@ async def document(request: Request, doc_id: str) -> Response:
 
     if fmt == "json":
         data = {k: v for k, v in data.items() if k != "spans"}  # the spans are in "document"
-    return respond(request, fmt, "document.html", data, table, title=data["title"] or "Untitled document")
+    return respond(request, fmt, "document.html", data, table, title=data["title"] or "Untitled document",
+                   date_sources=DATE_SOURCE_NAMES)
 
 
 @router.get("/documents/{doc_id}/report")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ...render.outlets_view import safe_href
+from ...readers.dates import undated_note
 from ...store.base import PERIODS
 from ..charts import bars, line_chart, role_name
 from ..corpus import Corpus
@@ -65,13 +66,16 @@ async def entity(request: Request, name: str) -> Response:
     source = param(request, "source", 300)
     if not name or len(name) > 500:
         raise not_found("no such entity")
-    corpus = request.app.state.corpus
-    data, outlet = await asyncio.gather(corpus.call("entity_profile", name, period=period, source=source),
-                                        corpus.call("outlet_profile", name))
+    corpus: Corpus = request.app.state.corpus
+    data, outlet, (undated, mentioning) = await asyncio.gather(
+        corpus.call("entity_profile", name, period=period, source=source),
+        corpus.call("outlet_profile", name),
+        corpus.call("undated_count", source=source, entity=name))
     if data is None and outlet is None:
         where = f" from {source[:80]!r}" if source else ""
         raise not_found(f"no document{where} mentions the entity {name[:80]!r}")
-    data = {**(data or _no_profile(name, source)), "period": period, "outlet": outlet_data(outlet)}
+    data = {**(data or _no_profile(name, source)), "period": period, "outlet": outlet_data(outlet),
+            "undated": {"undated": undated, "documents": mentioning}}
 
     def table():
         return (f"entity-{name}", ["source", "role", "documents"],
@@ -80,5 +84,6 @@ async def entity(request: Request, name: str) -> Response:
     link = linker(request)
     view = {"title": name, "roles_chart": line_chart(data["roles_over_time"]),
             "role_bars": bars(data["roles"], lambda r: link("/search", entity=name, role=r), label=role_name),
-            "together": bars(data["co_occurring"], lambda e: link("/entities/" + quote(e, safe="")))}
+            "together": bars(data["co_occurring"], lambda e: link("/entities/" + quote(e, safe=""))),
+            "undated_note": undated_note(undated, mentioning, "the roles over time")}
     return respond(request, fmt, "entity.html", data, table, **view)
