@@ -19,6 +19,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ...model import Document
+from ...naming import event_heads
 from ...text import Intervals
 from .gazetteer import GENERIC_ORG_WORDS, ORG_HEADS, Gazetteer, Org, Place, can_qualify, is_state_institution
 from .names import normalize_surface
@@ -54,6 +55,8 @@ WEAPON_NOUNS = frozenset(
 _TRAILING_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&"})
 _NON_LATIN = re.compile("[\u0370-\u1dbf\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff]")
 _CLOSING = frozenset({'"', "”", "'", "’", "»", ")"})
+# labels the NER gives events that it mistakes for something else
+_EVENT_RETYPE = frozenset({"ORG", "PRODUCT", "FAC", "WORK_OF_ART", "NORP", "PERSON", "LAW"})
 
 # -- mentions ---------------------------------------------------------------------------------------
 
@@ -203,6 +206,14 @@ def type_mention(gaz: Gazetteer, m: Mention, toks: Tokens, text: str) -> None:
         low[0] in GENERIC_STANDALONE or re.search(r"i[sz]ation$", low[0]) and m.label != "PERSON"
     ):
         m.label = "_DROP"
+        return
+    # events and operations are no organisations: "Special Military Operation", "Operation X", "NATO Summit"
+    # (the cue words are data: data/name_words.json), unless a word makes it one ("Institute for the Study of War")
+    last_words, first_words = event_heads()
+    if (m.label in _EVENT_RETYPE and len(words) > 1 and (low[-1] in last_words or low[0] in first_words)
+            and not any(w in ORG_HEADS for w in low)):
+        m.relabel("EVENT", SCORE_CONTEXT)
+        m.strong = True
         return
     if m.label != "ORG" and (low[-1] in ORG_HEADS or (len(words) > 1 and low[0] in ORG_HEADS)):
         if len(words) > 1 or m.label in ("WORK_OF_ART", "PRODUCT"):

@@ -1,0 +1,201 @@
+"""What may be stored as a name: the checks a speaker, a cited source and a person's name pass, shared by the
+analyzers that find them and the store that keeps them.
+
+* :func:`clean_name`: a written name without the words around it that are no name ("And", "In", "The",
+  "Later"), cut where a sentence ends ("Channel. Feel" -> "Channel"); None when nothing is left, or when what
+  is left is a pronoun, a function word, a bare demonym or adjective ("Russian", "Western") or a photo
+  agency's credit ("Getty Images"). The word lists are data: ``data/function_words.json`` (closed-class words
+  of 8 languages), ``data/name_words.json`` (sentence adverbs, picture agencies) and the demonyms of
+  ``data/places.json``.
+* :func:`person_parts` and :func:`person_labels`: the corpus-wide name of each written form of a person's
+  name. Forms share a surname key ("Putin", "President Putin", "V. Putin", "Vladimir Putin"); when the full
+  forms among them all name one person (their given names agree, initials included), every form takes the
+  fullest common form ("Vladimir Putin"); when they name several people ("Boris Johnson", "Lyndon Johnson"),
+  each full form keeps its own name, initials join the one person they fit, and the bare surname stays as
+  written.
+
+Pure functions of strings; the lists are read once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable
+
+import regex
+
+from anyascii import anyascii
+
+from .resources import load_json
+
+_WS = re.compile(r"\s+")
+# A word ending a sentence inside a written name: at least two lower-case letters before the stop, so
+# "U.S.", "St." and "Dr." stay inside names while "Channel. Feel" is cut after "Channel".
+_SENTENCE_END = regex.compile(r"(?P<word>[\p{L}\p{M}'’-]*\p{Ll}\p{Ll})[.!?…]+(?=\s|$)")
+_EDGE_PUNCT = " \t,;:-–—'\"“”«»‘’()[]/"
+
+
+@functools.cache
+def function_words() -> frozenset[str]:
+    """Closed-class words of every language (pronouns, articles, prepositions, conjunctions), lower-cased."""
+    data = load_json("function_words.json")
+    words = {w.casefold() for lang, ws in data.items() if not lang.startswith("_") for w in ws}
+    words.update(w.casefold() for w in load_json("provenance.json").get("function_words", ()))
+    return frozenset(words)
+
+
+@functools.cache
+def _name_words() -> dict:
+    return load_json("name_words.json")
+
+
+@functools.cache
+def not_name_words() -> frozenset[str]:
+    """Words that never name a speaker or a source: function words, sentence adverbs, time words."""
+    return function_words() | frozenset(w.casefold() for w in _name_words()["not_names"])
+
+
+@functools.cache
+def demonyms() -> frozenset[str]:
+    """Demonyms and adjectives of places ("Russian", "British", "Western"), lower-cased."""
+    places = load_json("places.json")
+    out = {d.casefold() for c in places["countries"] for d in c.get("demonyms", ())}
+    out.update(d.casefold() for r in places["regions"] for d in r.get("demonyms", ()))
+    return frozenset(out)
+
+
+@functools.cache
+def _photo_credit() -> re.Pattern:
+    names = sorted(_name_words()["photo_agencies"], key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.IGNORECASE)
+
+
+def is_photo_credit(text: str) -> bool:
+    """Names a picture agency or stock library ("Getty Images", "John Doe/AFP Photo")."""
+    return bool(_photo_credit().search(text))
+
+
+@functools.cache
+def event_heads() -> tuple[frozenset[str], frozenset[str]]:
+    """(last words, first words) that make a name an event ("... Summit", "Operation ...")."""
+    data = _name_words()
+    return frozenset(w.casefold() for w in data["event_heads"]), frozenset(w.casefold() for w in data["event_first_words"])
+
+
+def cut_at_sentence_end(text: str) -> str:
+    """The part of ``text`` before a sentence ends or a line breaks inside it."""
+    text = text.split("\n", 1)[0]
+    for m in _SENTENCE_END.finditer(text):
+        if m.group("word").casefold() not in _abbreviations():  # "Gen. Smith", "Acme Corp. Ltd" go on
+            return text[: m.end("word")]
+    return text
+
+
+@functools.cache
+def _abbreviations() -> frozenset[str]:
+    return _titles() | frozenset(w.casefold() for w in _name_words()["abbreviations"])
+
+
+def _word_key(word: str) -> str:
+    return word.strip(_EDGE_PUNCT).removesuffix("'s").removesuffix("’s").rstrip(".").casefold()
+
+
+def clean_name(text: str | None) -> str | None:
+    """``text`` as a name (see the module's docstring), or None when it is no name."""
+    if not text:
+        return None
+    name = _WS.sub(" ", cut_at_sentence_end(text.strip())).strip(_EDGE_PUNCT)
+    words = name.split()
+    stop = not_name_words()
+    while words and _word_key(words[0]) in stop:
+        words.pop(0)
+    while words and _word_key(words[-1]) in stop:
+        words.pop()
+    if not words:
+        return None
+    name = " ".join(words).strip(_EDGE_PUNCT)
+    if not any(c.isalpha() for c in name):
+        return None
+    if name.casefold() in demonyms() or is_photo_credit(name):
+        return None
+    return name
+
+
+# -- people across the corpus ------------------------------------------------------------------------
+
+@functools.cache
+def _titles() -> frozenset[str]:
+    return frozenset(t.casefold() for t in load_json("provenance.json")["person_titles"])
+
+
+def surname_key(word: str) -> str:
+    """A surname as compared across documents: ASCII, lower case, letters only."""
+    return re.sub(r"[^a-z]", "", anyascii(word).lower())
+
+
+def person_parts(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """(surname key, given names) of a person's written name, titles dropped ("President Vladimir Putin" ->
+    ("putin", ("Vladimir",))); None when it does not look like a person's name."""
+    words = [w for w in re.sub(r"\"[^\"]*\"|\([^)]*\)", " ", name).replace(",", " ").split()]
+    titles = _titles()
+    while len(words) > 1 and (words[0].rstrip(".").casefold() in titles
+                              or " ".join(words[:2]).rstrip(".").casefold() in titles):
+        words = words[2:] if " ".join(words[:2]).rstrip(".").casefold() in titles and len(words) > 2 else words[1:]
+    while len(words) > 1 and words[-1].rstrip(".").casefold() in ("jr", "sr", "ii", "iii", "iv"):
+        words.pop()
+    if not words or len(words) > 5 or not all(w[:1].isupper() for w in words):
+        return None
+    key = surname_key(words[-1])
+    if len(key) < 2:
+        return None
+    return key, tuple(words[:-1])
+
+
+def _initial(given: tuple[str, ...]) -> str:
+    return surname_key(given[0])[:1] if given else ""
+
+
+def _is_initial(word: str) -> bool:
+    return len(word.rstrip(".")) == 1
+
+
+def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]]) -> dict[str, str]:
+    """The corpus-wide label of each written form of one surname: ``forms`` are (form, given names,
+    documents) sharing a surname key (see the module's docstring)."""
+    forms = list(forms)
+    # people: full forms (a written given name, not an initial) grouped by their first given name
+    people: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}
+    for f in forms:
+        if f[1] and not _is_initial(f[1][0]):
+            people.setdefault(surname_key(f[1][0]), []).append(f)
+
+    def best(fs: list[tuple[str, tuple[str, ...], int]]) -> str:
+        # the most common full form; ties: the fuller, then the longer, then the first alphabetically
+        return min(fs, key=lambda f: (-f[2], -len(f[1]), -len(f[0]), f[0]))[0]
+
+    out: dict[str, str] = {}
+    if len(people) == 1:
+        (first, full), = people.items()
+        label = best(full)
+        for f in forms:
+            # an initial that does not fit ("J. Putin" beside "Vladimir Putin") is somebody else
+            out[f[0]] = f[0] if f[1] and _is_initial(f[1][0]) and _initial(f[1]) != first[:1] else label
+        return out
+    if not people:
+        initials = {_initial(f[1]) for f in forms if f[1]}
+        if len(initials) > 1:
+            return {f[0]: f[0] for f in forms}  # "A. Smith" and "J. Smith": nothing to merge
+        # an initialled form ("V. Putin") names the person best, else the commonest form
+        label = min(forms, key=lambda f: (not f[1], -f[2], -len(f[0]), f[0]))[0]
+        return {f[0]: label for f in forms}
+    labels = {first: best(fs) for first, fs in people.items()}
+    for f in forms:
+        if f[1] and not _is_initial(f[1][0]):
+            out[f[0]] = labels[surname_key(f[1][0])]
+        elif f[1]:
+            fits = [first for first in labels if first[:1] == _initial(f[1])]
+            out[f[0]] = labels[fits[0]] if len(fits) == 1 else f[0]
+        else:
+            out[f[0]] = f[0]  # a bare surname of several people stays as written
+    return out
