@@ -33,7 +33,7 @@ _WS = re.compile(r"\s+")
 # A word ending a sentence inside a written name: at least two lower-case letters before the stop, so
 # "U.S.", "St." and "Dr." stay inside names while "Channel. Feel" is cut after "Channel".
 _SENTENCE_END = regex.compile(r"(?P<word>[\p{L}\p{M}'’-]*\p{Ll}\p{Ll})[.!?…]+(?=\s|$)")
-_EDGE_PUNCT = " \t,;:-–—'\"“”«»‘’()[]/"
+_EDGE_PUNCT = " \t,;:-–—'‘’()[]/"
 
 
 @functools.cache
@@ -98,14 +98,33 @@ def _abbreviations() -> frozenset[str]:
 
 
 def _word_key(word: str) -> str:
-    return word.strip(_EDGE_PUNCT).removesuffix("'s").removesuffix("’s").rstrip(".").casefold()
+    return word.strip(_EDGE_PUNCT + _QUOTE_MARKS).removesuffix("'s").removesuffix("’s").rstrip(".").casefold()
+
+
+_QUOTE_MARKS = "\"“”«»„"
+
+
+def _strip_edges(name: str) -> str:
+    """Punctuation and spaces off both ends; a quotation mark only when it is unpaired inside the name (so
+    'Kazakhstan's "number one enemy"' keeps its closing mark)."""
+    while True:
+        stripped = name.strip(_EDGE_PUNCT)
+        if stripped != name:
+            name = stripped
+            continue
+        if name[:1] in _QUOTE_MARKS and sum(name.count(q) for q in _QUOTE_MARKS) % 2:
+            name = name[1:]
+        elif name[-1:] in _QUOTE_MARKS and sum(name.count(q) for q in _QUOTE_MARKS) % 2:
+            name = name[:-1]
+        else:
+            return name
 
 
 def clean_name(text: str | None) -> str | None:
     """``text`` as a name (see the module's docstring), or None when it is no name."""
     if not text:
         return None
-    name = _WS.sub(" ", cut_at_sentence_end(text.strip())).strip(_EDGE_PUNCT)
+    name = _strip_edges(_WS.sub(" ", cut_at_sentence_end(text.strip())))
     words = name.split()
     stop = not_name_words()
     while words and _word_key(words[0]) in stop:
@@ -114,12 +133,21 @@ def clean_name(text: str | None) -> str | None:
         words.pop()
     if not words:
         return None
-    name = " ".join(words).strip(_EDGE_PUNCT)
+    name = _strip_edges(" ".join(words))
     if not any(c.isalpha() for c in name):
         return None
     if name.casefold() in demonyms() or is_photo_credit(name):
         return None
     return name
+
+
+def is_name(text: str | None) -> bool:
+    """``text`` as stored may be a speaker's or a source's name: :func:`clean_name` keeps something of it, and it
+    runs over no sentence end ("Channel. Feel")."""
+    if clean_name(text) is None:
+        return False
+    text = text.strip()
+    return cut_at_sentence_end(text) == text.rstrip(".!?…")
 
 
 # -- people across the corpus ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from ..model import Document
 from .base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, Store, StoreError
+from .names import PersonNameIndex
 
 
 # Tables both backends create the same way (their own migrations run this DDL): the latest stored
@@ -49,7 +50,7 @@ CREATE INDEX documents_recent ON documents((published IS NULL), published DESC)
 """
 
 
-class SQLStore(Store):
+class SQLStore(PersonNameIndex, Store):
     """A :class:`Store` whose analytics are the shared SQL below (each method is documented on
     :class:`Store`); SQLite and PostgreSQL stores derive from it."""
 
@@ -200,6 +201,7 @@ class SQLStore(Store):
         return [(label, int(n)) for label, n in rows]
 
     def entity_profile(self, name: str, *, period: str = "month", source: str | None = None) -> dict[str, Any] | None:
+        name = self.canonical_name(name)  # "Putin" opens the page of "Vladimir Putin" (store.names)
         # "in the source's documents": a join to documents only when a source is asked for
         src = (" JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]) if source else ("", "", [])
         docs = int(self._rows(
@@ -234,6 +236,7 @@ class SQLStore(Store):
             "entity": name, "source": source, "documents": docs, "roles": roles, "roles_by_source": by_source,
             "roles_over_time": self.counts_over_time("role", period, source=source, entity=name),
             "co_occurring": together, "recent": recent,
+            "also_written_as": self.name_forms(name),
         }
 
     def entity_graph(self, *, limit: int = 60, min_documents: int = 2, source: str | None = None) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
 from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .names import NAME_TABLES_SQL, PersonNameIndex
 from .base import (
     FACETS,
     ErrorRecord,
@@ -167,15 +168,57 @@ def _m4_indexes(cur: Any) -> None:
     _script(cur, RECENT_INDEXES_SQL)
 
 
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
+_INSERT_LABELS = ("INSERT INTO doc_labels (doc_id, kind, label, entity, count, key) VALUES (%s, %s, %s, %s, %s, %s)"
+                  " ON CONFLICT (doc_id, key) DO NOTHING")
+
+
+class _MigrationNames(PersonNameIndex):
+    """The person-name index over a cursor being migrated (no store object exists yet)."""
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        return self.cur.execute(_translate(sql), [pg_text(p) for p in params]).fetchall()
+
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
+        self.cur.execute(_translate(sql), [pg_text(p) for p in params])
+
+    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        rows = [[pg_text(v) for v in row] for row in rows]
+        if rows:
+            self.cur.executemany(_translate(sql), rows)
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        rows = _label_rows_of(doc_id, labels)
+        if rows:
+            self.cur.executemany(_INSERT_LABELS, rows)
+
+    def _table_exists(self, name: str) -> bool:
+        return True  # the migration has just created them
+
+
+def _m5_person_names(cur: Any) -> None:
+    """The person-name index (store.names), filled from the stored documents, whose people's names, roles and
+    speakers are relabelled with their corpus-wide names."""
+    _script(cur, NAME_TABLES_SQL.replace("TEXT", 'TEXT COLLATE "C"'))
+    _MigrationNames(cur)._index_stored_names()
+
+
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_person_names]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
 
 
-def _label_rows(doc_id: str, doc: Document, kinds: Iterable[str] | None = None) -> list[tuple]:
+def _label_rows(doc_id: str, doc: Document, kinds: Iterable[str] | None = None,
+                names: dict[str, str] | None = None) -> list[tuple]:
     """doc_labels rows; labels that become equal once made storable are merged (counts added)."""
+    return _label_rows_of(doc_id, document_labels(doc, names), kinds)
+
+
+def _label_rows_of(doc_id: str, labels: list[tuple[str, str, str, int]], kinds: Iterable[str] | None = None) -> list[tuple]:
     merged: dict[tuple[str, str, str], int] = {}
-    for kind, label, entity, n in document_labels(doc):
+    for kind, label, entity, n in labels:
         if kinds is not None and kind not in kinds:
             continue
         k = (kind, pg_text(label), pg_text(entity))
@@ -415,7 +458,8 @@ class PostgresStore(SQLStore):
                     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING",
                     (row["id"], *sighting, row["published"], now, text_key(*sighting)), clean=False)
                 if cur is not None:
-                    labels = _label_rows(row["id"], doc)
+                    # people's names under their corpus-wide names (store.names), then the labels
+                    labels = _label_rows(row["id"], doc, names=self._index_names(row["id"], doc))
                     if labels:  # a concurrent writer may have stored the same document: then these are its labels
                         self._exec_many("INSERT INTO doc_labels (doc_id, kind, label, entity, count, key)"
                                         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING", labels)
@@ -431,6 +475,15 @@ class PostgresStore(SQLStore):
             raise
         self._depth = depth
         return added
+
+    def _table_exists(self, name: str) -> bool:
+        return bool(self._exec("SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) IS NOT NULL", (name,)).fetchone()[0])
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        rows = _label_rows_of(doc_id, labels)
+        if rows:
+            with self.batch():
+                self._exec_many(_INSERT_LABELS, rows)
 
     def record_error(self, source: str, item: str | None, message: str) -> None:
         self._refuse_write()

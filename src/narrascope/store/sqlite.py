@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
 from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
+from .names import NAME_TABLES_SQL, PersonNameIndex
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
 from .rows import document_labels, document_row
@@ -132,7 +133,47 @@ def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
     _script(con, RECENT_INDEXES_SQL)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes]
+def _insert_labels(con: sqlite3.Connection, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+    """A document's doc_labels rows; two labels that become one once sanitised are one row (counts added)."""
+    merged: dict[tuple[str, str, str], int] = {}
+    for kind, label, entity, n in labels:
+        key = (kind, _sql_text(label), _sql_text(entity))
+        merged[key] = merged.get(key, 0) + n
+    con.executemany("INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
+                    [(doc_id, kind, label, entity, n) for (kind, label, entity), n in merged.items()])
+
+
+class _MigrationNames(PersonNameIndex):
+    """The person-name index over a connection being migrated (no store object exists yet)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def _rows(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def _run(self, sql: str, params: Any = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def _run_many(self, sql: str, rows: Any) -> None:
+        self.con.executemany(sql, rows)
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        _insert_labels(self.con, doc_id, labels)
+
+    def _table_exists(self, name: str) -> bool:
+        return True  # the migration has just created them
+
+
+def _m5_person_names(con: sqlite3.Connection, fts: bool) -> None:
+    """The person-name index (store.names), filled from the stored documents, whose people's names, roles and
+    speakers are relabelled with their corpus-wide names."""
+    _script(con, NAME_TABLES_SQL)
+    _MigrationNames(con)._index_stored_names()
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
+                                                               _m5_person_names]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -367,15 +408,17 @@ class SQLiteStore(SQLStore):
             index = (lambda t: split_cjk(_sql_text(t))) if self.fts else (lambda t: _plain_index_text(_sql_text(t)))
             self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
                               (rowid, index(title), index(doc.text)))
-            labels: dict[tuple[str, str, str], int] = {}  # two labels may become one once sanitised
-            for kind, label, entity, n in document_labels(doc):
-                key = (kind, _sql_text(label), _sql_text(entity))
-                labels[key] = labels.get(key, 0) + n
-            self._con.executemany(
-                "INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
-                [(row["id"], kind, label, entity, n) for (kind, label, entity), n in labels.items()],
-            )
+            # people's names under their corpus-wide names (store.names), then the labels
+            names = self._index_names(row["id"], doc)
+            _insert_labels(self._con, row["id"], document_labels(doc, names))
             return True
+
+    def _table_exists(self, name: str) -> bool:
+        return self._con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        with self.batch():
+            _insert_labels(self._con, doc_id, labels)
 
     def record_error(self, source: str, item: str | None, message: str) -> None:
         now = _now()
