@@ -57,6 +57,13 @@ def not_name_words() -> frozenset[str]:
 
 
 @functools.cache
+def leading_non_name_words() -> frozenset[str]:
+    """Words that, capitalised at a sentence's start, are no part of the name after them ("And Lopez", "Later
+    Brandt"): :func:`not_name_words` less the given names among them ("Will Smith")."""
+    return not_name_words() - {w.casefold() for w in _name_words()["given_names_also_words"]}
+
+
+@functools.cache
 def demonyms() -> frozenset[str]:
     """Demonyms and adjectives of places ("Russian", "British", "Western"), lower-cased."""
     places = load_json("places.json")

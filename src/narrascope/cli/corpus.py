@@ -258,7 +258,9 @@ def entity_cmd(
         return
     console = Console(highlight=False)
     roles = ", ".join(f"{r} ({n})" for r, n in profile["roles"]) or "no roles"
-    console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
+    console.print(Text(f"{profile['entity']}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
+    if profile.get("also_written_as"):
+        console.print(Text("also written as: ", style="bold") + Text(", ".join(profile["also_written_as"][:15])))
     print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
     console.print(Text("appears with: ", style="bold") + Text(", ".join(f"{e} ({n})" for e, n in profile["co_occurring"][:15])))

@@ -19,7 +19,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ...model import Document
-from ...naming import event_heads
+from ...naming import event_heads, leading_non_name_words
 from ...text import Intervals
 from .gazetteer import GENERIC_ORG_WORDS, ORG_HEADS, Gazetteer, Org, Place, can_qualify, is_state_institution
 from .names import normalize_surface
@@ -123,6 +123,9 @@ def clean_span(gaz: Gazetteer, label: str, t0: int, t1: int, toks: Tokens, text:
             t0 += 2
         elif w.islower() and t1 - t0 > 1 and w.isalpha() and w in ("a", "an", "this", "that", "our", "their"):
             t0 += 1
+        elif (t1 - t0 > 1 and w.istitle() and w.casefold() in leading_non_name_words()
+              and toks.sentence_initial(t0, text)):
+            t0 += 1  # "And Lopez added", "Later Brandt said": capitalised by the sentence, not by the name
         else:
             break
     while t1 > t0:

@@ -61,7 +61,7 @@ async def entity(request: Request, name: str) -> Response:
                 [(r["source"], r["role"], r["documents"]) for r in data["roles_by_source"]])
 
     link = linker(request)
-    view = {"title": name, "roles_chart": line_chart(data["roles_over_time"]),
+    view = {"title": data["entity"], "roles_chart": line_chart(data["roles_over_time"]),
             "role_bars": bars(data["roles"], lambda r: link("/search", entity=name, role=r), label=role_name),
             "together": bars(data["co_occurring"], lambda e: link("/entities/" + quote(e, safe="")))}
     return respond(request, fmt, "entity.html", data, table, **view)
