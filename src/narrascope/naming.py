@@ -195,10 +195,30 @@ def _is_initial(word: str) -> bool:
     return len(word.rstrip(".")) == 1
 
 
-def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]]) -> dict[str, str]:
+# A person's label gives way to another written form only once that form is in this many times as many
+# documents: labels settle instead of flipping between two forms of similar counts (every change rewrites the
+# labels of the documents that write the person's name).
+LABEL_SWITCH_RATIO = 2
+
+
+def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]],
+                  current: dict[str, str] | None = None) -> dict[str, str]:
     """The corpus-wide label of each written form of one surname: ``forms`` are (form, given names,
-    documents) sharing a surname key (see the module's docstring)."""
+    documents) sharing a surname key (see the module's docstring); ``current`` their labels so far, kept while
+    still right (see LABEL_SWITCH_RATIO)."""
     forms = list(forms)
+    current = current or {}
+    documents = {f[0]: f[2] for f in forms}
+
+    def settled(fs: list[tuple[str, tuple[str, ...], int]], label: str) -> str:
+        names = {f[0] for f in fs}
+        held = {current.get(f[0]) for f in fs} & names
+        if len(held) == 1:
+            (old,) = held
+            if old != label and documents[label] < LABEL_SWITCH_RATIO * documents[old]:
+                return old
+        return label
+
     # people: full forms (a written given name, not an initial) grouped by their first given name
     people: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}
     for f in forms:
@@ -212,7 +232,7 @@ def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]]) -> dict[str
     out: dict[str, str] = {}
     if len(people) == 1:
         (first, full), = people.items()
-        label = best(full)
+        label = settled(full, best(full))
         for f in forms:
             # an initial that does not fit ("J. Putin" beside "Vladimir Putin") is somebody else
             out[f[0]] = f[0] if f[1] and _is_initial(f[1][0]) and _initial(f[1]) != first[:1] else label
@@ -222,9 +242,9 @@ def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]]) -> dict[str
         if len(initials) > 1:
             return {f[0]: f[0] for f in forms}  # "A. Smith" and "J. Smith": nothing to merge
         # an initialled form ("V. Putin") names the person best, else the commonest form
-        label = min(forms, key=lambda f: (not f[1], -f[2], -len(f[0]), f[0]))[0]
+        label = settled(forms, min(forms, key=lambda f: (not f[1], -f[2], -len(f[0]), f[0]))[0])
         return {f[0]: label for f in forms}
-    labels = {first: best(fs) for first, fs in people.items()}
+    labels = {first: settled(fs, best(fs)) for first, fs in people.items()}
     for f in forms:
         if f[1] and not _is_initial(f[1][0]):
             out[f[0]] = labels[surname_key(f[1][0])]

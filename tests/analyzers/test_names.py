@@ -151,3 +151,11 @@ def test_person_labels_leave_a_surname_two_people_share() -> None:
                             ("B. Johnson", ("B.",), 1), ("Mr. Johnson", (), 1)])
     assert labels == {"Johnson": "Johnson", "Boris Johnson": "Boris Johnson", "Lyndon Johnson": "Lyndon Johnson",
                       "B. Johnson": "Boris Johnson", "Mr. Johnson": "Mr. Johnson"}
+
+
+def test_person_labels_settle_instead_of_flipping() -> None:
+    forms = [("Vladimir Putin", ("Vladimir",), 3), ("Vladimir V. Putin", ("Vladimir", "V."), 4)]
+    # the label held so far stays until another form is in twice as many documents
+    assert set(person_labels(forms, current={"Vladimir Putin": "Vladimir Putin", "Vladimir V. Putin": "Vladimir Putin"}).values()) == {"Vladimir Putin"}
+    forms[1] = ("Vladimir V. Putin", ("Vladimir", "V."), 6)
+    assert set(person_labels(forms, current={"Vladimir Putin": "Vladimir Putin", "Vladimir V. Putin": "Vladimir Putin"}).values()) == {"Vladimir V. Putin"}

@@ -95,10 +95,18 @@ class PersonNameIndex(abc.ABC):
     def _settle(self, keys: Iterable[str]) -> set[str]:
         """Work out again the labels of every form of these surname keys; the forms whose label changed."""
         changed: set[str] = set()
-        for key in sorted(keys):
-            rows = self._rows("SELECT form, given, documents, label FROM person_names WHERE surname_key = ?", (key,))
-            labels = person_labels((form, tuple(given.split()), int(n)) for form, given, n, _ in rows)
-            updates = [(labels[form], form) for form, _, _, old in rows if labels[form] != old]
+        keys = sorted(keys)
+        for k in range(0, len(keys), _PAGE):
+            chunk = keys[k:k + _PAGE]
+            by_key: dict[str, list[tuple]] = {}
+            for key, *row in self._rows("SELECT surname_key, form, given, documents, label FROM person_names"
+                                        f" WHERE surname_key IN ({', '.join('?' * len(chunk))})", chunk):
+                by_key.setdefault(key, []).append(row)
+            updates = []
+            for rows in by_key.values():
+                labels = person_labels([(form, tuple(given.split()), int(n)) for form, given, n, _ in rows],
+                                       current={form: old for form, _, _, old in rows})
+                updates += [(labels[form], form) for form, _, _, old in rows if labels[form] != old]
             if updates:
                 self._run_many("UPDATE person_names SET label = ? WHERE form = ?", updates)
                 changed.update(form for _, form in updates)
