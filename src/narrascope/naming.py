@@ -164,19 +164,49 @@ def _titles() -> frozenset[str]:
     return frozenset(t.casefold() for t in load_json("provenance.json")["person_titles"])
 
 
+@functools.cache
+def _place_words() -> frozenset[str]:
+    """Countries' names, aliases and demonyms, lower-cased, but those the gazetteer marks ambiguous:
+    "Russian President Vladimir Putin", "Ukraine's Volodymyr Zelensky" name the person after them."""
+    places = load_json("places.json")
+    out = {c["name"].casefold() for c in places["countries"]}
+    out.update(a.casefold() for c in places["countries"] for a in c.get("aliases", ()))
+    # "Jordan Peterson", "Chad Smith": names that are also given names stay
+    return (frozenset(out) | demonyms()) - {a.casefold() for a in places.get("ambiguous", ())}
+
+
 def surname_key(word: str) -> str:
-    """A surname as compared across documents: ASCII, lower case, letters only."""
-    return re.sub(r"[^a-z]", "", anyascii(word).lower())
+    """A surname as compared across documents: ASCII, lower case, letters only; a romanised East-European or
+    Central-Asian surname folded over its spellings ("Zelensky", "Zelenskyy", "Zelenskiy"), as the entity
+    analyzer folds them (:func:`narrascope.analyzers.entities.name_key`)."""
+    from .analyzers.entities.names import looks_romanised, name_key  # pure string functions
+
+    plain = re.sub(r"[^a-z]", "", anyascii(word).lower())
+    return name_key(word).lower() if plain and looks_romanised(word) else plain
 
 
 def person_parts(name: str) -> tuple[str, tuple[str, ...]] | None:
-    """(surname key, given names) of a person's written name, titles dropped ("President Vladimir Putin" ->
-    ("putin", ("Vladimir",))); None when it does not look like a person's name."""
-    words = [w for w in re.sub(r"\"[^\"]*\"|\([^)]*\)", " ", name).replace(",", " ").split()]
-    titles = _titles()
-    while len(words) > 1 and (words[0].rstrip(".").casefold() in titles
-                              or " ".join(words[:2]).rstrip(".").casefold() in titles):
-        words = words[2:] if " ".join(words[:2]).rstrip(".").casefold() in titles and len(words) > 2 else words[1:]
+    """(surname key, given names) of a person's written name, titles and the country before them dropped
+    ("Russian President Vladimir Putin" -> ("putin", ("Vladimir",))); None when it does not look like a person's
+    name."""
+    text = re.sub(r"\"[^\"]*\"|\([^)]*\)|[\[\]{}]", " ", name).replace(",", " ")
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    # "Ruritania's President Ivan Petrov": a possessive is no part of the name after it
+    owners = [i for i, w in enumerate(words[:-1]) if w.endswith(("'s", "’s"))]
+    if owners:
+        words = words[owners[-1] + 1:]
+    titles, places = _titles(), _place_words()
+
+    def head(n: int) -> str:
+        return " ".join(words[:n]).removesuffix("'s").removesuffix("’s").rstrip(".").casefold()
+
+    while len(words) > 1:
+        if len(words) > 2 and head(2) in titles | places:
+            words = words[2:]
+        elif head(1) in titles or head(1) in places:
+            words = words[1:]
+        else:
+            break
     while len(words) > 1 and words[-1].rstrip(".").casefold() in ("jr", "sr", "ii", "iii", "iv"):
         words.pop()
     if not words or len(words) > 5 or not all(w[:1].isupper() for w in words):

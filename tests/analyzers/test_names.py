@@ -159,3 +159,11 @@ def test_person_labels_settle_instead_of_flipping() -> None:
     assert set(person_labels(forms, current={"Vladimir Putin": "Vladimir Putin", "Vladimir V. Putin": "Vladimir Putin"}).values()) == {"Vladimir Putin"}
     forms[1] = ("Vladimir V. Putin", ("Vladimir", "V."), 6)
     assert set(person_labels(forms, current={"Vladimir Putin": "Vladimir Putin", "Vladimir V. Putin": "Vladimir Putin"}).values()) == {"Vladimir V. Putin"}
+
+
+def test_person_parts_drop_the_country_before_a_title_and_fold_romanised_surnames() -> None:
+    assert person_parts("Russian President Vladimir Putin") == ("putin", ("Vladimir",))
+    assert person_parts("Ruritania's President Ivan Petrov")[1] == ("Ivan",)  # an unknown country is a word
+    assert person_parts("Jordan Peterson") == ("peterson", ("Jordan",))  # a country that is also a given name
+    assert person_parts("Zelensky")[0] == person_parts("Volodymyr Zelenskyy")[0] == person_parts("Zelenskiy")[0]
+    assert person_parts("Smith")[0] != person_parts("Smyth")[0]  # English names are not folded
