@@ -221,6 +221,12 @@ def _initial(given: tuple[str, ...]) -> str:
     return surname_key(given[0])[:1] if given else ""
 
 
+def _same_given(a: str, b: str) -> bool:
+    from .analyzers.entities.names import first_names_compatible  # pure string functions
+
+    return surname_key(a) == surname_key(b) or first_names_compatible([a], [b])
+
+
 def _is_initial(word: str) -> bool:
     return len(word.rstrip(".")) == 1
 
@@ -249,15 +255,19 @@ def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]],
                 return old
         return label
 
-    # people: full forms (a written given name, not an initial) grouped by their first given name
+    # people: full forms (a written given name, not an initial) whose first given names are compatible (the
+    # same, or one spelling of it: "Volodymyr"/"Volodymy"; the entity analyzer's rule), keyed by the first seen
     people: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}
-    for f in forms:
+    for f in sorted(forms, key=lambda f: (-f[2], f[0])):
         if f[1] and not _is_initial(f[1][0]):
-            people.setdefault(surname_key(f[1][0]), []).append(f)
+            first = next((p for p in people if _same_given(p, f[1][0])), f[1][0])
+            people.setdefault(first, []).append(f)
+    person_of = {f[0]: first for first, fs in people.items() for f in fs}
 
     def best(fs: list[tuple[str, tuple[str, ...], int]]) -> str:
-        # the most common full form; ties: the fuller, then the longer, then the first alphabetically
-        return min(fs, key=lambda f: (-f[2], -len(f[1]), -len(f[0]), f[0]))[0]
+        # the most common full form; ties: the fuller, then the one with fewer words that are no name (titles,
+        # countries), then the longer, then the first alphabetically
+        return min(fs, key=lambda f: (-f[2], -len(f[1]), len(f[0].split()) - len(f[1]), -len(f[0]), f[0]))[0]
 
     out: dict[str, str] = {}
     if len(people) == 1:
@@ -265,7 +275,7 @@ def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]],
         label = settled(full, best(full))
         for f in forms:
             # an initial that does not fit ("J. Putin" beside "Vladimir Putin") is somebody else
-            out[f[0]] = f[0] if f[1] and _is_initial(f[1][0]) and _initial(f[1]) != first[:1] else label
+            out[f[0]] = f[0] if f[1] and _is_initial(f[1][0]) and _initial(f[1]) != _initial((first,)) else label
         return out
     if not people:
         initials = {_initial(f[1]) for f in forms if f[1]}
@@ -276,10 +286,10 @@ def person_labels(forms: Iterable[tuple[str, tuple[str, ...], int]],
         return {f[0]: label for f in forms}
     labels = {first: settled(fs, best(fs)) for first, fs in people.items()}
     for f in forms:
-        if f[1] and not _is_initial(f[1][0]):
-            out[f[0]] = labels[surname_key(f[1][0])]
+        if f[0] in person_of:
+            out[f[0]] = labels[person_of[f[0]]]
         elif f[1]:
-            fits = [first for first in labels if first[:1] == _initial(f[1])]
+            fits = [first for first in labels if _initial((first,)) == _initial(f[1])]
             out[f[0]] = labels[fits[0]] if len(fits) == 1 else f[0]
         else:
             out[f[0]] = f[0]  # a bare surname of several people stays as written

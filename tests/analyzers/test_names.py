@@ -167,3 +167,10 @@ def test_person_parts_drop_the_country_before_a_title_and_fold_romanised_surname
     assert person_parts("Jordan Peterson") == ("peterson", ("Jordan",))  # a country that is also a given name
     assert person_parts("Zelensky")[0] == person_parts("Volodymyr Zelenskyy")[0] == person_parts("Zelenskiy")[0]
     assert person_parts("Smith")[0] != person_parts("Smyth")[0]  # English names are not folded
+
+
+def test_person_labels_prefer_the_bare_full_name_and_join_spellings_of_a_given_name() -> None:
+    labels = person_labels([("Polish President Andrzej Duda", ("Andrzej",), 1), ("Andrzej Duda", ("Andrzej",), 1)])
+    assert set(labels.values()) == {"Andrzej Duda"}
+    labels = person_labels([("Zelensky", (), 4), ("Volodymyr Zelensky", ("Volodymyr",), 4), ("Volodymy Zelenskyy", ("Volodymy",), 1)])
+    assert set(labels.values()) == {"Volodymyr Zelensky"}
