@@ -141,6 +141,7 @@ def clean_name(text: str | None) -> str | None:
     if not words:
         return None
     name = _strip_edges(" ".join(words))
+    name = re.sub(r"['’]s$", "", name)  # "West Antarctica's": the owner is the name
     if not any(c.isalpha() for c in name):
         return None
     if name.casefold() in demonyms() or is_photo_credit(name):
@@ -207,6 +208,11 @@ def person_parts(name: str) -> tuple[str, tuple[str, ...]] | None:
             words = words[1:]
         else:
             break
+    # "Foreign Minister Sergey Ryabkov", "German Vice-Chancellor Robert Habeck": the name follows the last title
+    last_title = [i for i, w in enumerate(words[:-1])
+                  if any(part in titles for part in w.rstrip(".").casefold().split("-"))]
+    if last_title:
+        words = words[last_title[-1] + 1:]
     while len(words) > 1 and words[-1].rstrip(".").casefold() in ("jr", "sr", "ii", "iii", "iv"):
         words.pop()
     if not words or len(words) > 5 or not all(w[:1].isupper() for w in words):

@@ -174,3 +174,9 @@ def test_person_labels_prefer_the_bare_full_name_and_join_spellings_of_a_given_n
     assert set(labels.values()) == {"Andrzej Duda"}
     labels = person_labels([("Zelensky", (), 4), ("Volodymyr Zelensky", ("Volodymyr",), 4), ("Volodymy Zelenskyy", ("Volodymy",), 1)])
     assert set(labels.values()) == {"Volodymyr Zelensky"}
+
+
+def test_person_parts_start_after_the_last_title() -> None:
+    assert person_parts("Foreign Minister Sergey Ryabkov") == person_parts("Sergey Ryabkov")
+    assert person_parts("German Vice-Chancellor Robert Habeck") == ("habeck", ("Robert",))
+    assert clean_name("West Antarctica’s") == "West Antarctica" and clean_name("Given") is None
