@@ -17,7 +17,7 @@ and one way to write a document's labels (``_write_labels``).
 from __future__ import annotations
 
 import abc
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..model import Document
 from ..naming import person_labels
@@ -171,3 +171,37 @@ class PersonNameIndex(abc.ABC):
             return name
         rows = self._rows("SELECT label FROM person_names WHERE form = ?", (name,))
         return rows[0][0] if rows else name
+
+
+class _Over(PersonNameIndex):
+    """The index over plain functions that run SQL: a migration's connection, before any store object exists."""
+
+    def __init__(self, execute: Callable[[str, list], Any], execute_many: Callable[[str, list], Any],
+                 write_labels: Callable[[str, list], None]) -> None:
+        self._execute, self._execute_many, self._write = execute, execute_many, write_labels
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        return self._execute(sql, list(params)).fetchall()
+
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
+        self._execute(sql, list(params))
+
+    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        rows = [list(r) for r in rows]
+        if rows:
+            self._execute_many(sql, rows)
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        if labels:
+            self._write(doc_id, labels)
+
+    def _table_exists(self, name: str) -> bool:
+        return True  # the migration has just created them
+
+
+def index_stored_names(execute: Callable[[str, list], Any], execute_many: Callable[[str, list], Any],
+                       write_labels: Callable[[str, list], None]) -> int:
+    """A migration's step: index the people's names of every stored document and relabel them, given a
+    backend's ways to run SQL with ``?`` placeholders (``execute`` returns a cursor) and to insert a document's
+    labels; returns how many documents were relabelled."""
+    return _Over(execute, execute_many, write_labels)._index_stored_names()

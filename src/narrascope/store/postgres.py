@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
 from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
-from .names import NAME_TABLES_SQL, PersonNameIndex
+from .names import NAME_TABLES_SQL, index_stored_names
 from .base import (
     FACETS,
     ErrorRecord,
@@ -172,37 +172,13 @@ _INSERT_LABELS = ("INSERT INTO doc_labels (doc_id, kind, label, entity, count, k
                   " ON CONFLICT (doc_id, key) DO NOTHING")
 
 
-class _MigrationNames(PersonNameIndex):
-    """The person-name index over a cursor being migrated (no store object exists yet)."""
-
-    def __init__(self, cur: Any) -> None:
-        self.cur = cur
-
-    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        return self.cur.execute(_translate(sql), [pg_text(p) for p in params]).fetchall()
-
-    def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
-        self.cur.execute(_translate(sql), [pg_text(p) for p in params])
-
-    def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        rows = [[pg_text(v) for v in row] for row in rows]
-        if rows:
-            self.cur.executemany(_translate(sql), rows)
-
-    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
-        rows = _label_rows_of(doc_id, labels)
-        if rows:
-            self.cur.executemany(_INSERT_LABELS, rows)
-
-    def _table_exists(self, name: str) -> bool:
-        return True  # the migration has just created them
-
-
 def _m5_person_names(cur: Any) -> None:
     """The person-name index (store.names), filled from the stored documents, whose people's names, roles and
     speakers are relabelled with their corpus-wide names."""
     _script(cur, NAME_TABLES_SQL.replace("TEXT", 'TEXT COLLATE "C"'))
-    _MigrationNames(cur)._index_stored_names()
+    index_stored_names(lambda sql, p: cur.execute(_translate(sql), [pg_text(x) for x in p]),
+                       lambda sql, rows: cur.executemany(_translate(sql), [[pg_text(v) for v in r] for r in rows]),
+                       lambda doc_id, labels: cur.executemany(_INSERT_LABELS, _label_rows_of(doc_id, labels)))
 
 
 MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_person_names]

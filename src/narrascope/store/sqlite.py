@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
 from .analytics import CLUSTER_TABLES_SQL, RECENT_INDEXES_SQL, SQLStore
-from .names import NAME_TABLES_SQL, PersonNameIndex
+from .names import NAME_TABLES_SQL, index_stored_names
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
 from .rows import document_labels, document_row
@@ -143,33 +143,11 @@ def _insert_labels(con: sqlite3.Connection, doc_id: str, labels: list[tuple[str,
                     [(doc_id, kind, label, entity, n) for (kind, label, entity), n in merged.items()])
 
 
-class _MigrationNames(PersonNameIndex):
-    """The person-name index over a connection being migrated (no store object exists yet)."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self.con = con
-
-    def _rows(self, sql: str, params: Any = ()) -> list[tuple]:
-        return self.con.execute(sql, list(params)).fetchall()
-
-    def _run(self, sql: str, params: Any = ()) -> None:
-        self.con.execute(sql, list(params))
-
-    def _run_many(self, sql: str, rows: Any) -> None:
-        self.con.executemany(sql, rows)
-
-    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
-        _insert_labels(self.con, doc_id, labels)
-
-    def _table_exists(self, name: str) -> bool:
-        return True  # the migration has just created them
-
-
 def _m5_person_names(con: sqlite3.Connection, fts: bool) -> None:
     """The person-name index (store.names), filled from the stored documents, whose people's names, roles and
     speakers are relabelled with their corpus-wide names."""
     _script(con, NAME_TABLES_SQL)
-    _MigrationNames(con)._index_stored_names()
+    index_stored_names(con.execute, con.executemany, lambda doc_id, labels: _insert_labels(con, doc_id, labels))
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
