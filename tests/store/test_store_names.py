@@ -44,6 +44,11 @@ def article(text: str, people=(), speakers=(), cited=(), site: str | None = "Dai
     return doc
 
 
+def facet_values(facet) -> list[str]:
+    """A facet's values, whichever shape its entries have ((value, count) or {"value": ..., ...})."""
+    return [f["value"] if isinstance(f, dict) else f[0] for f in facet]
+
+
 def labels(store, kind: str) -> dict[str, int]:
     return dict(store.top_labels(kind, limit=100))
 
@@ -59,6 +64,8 @@ def test_surname_and_full_name_in_two_documents_are_one_person(store) -> None:
     assert [(c["entity"], c["documents"]) for c in store.entity_graph(min_documents=1)["cast"]] == [("Vladimir Putin", 3)]
     assert store.search_count(entity="Vladimir Putin") == 3
     assert store.search_count(entity="Vladimir Putin", role="Antagonist") == 3
+    assert store.search_count(entity="Putin") == 3 and len(store.search(entity="President Putin")) == 3
+    assert facet_values(store.facets(entity="Putin")["entity"]) == ["Vladimir Putin"]
     profile = store.entity_profile("Putin")  # a written form opens the page of the corpus-wide name
     assert profile["entity"] == "Vladimir Putin" and profile["documents"] == 3
     assert profile["roles"] == [("Antagonist", 3)]

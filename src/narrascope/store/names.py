@@ -165,6 +165,13 @@ class PersonNameIndex(abc.ABC):
         return [form for form, in self._rows(
             "SELECT form FROM person_names WHERE label = ? AND form <> label ORDER BY documents DESC, form", (label,))]
 
+    def _with_canonical_entity(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """Search filters with a person's name as written ("--entity Putin") turned into its corpus-wide name."""
+        entity = filters.get("entity")
+        if isinstance(entity, str) and entity:
+            return {**filters, "entity": self.canonical_name(entity)}
+        return filters
+
     def canonical_name(self, name: str) -> str:
         """The corpus-wide name of a person's name as written (the name itself when the index does not know it)."""
         if not self._has_name_index():

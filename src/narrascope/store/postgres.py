@@ -536,7 +536,7 @@ class PostgresStore(SQLStore):
                                    f" THEN d.fts @@ %s::tsquery ELSE {strpos} END")
                     params += [and_q, phrase_q, needles]
                     rank = [and_q]
-        more, more_params = filter_clauses(filters, "%s")
+        more, more_params = filter_clauses(self._with_canonical_entity(filters), "%s")
         clauses += more
         params += more_params
         sql = " FROM documents d"

@@ -477,7 +477,7 @@ class SQLiteStore(SQLStore):
                     needle = " " + " ".join(fold(w) for w in t.words) + ("" if t.prefix else " ")
                     clauses.append("(instr(f.text, ?) > 0 OR instr(f.title, ?) > 0)")
                     params += [needle, needle]
-        more, more_params = filter_clauses(filters)
+        more, more_params = filter_clauses(self._with_canonical_entity(filters))
         clauses += more
         params += more_params
         if clauses:
