@@ -223,6 +223,15 @@ def person_parts(name: str) -> tuple[str, tuple[str, ...]] | None:
     return key, tuple(words[:-1])
 
 
+def looks_like_organisation(name: str) -> bool:
+    """An acronym ("CNN") or a name whose first or last word makes an organisation ("BBC News", "Energy
+    Information Administration"; the entity analyzer's words): no person's name, whatever its capitals."""
+    from .analyzers.entities.gazetteer import ORG_HEADS  # a word list
+
+    words = name.split()
+    return not words or name.isupper() or words[0].casefold() in ORG_HEADS or words[-1].casefold() in ORG_HEADS
+
+
 def _initial(given: tuple[str, ...]) -> str:
     return surname_key(given[0])[:1] if given else ""
 

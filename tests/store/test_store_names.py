@@ -124,3 +124,9 @@ def test_an_older_postgres_store_is_migrated_with_its_names_merged(pg_url: str) 
         assert labels(s, "entity") == {"Vladimir Putin": 2}
         assert labels(s, "speaker") == {"Vladimir Putin": 1}
         assert s.name_forms("Vladimir Putin") == ["Putin"]
+
+
+def test_speakers_that_name_organisations_are_not_indexed_as_people(store) -> None:
+    store.add(article("Two outlets speak.", speakers=["BBC News", "CNN", "News"]))
+    assert store.name_forms("BBC News") == [] and store.canonical_name("News") == "News"
+    assert labels(store, "speaker") == {"BBC News": 1, "CNN": 1, "News": 1}

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from ..model import Document
-from ..naming import is_name, person_parts
+from ..naming import is_name, looks_like_organisation, person_parts
 
 OTHER_NARRATIVE = "Other"  # what the narratives analyzer assigns when nothing applies: never a facet
 
@@ -178,7 +178,8 @@ def person_forms(doc: Document) -> dict[str, tuple[str, tuple[str, ...]]]:
     kinds = {g.label: g.kind for g in doc.groups.get("entities", [])}
     forms: list[Any] = [g.label for g in doc.groups.get("entities", []) if g.kind == "PERSON"]
     forms += [g.attrs.get("entity") for g in doc.groups.get("roles", []) if g.kind == "PERSON"]
-    forms += [g.label for g in doc.groups.get("speakers", []) if kinds.get(g.label, "PERSON") == "PERSON"]
+    forms += [g.label for g in doc.groups.get("speakers", []) if g.label in kinds and kinds[g.label] == "PERSON"
+              or g.label not in kinds and not looks_like_organisation(g.label)]
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for form in forms:
         form = _clean(form, 500)
