@@ -142,6 +142,9 @@ def clean_name(text: str | None) -> str | None:
         return None
     name = _strip_edges(" ".join(words))
     name = re.sub(r"['’]s$", "", name)  # "West Antarctica's": the owner is the name
+    last = name.split()[-1]
+    if last.endswith(".") and len(last) > 2 and "." not in last[:-1]:
+        name = name[:-1]  # "according to UBA.": the sentence's full stop ("U.S." keeps its own)
     if not any(c.isalpha() for c in name):
         return None
     if name.casefold() in demonyms() or is_photo_credit(name):
@@ -155,7 +158,7 @@ def is_name(text: str | None) -> bool:
     if clean_name(text) is None:
         return False
     text = text.strip()
-    return cut_at_sentence_end(text) == text.rstrip(".!?…")
+    return cut_at_sentence_end(text).rstrip(".!?…") == text.rstrip(".!?…")
 
 
 # -- people across the corpus ------------------------------------------------------------------------

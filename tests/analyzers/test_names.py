@@ -118,7 +118,7 @@ def test_western_joins_the_west(analyse) -> None:
     ("He", None), ("In", None), ("And", None), ("Another", None), ("Russian", None), ("Western", None),
     ("Getty Images", None), ("John Doe/Getty Images", None), ("they", None),
     ("And Carter", "Carter"), ("Later Putin", "Putin"), ("Channel. Feel", "Channel"),
-    ("U.S. Army", "U.S. Army"), ("Gen. Smith", "Gen. Smith"), ("Harbour TV", "Harbour TV"),
+    ("U.S. Army", "U.S. Army"), ("UBA.", "UBA"), ("the U.S.", "U.S."), ("Gen. Smith", "Gen. Smith"), ("Harbour TV", "Harbour TV"),
     ('Kazakhstan\'s "number one enemy"', 'Kazakhstan\'s "number one enemy"'),
 ])
 def test_clean_name(raw, name) -> None:
@@ -127,6 +127,7 @@ def test_clean_name(raw, name) -> None:
 
 def test_is_name_refuses_a_label_that_runs_over_a_sentence_end() -> None:
     assert not is_name("Channel. Feel") and is_name("Harbour TV") and is_name("U.S. Navy") and not is_name("He")
+    assert is_name("UBA.") and is_name("U.S.")
 
 
 def test_person_parts_drop_titles() -> None:
