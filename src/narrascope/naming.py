@@ -73,6 +73,21 @@ def demonyms() -> frozenset[str]:
 
 
 @functools.cache
+def demonym_places() -> dict[str, str]:
+    """A place's name for each of its demonyms and adjectives ("western" -> "West", "russian" -> "Russia"):
+    the entity analyzer labels a demonym's entity so, and the store reads older documents' labels so."""
+    places = load_json("places.json")
+    out: dict[str, str] = {}
+    for c in places["countries"]:
+        for d in c.get("demonyms", ()):
+            out.setdefault(d.casefold(), c["name"])
+    for r in places["regions"]:
+        for d in r.get("demonyms", ()):
+            out.setdefault(d.casefold(), r["name"])
+    return out
+
+
+@functools.cache
 def _photo_credit() -> re.Pattern:
     names = sorted(_name_words()["photo_agencies"], key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.IGNORECASE)

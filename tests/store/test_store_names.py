@@ -101,29 +101,56 @@ def test_documents_with_no_outlet_are_an_empty_outlet_in_the_citation_graph(stor
     assert {"id": "", "kind": "outlet", "documents": 1} in graph["nodes"]
 
 
+def test_demonym_entities_join_their_place(store) -> None:
+    doc = article("Stored from an older analysis.", people=["Lena Park"])
+    doc.add_group("entities", Group("E9", "Western", "NORP", attrs={"mentions": 2}))
+    doc.add_group("roles", Group("R9", "Antagonist", "NORP", attrs={"entity": "Western", "entity_id": "E9"}))
+    store.add(doc)
+    store.add(article("A newer one.", people=["Lena Park"]))
+    assert labels(store, "entity") == {"Lena Park": 2, "West": 1}
+    assert store.entity_profile("West")["roles"] == [("Antagonist", 1)]
+
+
+def old_documents() -> list[Document]:
+    old = [article("Stored before the name index.", people=["Putin"], speakers=["Putin", "He"], cited=["Getty Images"]),
+           article("Also before it.", people=["Vladimir Putin"])]
+    old[1].add_group("entities", Group("E9", "Western", "NORP", attrs={"mentions": 1}))
+    return old
+
+
+def assert_names_migrated(s) -> None:
+    assert labels(s, "entity") == {"Vladimir Putin": 2, "West": 1}
+    assert labels(s, "speaker") == {"Vladimir Putin": 1} and labels(s, "cited") == {}
+    assert s.name_forms("Vladimir Putin") == ["Putin"]
+
+
 def test_an_older_sqlite_store_is_migrated_with_its_names_merged(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with SQLiteStore(path, migrate_to=4) as old:
-        old.add(article("Stored before the name index.", people=["Putin"], speakers=["Putin"]))
-        old.add(article("Also before it.", people=["Vladimir Putin"]))
-        assert labels(old, "entity") == {"Putin": 1, "Vladimir Putin": 1}
+        for doc in old_documents():
+            old.add(doc)
+        # as narrascope then stored them
+        old._run("UPDATE doc_labels SET label = 'Western' WHERE label = 'West'")
+        old._run("INSERT INTO doc_labels (doc_id, kind, label, entity, count) SELECT doc_id, 'speaker', 'He', '', 1"
+                 " FROM doc_labels WHERE kind = 'speaker'")
+        old._run("INSERT INTO doc_labels (doc_id, kind, label, entity, count) SELECT doc_id, 'cited', 'Getty Images', '', 1"
+                 " FROM doc_labels WHERE kind = 'speaker' AND label = 'Putin'")
+        assert labels(old, "entity") == {"Putin": 1, "Vladimir Putin": 1, "Western": 1}
+        assert labels(old, "speaker") == {"He": 1, "Putin": 1}
     with open_store(path) as s:
-        assert labels(s, "entity") == {"Vladimir Putin": 2}
-        assert labels(s, "speaker") == {"Vladimir Putin": 1}
-        assert s.name_forms("Vladimir Putin") == ["Putin"]
+        assert_names_migrated(s)
 
 
 def test_an_older_postgres_store_is_migrated_with_its_names_merged(pg_url: str) -> None:
     from narrascope.store.postgres import PostgresStore
 
     with PostgresStore(pg_url, migrate_to=4) as old:
-        old.add(article("Stored before the name index.", people=["Putin"], speakers=["Putin"]))
-        old.add(article("Also before it.", people=["Vladimir Putin"]))
-        assert labels(old, "entity") == {"Putin": 1, "Vladimir Putin": 1}
+        for doc in old_documents():
+            old.add(doc)
+        old._run("UPDATE doc_labels SET label = 'Western' WHERE label = 'West'")  # as narrascope then stored it
+        assert labels(old, "entity") == {"Putin": 1, "Vladimir Putin": 1, "Western": 1}
     with open_store(pg_url) as s:
-        assert labels(s, "entity") == {"Vladimir Putin": 2}
-        assert labels(s, "speaker") == {"Vladimir Putin": 1}
-        assert s.name_forms("Vladimir Putin") == ["Putin"]
+        assert_names_migrated(s)
 
 
 def test_speakers_that_name_organisations_are_not_indexed_as_people(store) -> None:

@@ -124,25 +124,31 @@ class PersonNameIndex(abc.ABC):
             doc_ids.update(r[0] for r in self._rows(
                 f"SELECT DISTINCT doc_id FROM doc_person_names WHERE form IN ({', '.join('?' * len(chunk))})", chunk))
         doc_ids.discard(skip)
-        ordered = sorted(doc_ids)
-        for k in range(0, len(ordered), _PAGE):
-            chunk = ordered[k:k + _PAGE]
+        self._rewrite_labels(sorted(doc_ids), NAMED_KINDS)
+        return len(doc_ids)
+
+    def _rewrite_labels(self, doc_ids: list[str], kinds: tuple[str, ...]) -> None:
+        """Derive again, from their stored JSON, these labels of these documents, with the current names."""
+        kind_list = ", ".join(f"'{k}'" for k in kinds)  # fixed words, not input
+        for k in range(0, len(doc_ids), _PAGE):
+            chunk = doc_ids[k:k + _PAGE]
             marks = ", ".join("?" * len(chunk))
             payloads = self._rows(f"SELECT id, json FROM documents WHERE id IN ({marks})", chunk)
             names = dict(self._rows(
                 f"SELECT p.form, p.label FROM doc_person_names d JOIN person_names p ON p.form = d.form"
                 f" WHERE d.doc_id IN ({marks})", chunk))
             for doc_id, payload in payloads:
-                labels = [row for row in document_labels(Document.from_json(payload), names) if row[0] in NAMED_KINDS]
-                self._run("DELETE FROM doc_labels WHERE doc_id = ? AND kind IN ('entity', 'role', 'speaker')", (doc_id,))
+                labels = [row for row in document_labels(Document.from_json(payload), names) if row[0] in kinds]
+                self._run(f"DELETE FROM doc_labels WHERE doc_id = ? AND kind IN ({kind_list})", (doc_id,))
                 self._write_labels(doc_id, labels)
-        return len(ordered)
 
     def _index_stored_names(self) -> int:
-        """Index the people's names of every stored document and relabel them (a store made before the index
-        existed); returns how many documents were relabelled."""
+        """Index the people's names of every stored document, then derive again the entity, role, speaker and
+        cited-source labels of every one (a store made before the index existed: names merged, demonyms joined to
+        their places, speakers and sources that are no names dropped); returns how many documents there are."""
+        doc_ids = [doc_id for doc_id, in self._rows("SELECT id FROM documents ORDER BY id")]
         keys: set[str] = set()
-        for (doc_id,) in self._rows("SELECT id FROM documents ORDER BY id"):
+        for doc_id in doc_ids:
             payload = self._rows("SELECT json FROM documents WHERE id = ?", (doc_id,))[0][0]
             forms = person_forms(Document.from_json(payload))
             if not forms:
@@ -154,7 +160,9 @@ class PersonNameIndex(abc.ABC):
                 " ON CONFLICT (form) DO UPDATE SET documents = person_names.documents + 1",
                 [(form, key, " ".join(given), form) for form, (key, given) in forms.items()])
             keys.update(key for key, _ in forms.values())
-        return self._relabel(self._settle(keys))
+        self._settle(keys)
+        self._rewrite_labels(doc_ids, NAMED_KINDS + ("cited",))
+        return len(doc_ids)
 
     # -- reading ------------------------------------------------------------------------------------
     def name_forms(self, label: str) -> list[str]:

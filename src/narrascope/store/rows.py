@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from ..model import Document
-from ..naming import is_name, looks_like_organisation, person_parts
+from ..naming import demonym_places, is_name, looks_like_organisation, person_parts
 
 OTHER_NARRATIVE = "Other"  # what the narratives analyzer assigns when nothing applies: never a facet
 
@@ -126,7 +126,9 @@ def document_labels(doc: Document, names: Mapping[str, str] | None = None) -> li
     that role: corpus counts count findings only), cited sources and quoted speakers (groups; never a label that
     is no name, such as a pronoun, a bare demonym or a photo credit: :func:`narrascope.naming.clean_name`).
     ``names`` maps a person's name as written to its corpus-wide name (:func:`person_forms`, the store's
-    name index): entity labels, the entity of a role and speakers are stored under it."""
+    name index): entity labels, the entity of a role and speakers are stored under it; an entity that is a bare
+    demonym ("Western", from documents analysed before the entity analyzer joined it to its place) is stored
+    under its place ("West")."""
     counts: dict[tuple[str, str, str], int] = {}
     names = names or {}
 
@@ -136,10 +138,12 @@ def document_labels(doc: Document, names: Mapping[str, str] | None = None) -> li
             return
         if label:
             entity = _clean(entity, 500) or ""
-            if kind in ("entity", "speaker"):
+            if kind == "entity":
+                label = names.get(label) or demonym_places().get(label.casefold(), label)
+            elif kind == "speaker":
                 label = names.get(label, label)
             elif kind == "role" and entity:
-                entity = names.get(entity, entity)
+                entity = names.get(entity) or demonym_places().get(entity.casefold(), entity)
             key = (kind, label, entity)
             counts[key] = counts.get(key, 0) + n
 
