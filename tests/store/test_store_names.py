@@ -157,3 +157,9 @@ def test_speakers_that_name_organisations_are_not_indexed_as_people(store) -> No
     store.add(article("Two outlets speak.", speakers=["BBC News", "CNN", "News"]))
     assert store.name_forms("BBC News") == [] and store.canonical_name("News") == "News"
     assert labels(store, "speaker") == {"BBC News": 1, "CNN": 1, "News": 1}
+
+
+def test_names_that_no_database_holds_as_written_are_not_indexed(store) -> None:
+    store.add(article("Odd characters.", people=["Jo\ud800 Smith", "Smith"], speakers=["Ann\x00 Lee"]))
+    assert store.canonical_name("Jo\ud800 Smith") == "Jo\ud800 Smith" and store.name_forms("Smith") == []
+    assert store.search_count(entity="Smith") == 1

@@ -47,6 +47,16 @@ NAMED_KINDS = ("entity", "role", "speaker")
 _PAGE = 200
 
 
+def storable(text: str) -> bool:
+    """Text both databases hold as it is (no lone surrogate, no NUL): the index keeps only such names, so
+    every name it is asked about is looked up as written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 class PersonNameIndex(abc.ABC):
     """The person-name index of a SQL store (see the module's docstring)."""
 
@@ -77,7 +87,7 @@ class PersonNameIndex(abc.ABC):
     def _index_names(self, doc_id: str, doc: Document) -> dict[str, str]:
         """Record a new document's people's names; returns the corpus-wide name of each of them. The labels
         of other documents that write a form whose name changed are rewritten (:meth:`_relabel`)."""
-        forms = person_forms(doc)
+        forms = {form: parts for form, parts in person_forms(doc).items() if storable(form)}
         if not forms or not self._has_name_index():
             return {}
         self._run_many("INSERT INTO doc_person_names (doc_id, form) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -150,7 +160,7 @@ class PersonNameIndex(abc.ABC):
         keys: set[str] = set()
         for doc_id in doc_ids:
             payload = self._rows("SELECT json FROM documents WHERE id = ?", (doc_id,))[0][0]
-            forms = person_forms(Document.from_json(payload))
+            forms = {form: parts for form, parts in person_forms(Document.from_json(payload)).items() if storable(form)}
             if not forms:
                 continue
             self._run_many("INSERT INTO doc_person_names (doc_id, form) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -168,7 +178,7 @@ class PersonNameIndex(abc.ABC):
     def name_forms(self, label: str) -> list[str]:
         """The other ways documents write the person named ``label`` ("Putin", "President Putin" for
         "Vladimir Putin"), most documents first: an entity page's "also written as"."""
-        if not self._has_name_index():
+        if not self._has_name_index() or not storable(label):
             return []
         return [form for form, in self._rows(
             "SELECT form FROM person_names WHERE label = ? AND form <> label ORDER BY documents DESC, form", (label,))]
@@ -182,7 +192,7 @@ class PersonNameIndex(abc.ABC):
 
     def canonical_name(self, name: str) -> str:
         """The corpus-wide name of a person's name as written (the name itself when the index does not know it)."""
-        if not self._has_name_index():
+        if not self._has_name_index() or not storable(name):
             return name
         rows = self._rows("SELECT label FROM person_names WHERE form = ?", (name,))
         return rows[0][0] if rows else name
