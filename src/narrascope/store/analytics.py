@@ -80,6 +80,7 @@ class SQLStore(PersonNameIndex, Store):
         if period not in PERIODS:
             raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
         bucket = self._period_start(period)
+        entity = self.canonical_name(entity) if entity else entity  # a person's name as written (store.names)
         sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
                " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = ? AND d.published IS NOT NULL")
         params: list[Any] = [kind]
