@@ -6,7 +6,9 @@ analyzers that find them and the store that keeps them.
   is left is a pronoun, a function word, a bare demonym or adjective ("Russian", "Western") or a photo
   agency's credit ("Getty Images"). The word lists are data: ``data/function_words.json`` (closed-class words
   of 8 languages), ``data/name_words.json`` (sentence adverbs, picture agencies) and the demonyms of
-  ``data/places.json``.
+  ``data/places.json``. :func:`is_name` is the store's check of a stored label (no sentence end inside).
+* :func:`demonym_places` ("Western" -> "West") and :func:`event_heads` (the cue words that make a name an
+  event) serve the entity analyzer and the store alike.
 * :func:`person_parts` and :func:`person_labels`: the corpus-wide name of each written form of a person's
   name. Forms share a surname key ("Putin", "President Putin", "V. Putin", "Vladimir Putin"); when the full
   forms among them all name one person (their given names agree, initials included), every form takes the
@@ -24,7 +26,6 @@ import re
 from typing import Iterable
 
 import regex
-
 from anyascii import anyascii
 
 from .resources import load_json
@@ -34,6 +35,7 @@ _WS = re.compile(r"\s+")
 # "U.S.", "St." and "Dr." stay inside names while "Channel. Feel" is cut after "Channel".
 _SENTENCE_END = regex.compile(r"(?P<word>[\p{L}\p{M}'’-]*\p{Ll}\p{Ll})[.!?…]+(?=\s|$)")
 _EDGE_PUNCT = " \t,;:-–—'‘’()[]/"
+_QUOTE_MARKS = "\"“”«»„"
 
 
 @functools.cache
@@ -121,9 +123,6 @@ def _abbreviations() -> frozenset[str]:
 
 def _word_key(word: str) -> str:
     return word.strip(_EDGE_PUNCT + _QUOTE_MARKS).removesuffix("'s").removesuffix("’s").rstrip(".").casefold()
-
-
-_QUOTE_MARKS = "\"“”«»„"
 
 
 def _strip_edges(name: str) -> str:
