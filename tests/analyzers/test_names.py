@@ -181,3 +181,9 @@ def test_person_parts_start_after_the_last_title() -> None:
     assert person_parts("Foreign Minister Sergey Ryabkov") == person_parts("Sergey Ryabkov")
     assert person_parts("German Vice-Chancellor Robert Habeck") == ("habeck", ("Robert",))
     assert clean_name("West Antarctica’s") == "West Antarctica" and clean_name("Given") is None
+
+
+def test_an_organisation_keeps_a_leading_function_word(analyse) -> None:
+    doc = analyse("All India Radio reported the storm. And Lopez added more.")
+    assert entities(doc).get("All India Radio") == "ORG"
+    assert "And Lopez" not in entities(doc)

@@ -55,6 +55,8 @@ WEAPON_NOUNS = frozenset(
 _TRAILING_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&"})
 _NON_LATIN = re.compile("[\u0370-\u1dbf\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff]")
 _CLOSING = frozenset({'"', "”", "'", "’", "»", ")"})
+# labels whose names are proper nouns only, never a phrase starting with a function word ("All India Radio")
+_NAMED_BY_PROPER_NOUNS = frozenset({"PERSON", "GPE", "LOC", "NORP"})
 # labels the NER gives events that it mistakes for something else
 _EVENT_RETYPE = frozenset({"ORG", "PRODUCT", "FAC", "WORK_OF_ART", "NORP", "PERSON", "LAW"})
 
@@ -124,8 +126,11 @@ def clean_span(gaz: Gazetteer, label: str, t0: int, t1: int, toks: Tokens, text:
         elif w.islower() and t1 - t0 > 1 and w.isalpha() and w in ("a", "an", "this", "that", "our", "their"):
             t0 += 1
         elif (t1 - t0 > 1 and w.istitle() and w.casefold() in leading_non_name_words()
+              and (label in _NAMED_BY_PROPER_NOUNS or toks.next_index(t0 + 1) == t1 - 1)
               and toks.sentence_initial(t0, text)):
-            t0 += 1  # "And Lopez added", "Later Brandt said": capitalised by the sentence, not by the name
+            # "And Lopez added", "Later Brandt said", "In Valletta": capitalised by the sentence, not by the name
+            # (an organisation keeps such a word unless one word would be left: "All India Radio")
+            t0 += 1
         else:
             break
     while t1 > t0:
