@@ -304,6 +304,7 @@ Scandinavia|LOC|||Scandinavian;Scandinavians
 Arctic|LOC||the Arctic;Arctic region|
 Global South|LOC||the Global South|
 Global North|LOC||the Global North|
+West|LOC||the West;Western world;the Western world;Western countries;Western nations|Western;Westerners
 Indo-Pacific|LOC||Indo Pacific|
 Asia-Pacific|LOC||Asia Pacific;APAC|
 Sahel|LOC||the Sahel|Sahelian
@@ -530,7 +531,7 @@ AMBIGUOUS = [
     "Sahrawis", "Palestinian", "Palestinians", "Abkhaz", "Gagauz", "Karakalpak", "Karakalpaks",
     "Lao", "Thai", "Thais", "Khmer", "Malagasy", "Swazi", "Swazis", "Basotho", "Mosotho",
     "Motswana", "Batswana", "Nigerien", "Nigeriens", "Rhodesia", "Siam", "Persia", "Burma",
-    "Abyssinia", "Ceylon", "Formosa", "Zaire",
+    "Abyssinia", "Ceylon", "Formosa", "Zaire", "West", "Western", "Westerners",
 ]
 
 

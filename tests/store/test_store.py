@@ -425,7 +425,7 @@ def test_not_a_store(tmp_path: Path) -> None:
 
 def assert_migrated(s, doc: Document) -> None:
     """A store just migrated to the current schema: the old document, derived labels and the new tables work."""
-    assert s.schema_version() == SCHEMA_VERSION == 6
+    assert s.schema_version() == SCHEMA_VERSION == 7
     assert s.get(doc.id) == doc and s.search("schema")[0].doc_id == doc.id
     assert s.top_labels("cited") == [("Harbour TV", 1)]  # version 3 derived the labels it added
     assert s.clusters() == []
@@ -622,7 +622,7 @@ def test_postgres_migrates_an_old_schema(pg_url: str) -> None:
         assert mid.schema_version() == 2
     with open_store(pg_url) as s:
         assert_migrated(s, doc)
-        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4, 5, 6]
+        assert [r[0] for r in s._rows("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_postgres_newer_schema_and_foreign_databases_are_refused(pg_url: str, pg_server) -> None:

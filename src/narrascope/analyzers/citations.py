@@ -26,6 +26,7 @@ import functools
 import regex
 
 from ..model import Document, Group
+from ..naming import clean_name, cut_at_sentence_end, is_photo_credit
 from ..pipeline import register_analyzer
 from ..resources import load_json, phrase_alternation
 from ..text import MAX_WORD_CHARS, analysis_text, word_key
@@ -74,6 +75,13 @@ def _patterns() -> dict[str, regex.Pattern]:
             flags,
         ),
     }
+
+
+@functools.cache
+def _medium_words() -> frozenset[str]:
+    """Words that say what kind of medium a source is ("channel", "newspaper", "photo"): alone, no name."""
+    cues = load_json("provenance.json")
+    return frozenset(w.casefold() for key in ("channel_nouns", "outlet_nouns", "media_placeholder_words") for w in cues[key])
 
 
 def _unquote(name: str) -> str:
@@ -194,7 +202,11 @@ class CitationAnalyzer(Analyzer):
                     owner_span, owner_text = resolved
                 else:
                     owner_text = regex.sub(r"['’]s$", "", owner_text)
-                    owner_span = [owner_span[0], owner_span[0] + len(owner_text)]
+                    owner = clean_name(owner_text)
+                    if owner is None:  # "Russian's channel", "And's blog": no owner named
+                        continue
+                    at = max(0, owner_text.find(owner))
+                    owner_text, owner_span = owner, [owner_span[0] + at, owner_span[0] + at + len(owner)]
                 medium = m.group("medium")
                 found.append({
                     "start": m.start(), "end": m.end(), "kind": "own_channel",
@@ -241,11 +253,28 @@ class CitationAnalyzer(Analyzer):
             ne -= 1
         medium = (m.groupdict().get("medium") or "").strip()
         tail = (m.groupdict().get("tail") or "").strip()
+        if kind == "caption" and is_photo_credit(m.group(0)):
+            name = tail = ""  # "(Photo: Getty Images)", "(Photo: J. Doe/AFP Photo)": a credit, not a source
+        elif name:
+            name, ns, ne = self._as_name(name, ns, quoted=bool(raw_name) and raw_name[0] in "\"“«„'")
         return {
             "start": m.start(), "end": m.end(), "kind": kind, "name": name or tail, "name_span": [ns, ne],
             "medium": medium, "platform": self._platform(m.groupdict().get("platform")), "owner": "",
             **({"content": tail} if tail else {}), **extra,
         }
+
+    @staticmethod
+    def _as_name(name: str, start: int, quoted: bool) -> tuple[str, int, int]:
+        """The cited name as stored: cut where a sentence ends ("Channel. Feel" is no name), the words around it
+        that are no name dropped (a quoted title keeps them); "" when nothing is left that names a source (a
+        pronoun, a demonym, a photo agency, or a bare medium word such as "Channel")."""
+        cleaned = clean_name(name)
+        if cleaned is None or cleaned.casefold() in _medium_words():
+            return "", start, start
+        if quoted and cut_at_sentence_end(name) == name:
+            return name, start, start + len(name)
+        at = max(0, name.find(cleaned))
+        return cleaned, start + at, start + at + len(cleaned)
 
     @staticmethod
     def _previous_person(pos: int, persons: "_People", sentences: "_Sentences", text: str):

@@ -11,7 +11,9 @@ then each quoted stretch is classified:
 
 Speakers get their own ``speaker`` span; a pronoun speaker ("she wrote") is resolved to the last
 person named before it. A quote standing alone as a pull quote inherits the speaker of the
-attributed quote that repeats its words. ``groups["speakers"]`` lists who said what.
+attributed quote that repeats its words. A speaker is a name or nothing: a pronoun left unresolved, a
+conjunction or preposition ("And", "In"), a bare demonym ("Russian") is never stored as one
+(:func:`narrascope.naming.clean_name`). ``groups["speakers"]`` lists who said what.
 
 Bounded work: quotes are paired per paragraph unit of :func:`narrascope.text.analysis_text` (at most
 ``MAX_QUOTE_DEPTH`` levels of nesting, so the insides read add up to at most that many times the text);
@@ -28,6 +30,7 @@ import functools
 import regex
 
 from ..model import Document, Group, Span
+from ..naming import clean_name
 from ..pipeline import register_analyzer
 from ..resources import load_json
 from ..text import MAX_WORD_CHARS, Intervals, SpanIndex, analysis_text, word_key
@@ -184,10 +187,32 @@ class QuoteAnalyzer(Analyzer):
                 quotes.append(q)
 
         self._inherit_pull_quote_speakers(quotes, text)
-        self._resolve_pronouns(quotes, persons, text)
         reported = self._reported_speech(doc, quotes)
-        self._emit(doc, quotes + reported)
+        self._resolve_pronouns(quotes + reported, persons, text)
+        self._emit(doc, self._clean_speakers(quotes + reported))
         return doc
+
+    @staticmethod
+    def _clean_speakers(quotes: list[dict]) -> list[dict]:
+        """A speaker is a name or nothing: the words around it that are no name go ("And Smith" -> "Smith"), and
+        a speaker that is a pronoun left unresolved, a function word or a bare demonym ("Russian") is dropped
+        (:func:`narrascope.naming.clean_name`); so is reported speech left without a speaker."""
+        out = []
+        for q in quotes:
+            sp = q.get("speaker")
+            if sp:
+                name = clean_name(sp)
+                if name is None:
+                    q.pop("speaker")
+                    q.pop("speaker_span", None)
+                elif name != sp:
+                    at = max(0, sp.find(name))
+                    s0 = q["speaker_span"][0] + at
+                    q.update(speaker=name, speaker_span=[s0, s0 + len(name)])
+            if q["kind"] == "reported_speech" and not q.get("speaker"):
+                continue
+            out.append(q)
+        return out
 
     def _attribute(self, before: str, after: str, qs: int, qe: int, text: str, para_start: int) -> dict:
         """Speaker of a quote from the words right after or right before it."""
@@ -263,7 +288,7 @@ class QuoteAnalyzer(Analyzer):
             if prior:
                 p = prior[-1]
                 q.update(speaker=text[p.start : p.end], speaker_span=[p.start, p.end], pronoun=sp,
-                         speaker_score=0.6, attribution=q["attribution"] + "+pronoun")
+                         speaker_score=0.6, attribution=q.get("attribution", "") + "+pronoun")
             else:
                 q.pop("speaker")
                 q.pop("speaker_span")

@@ -312,7 +312,9 @@ def entity_cmd(
     if profile is None:
         return
     roles = ", ".join(f"{r} ({n})" for r, n in profile["roles"]) or "no roles"
-    console.print(Text(f"{name}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
+    console.print(Text(f"{profile['entity']}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
+    if profile.get("also_written_as"):
+        console.print(Text("also written as: ", style="bold") + Text(", ".join(profile["also_written_as"][:15])))
     print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
     said = undated_note(undated, mentioning, "roles over time")

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..model import Document
 from .base import CLUSTER_KINDS, LABEL_KINDS, PERIODS, Store, StoreError
 from .rows import OTHER_NARRATIVE
+from .names import PersonNameIndex
 
 
 # Tables both backends create the same way (their own migrations run this DDL): the latest stored
@@ -76,7 +77,7 @@ OTHER_VERDICT_CANDIDATES_SQL = (
     " ORDER BY d.rowid LIMIT 200")
 
 
-class SQLStore(Store):
+class SQLStore(PersonNameIndex, Store):
     """A :class:`Store` whose analytics are the shared SQL below (each method is documented on
     :class:`Store`); SQLite and PostgreSQL stores derive from it."""
 
@@ -106,6 +107,7 @@ class SQLStore(Store):
         if period not in PERIODS:
             raise StoreError(f"counts over time: period must be one of {', '.join(PERIODS)}, not {period!r}")
         bucket = self._period_start(period)
+        entity = self.canonical_name(entity) if entity else entity  # a person's name as written (store.names)
         sql = (f"SELECT {bucket} AS p, l.label, count(DISTINCT d.id) FROM documents d"
                " JOIN doc_labels l ON l.doc_id = d.id WHERE l.kind = ? AND d.published IS NOT NULL")
         params: list[Any] = [kind]
@@ -334,6 +336,7 @@ class SQLStore(Store):
         return [(label, int(n)) for label, n in rows]
 
     def entity_profile(self, name: str, *, period: str = "month", source: str | None = None) -> dict[str, Any] | None:
+        name = self.canonical_name(name)  # "Putin" opens the page of "Vladimir Putin" (store.names)
         # "in the source's documents": a join to documents only when a source is asked for
         src = (" JOIN documents d ON d.id = l.doc_id", " AND d.source = ?", [source]) if source else ("", "", [])
         docs = int(self._rows(
@@ -368,6 +371,7 @@ class SQLStore(Store):
             "entity": name, "source": source, "documents": docs, "roles": roles, "roles_by_source": by_source,
             "roles_over_time": self.counts_over_time("role", period, source=source, entity=name),
             "co_occurring": together, "recent": recent,
+            "also_written_as": self.name_forms(name),
         }
 
     def outlet_profile(self, name: str) -> dict[str, Any] | None:

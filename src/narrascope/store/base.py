@@ -294,8 +294,10 @@ class Store(abc.ABC):
     def entity_profile(self, name: str, *, period: str = "month", source: str | None = None) -> dict[str, Any] | None:
         """Everything about one entity (its canonical name): documents, roles (main roles and the
         documents casting it so), who casts it as what (role by source), roles over time, the entities
-        it appears with, and its most recent documents; with ``source``, in that outlet's documents only.
-        None when no document (of that source) mentions it."""
+        it appears with, its most recent documents, and the other ways documents write a person's name
+        (``also_written_as``: "Putin", "President Putin" for "Vladimir Putin"); with ``source``, in that outlet's
+        documents only. A person's name as written opens the page of its corpus-wide name. None when no document
+        (of that source) mentions it."""
 
     @abc.abstractmethod
     def outlet_profile(self, name: str) -> dict[str, Any] | None:

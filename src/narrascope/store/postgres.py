@@ -2,7 +2,7 @@
 
 The same store as :mod:`narrascope.store.sqlite` (the shared test suite runs on both): documents
 keyed by content hash, sightings, facet rows, the ingest error log and progress marks, stored
-clusters, versioned migrations in ``schema_version`` (versions 1..5 mean what they mean for SQLite).
+clusters, versioned migrations in ``schema_version`` (versions 1..7 mean what they mean for SQLite; :mod:`.postgres_schema`).
 
 Full-text search uses PostgreSQL's own ``tsvector`` with a GIN index. The vector is built in
 Python (:func:`.postgres_text.build_index`), title with weight A and text with weight B, from the
@@ -28,14 +28,12 @@ Needs psycopg 3: ``pip install 'narrascope[postgres]'``.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DiskFullError, NarrascopeError, is_disk_full
 from ..model import Document
-from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SIGNATURE_TABLES_SQL, SQLStore
+from .analytics import SQLStore
 from .base import (
     FACETS,
     ErrorRecord,
@@ -47,161 +45,8 @@ from .base import (
 )
 from .postgres_text import RANK_WEIGHTS, build_index, document_json, pg_text, text_key, tsqueries
 from .query import Term, filter_clauses, parse_query, search_hits
-from .rows import OTHER_NARRATIVE, document_labels, document_row
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-@functools.lru_cache(maxsize=512)
-def _translate(sql: str) -> str:
-    """``?`` placeholders (outside quotes) to ``%s``; a literal ``%`` to ``%%``."""
-    out: list[str] = []
-    quote = ""
-    for ch in sql:
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in ("'", '"'):
-            quote = ch
-        elif ch == "?":
-            out.append("%s")
-            continue
-        out.append("%%" if ch == "%" else ch)
-    return "".join(out)
-
-
-# -- schema migrations -----------------------------------------------------------------------------
-# Each migration runs inside the migration's transaction; the list index + 1 is the schema version
-# it produces. Append new migrations; never edit a released one.
-
-_V1 = """
-CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE documents (
-    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- insertion order
-    id TEXT COLLATE "C" NOT NULL UNIQUE,                     -- content hash (Document.id)
-    title TEXT COLLATE "C", author TEXT COLLATE "C", source TEXT COLLATE "C", origin TEXT COLLATE "C",
-    url TEXT COLLATE "C", language TEXT COLLATE "C",
-    published TEXT COLLATE "C",        -- YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC), compared as text
-    added_at TEXT NOT NULL,
-    json TEXT NOT NULL,                -- the full Document, Document.from_json reads it
-    fts TSVECTOR NOT NULL,             -- title (A) + text (B), built by narrascope (postgres.build_index)
-    fts_text TEXT COLLATE "C",         -- folded tokens, only where fts lacks positions (long texts)
-    fts_partial BOOLEAN NOT NULL DEFAULT false  -- fts lacks some words too: fts_text decides
-);
-CREATE INDEX documents_published ON documents(published);
-CREATE INDEX documents_source ON documents(source);
-CREATE INDEX documents_language ON documents(language);
-CREATE INDEX documents_fts ON documents USING gin (fts);
-CREATE INDEX documents_fts_partial ON documents(fts_partial) WHERE fts_partial;
-CREATE TABLE doc_labels (
-    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    kind TEXT COLLATE "C" NOT NULL,    -- narrative | technique | entity | role | cited | speaker
-    label TEXT COLLATE "C" NOT NULL,
-    entity TEXT COLLATE "C" NOT NULL DEFAULT '',  -- roles: the entity cast in the role
-    count INTEGER NOT NULL DEFAULT 1,
-    key TEXT NOT NULL,                 -- hash of (kind, label, entity): long labels fit the index
-    PRIMARY KEY (doc_id, key)
-);
-CREATE INDEX doc_labels_kind_label ON doc_labels(kind, label, doc_id);
-CREATE INDEX doc_labels_kind_entity ON doc_labels(kind, entity, doc_id);
--- every place a stored text was seen (the same text from several channels or URLs)
-CREATE TABLE sightings (
-    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    source TEXT COLLATE "C" NOT NULL DEFAULT '', url TEXT COLLATE "C" NOT NULL DEFAULT '',
-    origin TEXT COLLATE "C" NOT NULL DEFAULT '',
-    published TEXT COLLATE "C", seen_at TEXT COLLATE "C" NOT NULL,
-    key TEXT NOT NULL,                 -- hash of (source, url, origin)
-    PRIMARY KEY (doc_id, key)
-);
-"""
-
-_V2 = """
-CREATE TABLE ingest_errors (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    source TEXT COLLATE "C" NOT NULL, item TEXT COLLATE "C" NOT NULL DEFAULT '', message TEXT COLLATE "C" NOT NULL,
-    count INTEGER NOT NULL DEFAULT 1, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-    key TEXT NOT NULL UNIQUE           -- hash of (source, item, message)
-);
-CREATE TABLE ingest_done (key TEXT PRIMARY KEY, source_key TEXT NOT NULL, done_at TEXT NOT NULL);
-"""
-
-
-def _script(cur: Any, sql: str) -> None:
-    for statement in sql.split(";"):
-        if statement.strip():
-            cur.execute(statement)
-
-
-def _m1_documents(cur: Any) -> None:
-    _script(cur, _V1)
-    cur.execute("INSERT INTO store_meta VALUES ('fts', 'tsvector')")
-
-
-def _m2_ingest(cur: Any) -> None:
-    _script(cur, _V2)
-
-
-def _m3_clusters(cur: Any) -> None:
-    """Stored cluster results, and the "cited" / "speaker" labels for documents already stored."""
-    # SQLite's REAL is 8 bytes; PostgreSQL's is 4: keep similarities as SQLite stores them
-    _script(cur, CLUSTER_TABLES_SQL.replace(" REAL", " DOUBLE PRECISION"))
-    last = 0
-    while True:
-        page = cur.execute("SELECT rowid, id, json FROM documents WHERE rowid > %s ORDER BY rowid LIMIT 500",
-                           (last,)).fetchall()
-        if not page:
-            break
-        last = page[-1][0]
-        rows = []
-        for _, doc_id, payload in page:
-            rows += _label_rows(doc_id, Document.from_json(payload), kinds=("cited", "speaker"))
-        if rows:
-            cur.executemany(
-                "INSERT INTO doc_labels (doc_id, kind, label, entity, count, key) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (doc_id, key) DO NOTHING", rows)
-
-
-def _m4_indexes(cur: Any) -> None:
-    _script(cur, RECENT_INDEXES_SQL)
-
-
-def _m6_signatures(cur: Any) -> None:
-    _script(cur, SIGNATURE_TABLES_SQL.replace("doc_id TEXT", 'doc_id TEXT COLLATE "C"'))
-
-
-def _m5_other_narrative(cur: Any) -> None:
-    """The "Other" narrative facet row for the documents already stored whose verdict is Other."""
-    last = 0
-    while True:
-        page = cur.execute(OTHER_VERDICT_CANDIDATES_SQL.format(mark="%s"), (last, OTHER_VERDICT_PATTERN)).fetchall()
-        if not page:
-            break
-        last = page[-1][0]
-        rows = [r for _, doc_id, payload in page for r in _label_rows(doc_id, Document.from_json(payload), kinds=("narrative",))
-                if r[2] == OTHER_NARRATIVE]
-        if rows:
-            cur.executemany(
-                "INSERT INTO doc_labels (doc_id, kind, label, entity, count, key) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (doc_id, key) DO NOTHING", rows)
-
-
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes, _m5_other_narrative,
-                                           _m6_signatures]
-SCHEMA_VERSION = len(MIGRATIONS)
-_MIGRATION_LOCK = 0x6E617272  # pg_advisory_xact_lock key: one migration at a time per database
-
-
-def _label_rows(doc_id: str, doc: Document, kinds: Iterable[str] | None = None) -> list[tuple]:
-    """doc_labels rows; labels that become equal once made storable are merged (counts added)."""
-    merged: dict[tuple[str, str, str], int] = {}
-    for kind, label, entity, n in document_labels(doc):
-        if kinds is not None and kind not in kinds:
-            continue
-        k = (kind, pg_text(label), pg_text(entity))
-        merged[k] = merged.get(k, 0) + n
-    return [(doc_id, kind, label, entity, n, text_key(kind, label, entity)) for (kind, label, entity), n in merged.items()]
+from .postgres_schema import INSERT_LABELS, MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION, label_rows, label_rows_of, now_iso, translate
+from .rows import document_row
 
 
 # -- URLs and messages -----------------------------------------------------------------------------
@@ -294,19 +139,19 @@ class PostgresStore(SQLStore):
         return StoreError(f"{self.url}: {_one_line(exc)}")
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        return self._exec(_translate(sql), list(params)).fetchall()
+        return self._exec(translate(sql), list(params)).fetchall()
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> None:
         """In the current batch, else a transaction by itself (the connection autocommits)."""
         self._refuse_write()
-        self._exec(_translate(sql), list(params))
+        self._exec(translate(sql), list(params))
 
     def _run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         rows = [[pg_text(v) for v in row] for row in rows]
         if not rows:
             return
         with self.batch():
-            self._exec_many(_translate(sql), rows)
+            self._exec_many(translate(sql), rows)
 
     # -- schema ---------------------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -344,7 +189,7 @@ class PostgresStore(SQLStore):
         if version >= target:
             return  # nothing to write: a read-only user or a standby opens the store too
         with self.batch():
-            self._exec("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            self._exec("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             version = self._version()  # again, under the lock: another process may have migrated
             if version == 0:
                 schema = self._exec("SELECT current_schema()").fetchone()[0]
@@ -363,7 +208,7 @@ class PostgresStore(SQLStore):
             cur = self._con.cursor()
             for n in range(version + 1, target + 1):
                 MIGRATIONS[n - 1](cur)
-                cur.execute("INSERT INTO schema_version VALUES (%s, %s)", (n, _now()))
+                cur.execute("INSERT INTO schema_version VALUES (%s, %s)", (n, now_iso()))
 
     # -- transactions ---------------------------------------------------------------------------------
     @staticmethod
@@ -414,7 +259,7 @@ class PostgresStore(SQLStore):
         round trips where libpq pipelines: begin + "is it stored?", then the inserts + commit."""
         self._refuse_write()
         row = {k: pg_text(v) for k, v in document_row(doc, source).items()}
-        now = _now()
+        now = now_iso()
         sighting = (row["source"] or "", row["url"] or "", row["origin"] or "")
         depth = self._depth
         self._depth += 1
@@ -436,7 +281,8 @@ class PostgresStore(SQLStore):
                     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING",
                     (row["id"], *sighting, row["published"], now, text_key(*sighting)), clean=False)
                 if cur is not None:
-                    labels = _label_rows(row["id"], doc)
+                    # people's names under their corpus-wide names (store.names), then the labels
+                    labels = label_rows(row["id"], doc, names=self._index_names(row["id"], doc))
                     if labels:  # a concurrent writer may have stored the same document: then these are its labels
                         self._exec_many("INSERT INTO doc_labels (doc_id, kind, label, entity, count, key)"
                                         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, key) DO NOTHING", labels)
@@ -453,9 +299,18 @@ class PostgresStore(SQLStore):
         self._depth = depth
         return added
 
+    def _table_exists(self, name: str) -> bool:
+        return bool(self._exec("SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) IS NOT NULL", (name,)).fetchone()[0])
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        rows = label_rows_of(doc_id, labels)
+        if rows:
+            with self.batch():
+                self._exec_many(INSERT_LABELS, rows)
+
     def record_error(self, source: str, item: str | None, message: str) -> None:
         self._refuse_write()
-        now = _now()
+        now = now_iso()
         source, item, message = pg_text(str(source)), pg_text(str(item or "")), pg_text(str(message))
         self._exec(
             "INSERT INTO ingest_errors (source, item, message, count, first_seen, last_seen, key)"
@@ -477,7 +332,7 @@ class PostgresStore(SQLStore):
         self._exec(
             "INSERT INTO ingest_done (key, source_key, done_at) VALUES (%s, %s, %s)"
             " ON CONFLICT (key) DO UPDATE SET done_at = excluded.done_at",
-            (text_key(source_key), source_key, _now()))
+            (text_key(source_key), source_key, now_iso()))
 
     def is_done(self, source_key: str) -> bool:
         return self._exec("SELECT 1 FROM ingest_done WHERE key = %s", (text_key(pg_text(source_key)),)).fetchone() is not None
@@ -528,7 +383,7 @@ class PostgresStore(SQLStore):
                                    f" THEN d.fts @@ %s::tsquery ELSE {strpos} END")
                     params += [and_q, phrase_q, needles]
                     rank = [and_q]
-        more, more_params = filter_clauses(filters, "%s")
+        more, more_params = filter_clauses(self._with_canonical_entity(filters), "%s")
         clauses += more
         params += more_params
         sql = " FROM documents d"

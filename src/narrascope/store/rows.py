@@ -13,10 +13,11 @@ import contextlib
 import re
 import urllib.parse
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from ..model import Document
 from ..outlets import outlet_name_key
+from ..naming import demonym_places, is_name, looks_like_organisation, person_parts
 
 # what the narratives analyzer assigns when nothing applies: a facet value (the documents with no narrative),
 # stored only when it is the verdict, and left out of the narratives over time (see counts_over_time)
@@ -121,17 +122,32 @@ def document_row(doc: Document, source: str | None = None) -> dict[str, Any]:
     }
 
 
-def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
+def document_labels(doc: Document, names: Mapping[str, str] | None = None) -> list[tuple[str, str, str, int]]:
     """Facet rows (kind, label, entity, count): narratives (groups, not candidates; "Other" only when it
     is the verdict, i.e. the document has no other narrative), techniques (spans of the "techniques" layer), entities (groups), roles (groups:
     the main role, with the entity's name; not the roles marked ``uncertain``, whose score sat near the prior of
-    that role: corpus counts count findings only)."""
+    that role: corpus counts count findings only), cited sources and quoted speakers (groups; never a label that
+    is no name, such as a pronoun, a bare demonym or a photo credit: :func:`narrascope.naming.clean_name`).
+    ``names`` maps a person's name as written to its corpus-wide name (:func:`person_forms`, the store's
+    name index): entity labels, the entity of a role and speakers are stored under it; an entity that is a bare
+    demonym ("Western", from documents analysed before the entity analyzer joined it to its place) is stored
+    under its place ("West")."""
     counts: dict[tuple[str, str, str], int] = {}
+    names = names or {}
 
     def bump(kind: str, label: Any, entity: Any = "", n: int = 1) -> None:
         label = _clean(label, 500)
+        if label and kind in ("cited", "speaker") and not is_name(label):
+            return
         if label:
-            key = (kind, label, _clean(entity, 500) or "")
+            entity = _clean(entity, 500) or ""
+            if kind == "entity":
+                label = names.get(label) or demonym_places().get(label.casefold(), label)
+            elif kind == "speaker":
+                label = names.get(label, label)
+            elif kind == "role" and entity:
+                entity = names.get(entity) or demonym_places().get(entity.casefold(), entity)
+            key = (kind, label, entity)
             counts[key] = counts.get(key, 0) + n
 
     narratives = [g for g in doc.groups.get("narratives", []) if g.kind != "candidate"]
@@ -171,3 +187,22 @@ def document_labels(doc: Document) -> list[tuple[str, str, str, int]]:
             bump("outlet_label", label, g.label)
     return [(kind, label, entity, n) for (kind, label, entity), n in counts.items()]
 
+
+
+def person_forms(doc: Document) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """People's names as this document writes them (its PERSON entities, the people cast in roles, speakers that
+    are no other kind of entity), each with its (surname key, given names) (:func:`narrascope.naming.person_parts`):
+    what the store's name index merges across the corpus."""
+    kinds = {g.label: g.kind for g in doc.groups.get("entities", [])}
+    forms: list[Any] = [g.label for g in doc.groups.get("entities", []) if g.kind == "PERSON"]
+    forms += [g.attrs.get("entity") for g in doc.groups.get("roles", []) if g.kind == "PERSON"]
+    forms += [g.label for g in doc.groups.get("speakers", []) if g.label in kinds and kinds[g.label] == "PERSON"
+              or g.label not in kinds and not looks_like_organisation(g.label)]
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for form in forms:
+        form = _clean(form, 500)
+        if form and form not in out:
+            parts = person_parts(form)
+            if parts is not None:
+                out[form] = parts
+    return out

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 from ..errors import DiskFullError, is_disk_full
 from ..model import Document
 from .analytics import CLUSTER_TABLES_SQL, OTHER_VERDICT_CANDIDATES_SQL, OTHER_VERDICT_PATTERN, RECENT_INDEXES_SQL, SIGNATURE_TABLES_SQL, SQLStore
+from .names import NAME_TABLES_SQL, index_stored_names
 from .base import FACETS, ErrorRecord, SearchHit, StoreError, StoreReadOnlyError, StoreTimeoutError, StoreVersionError
 from .query import Term, filter_clauses, fold, fts_query, parse_query, search_hits, split_cjk
 from .rows import OTHER_NARRATIVE, document_labels, document_row
@@ -132,6 +133,23 @@ def _m4_indexes(con: sqlite3.Connection, fts: bool) -> None:
     _script(con, RECENT_INDEXES_SQL)
 
 
+def _insert_labels(con: sqlite3.Connection, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+    """A document's doc_labels rows; two labels that become one once sanitised are one row (counts added)."""
+    merged: dict[tuple[str, str, str], int] = {}
+    for kind, label, entity, n in labels:
+        key = (kind, _sql_text(label), _sql_text(entity))
+        merged[key] = merged.get(key, 0) + n
+    con.executemany("INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
+                    [(doc_id, kind, label, entity, n) for (kind, label, entity), n in merged.items()])
+
+
+def _m7_person_names(con: sqlite3.Connection, fts: bool) -> None:
+    """The person-name index (store.names), filled from the stored documents, whose people's names, roles and
+    speakers are relabelled with their corpus-wide names."""
+    _script(con, NAME_TABLES_SQL)
+    index_stored_names(con.execute, con.executemany, lambda doc_id, labels: _insert_labels(con, doc_id, labels))
+
+
 def _m6_signatures(con: sqlite3.Connection, fts: bool) -> None:
     """MinHash signatures of the stored texts: ingest updates the near-duplicate clusters from them."""
     _script(con, SIGNATURE_TABLES_SQL)
@@ -154,7 +172,7 @@ def _m5_other_narrative(con: sqlite3.Connection, fts: bool) -> None:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection, bool], None]] = [_m1_documents, _m2_ingest, _m3_clusters, _m4_indexes,
                                                                  _m5_other_narrative,
-                                                                 _m6_signatures]
+                                                                 _m6_signatures, _m7_person_names]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -389,15 +407,17 @@ class SQLiteStore(SQLStore):
             index = (lambda t: split_cjk(_sql_text(t))) if self.fts else (lambda t: _plain_index_text(_sql_text(t)))
             self._con.execute("INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
                               (rowid, index(title), index(doc.text)))
-            labels: dict[tuple[str, str, str], int] = {}  # two labels may become one once sanitised
-            for kind, label, entity, n in document_labels(doc):
-                key = (kind, _sql_text(label), _sql_text(entity))
-                labels[key] = labels.get(key, 0) + n
-            self._con.executemany(
-                "INSERT INTO doc_labels (doc_id, kind, label, entity, count) VALUES (?, ?, ?, ?, ?)",
-                [(row["id"], kind, label, entity, n) for (kind, label, entity), n in labels.items()],
-            )
+            # people's names under their corpus-wide names (store.names), then the labels
+            names = self._index_names(row["id"], doc)
+            _insert_labels(self._con, row["id"], document_labels(doc, names))
             return True
+
+    def _table_exists(self, name: str) -> bool:
+        return self._con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+    def _write_labels(self, doc_id: str, labels: list[tuple[str, str, str, int]]) -> None:
+        with self.batch():
+            _insert_labels(self._con, doc_id, labels)
 
     def record_error(self, source: str, item: str | None, message: str) -> None:
         now = _now()
@@ -478,7 +498,7 @@ class SQLiteStore(SQLStore):
                     needle = " " + " ".join(fold(w) for w in t.words) + ("" if t.prefix else " ")
                     clauses.append("(instr(f.text, ?) > 0 OR instr(f.title, ?) > 0)")
                     params += [needle, needle]
-        more, more_params = filter_clauses(filters)
+        more, more_params = filter_clauses(self._with_canonical_entity(filters))
         clauses += more
         params += more_params
         if clauses:

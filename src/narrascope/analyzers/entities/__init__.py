@@ -13,10 +13,15 @@ The small spaCy NER finds the mentions; everything after it is plain Python over
 2. Surname propagation: a lone token that is the surname of a multi-token PERSON mention
    anywhere in the document is PERSON (transliteration-aware, see below). Tokens with a
    known surname that the NER missed are added.
-3. Context: a last/first word such as Ministry, Agency, Party, Union, TV, Channel, News makes
-   an ORG; a following weapon noun ("Iskander missiles") makes a PRODUCT; a token in
+3. Context: a name ending with War, Summit, Olympics, Operation... or starting with Operation, Battle...
+   (``data/name_words.json``) is an EVENT unless a word of it makes an organisation ("Special Military
+   Operation", "NATO Summit"; not "Institute for the Study of War"); a last/first word such as Ministry,
+   Agency, Party, Union, TV, Channel, News makes an ORG; a following weapon noun ("Iskander missiles") makes a PRODUCT; a token in
    parentheses right after an entity is an alias of it ("... Company (Kazatomprom)").
 4. A document-level vote among same-text lone tokens whose type only the NER gave.
+
+A span's first word that only the sentence capitalised and that is no name ("And Lopez added", "Later
+Brandt said": function words and sentence adverbs, :func:`narrascope.naming.leading_non_name_words`) is trimmed.
 
 **Scores.** spaCy's NER gives no probability. 1.0: NER span with the NER label kept (span
 edges may be trimmed); 0.9: label corrected by the gazetteer or by exact surname propagation;

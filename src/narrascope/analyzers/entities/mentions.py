@@ -19,6 +19,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ...model import Document
+from ...naming import event_heads, leading_non_name_words
 from ...text import Intervals
 from .gazetteer import GENERIC_ORG_WORDS, ORG_HEADS, Gazetteer, Org, Place, can_qualify, is_state_institution
 from .names import normalize_surface
@@ -54,6 +55,10 @@ WEAPON_NOUNS = frozenset(
 _TRAILING_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&"})
 _NON_LATIN = re.compile("[\u0370-\u1dbf\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff]")
 _CLOSING = frozenset({'"', "”", "'", "’", "»", ")"})
+# labels whose names are proper nouns only, never a phrase starting with a function word ("All India Radio")
+_NAMED_BY_PROPER_NOUNS = frozenset({"PERSON", "GPE", "LOC", "NORP"})
+# labels the NER gives events that it mistakes for something else
+_EVENT_RETYPE = frozenset({"ORG", "PRODUCT", "FAC", "WORK_OF_ART", "NORP", "PERSON", "LAW"})
 
 # -- mentions ---------------------------------------------------------------------------------------
 
@@ -119,6 +124,12 @@ def clean_span(gaz: Gazetteer, label: str, t0: int, t1: int, toks: Tokens, text:
             prefix = w + "-"
             t0 += 2
         elif w.islower() and t1 - t0 > 1 and w.isalpha() and w in ("a", "an", "this", "that", "our", "their"):
+            t0 += 1
+        elif (t1 - t0 > 1 and w.istitle() and w.casefold() in leading_non_name_words()
+              and (label in _NAMED_BY_PROPER_NOUNS or toks.next_index(t0 + 1) == t1 - 1)
+              and toks.sentence_initial(t0, text)):
+            # "And Lopez added", "Later Brandt said", "In Valletta": capitalised by the sentence, not by the name
+            # (an organisation keeps such a word unless one word would be left: "All India Radio")
             t0 += 1
         else:
             break
@@ -203,6 +214,14 @@ def type_mention(gaz: Gazetteer, m: Mention, toks: Tokens, text: str) -> None:
         low[0] in GENERIC_STANDALONE or re.search(r"i[sz]ation$", low[0]) and m.label != "PERSON"
     ):
         m.label = "_DROP"
+        return
+    # events and operations are no organisations: "Special Military Operation", "Operation X", "NATO Summit"
+    # (the cue words are data: data/name_words.json), unless a word makes it one ("Institute for the Study of War")
+    last_words, first_words = event_heads()
+    if (m.label in _EVENT_RETYPE and len(words) > 1 and (low[-1] in last_words or low[0] in first_words)
+            and not any(w in ORG_HEADS for w in low)):
+        m.relabel("EVENT", SCORE_CONTEXT)
+        m.strong = True
         return
     if m.label != "ORG" and (low[-1] in ORG_HEADS or (len(words) > 1 and low[0] in ORG_HEADS)):
         if len(words) > 1 or m.label in ("WORK_OF_ART", "PRODUCT"):

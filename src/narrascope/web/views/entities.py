@@ -49,7 +49,7 @@ async def entities(request: Request) -> Response:
 def _no_profile(name: str, source: str | None) -> dict:
     """The profile of an outlet that no entity layer names (documents analysed without entities)."""
     return {"entity": name, "source": source, "documents": 0, "roles": [], "roles_by_source": [], "roles_over_time": [],
-            "co_occurring": [], "recent": []}
+            "co_occurring": [], "recent": [], "also_written_as": []}
 
 
 def outlet_data(outlet: dict | None) -> dict | None:
@@ -82,7 +82,7 @@ async def entity(request: Request, name: str) -> Response:
                 [(r["source"], r["role"], r["documents"]) for r in data["roles_by_source"]])
 
     link = linker(request)
-    view = {"title": name, "roles_chart": line_chart(data["roles_over_time"]),
+    view = {"title": data["entity"], "roles_chart": line_chart(data["roles_over_time"]),
             "role_bars": bars(data["roles"], lambda r: link("/search", entity=name, role=r), label=role_name),
             "together": bars(data["co_occurring"], lambda e: link("/entities/" + quote(e, safe=""))),
             "undated_note": undated_note(undated, mentioning, "the roles over time")}
