@@ -141,6 +141,10 @@ def _strip_edges(name: str) -> str:
             return name
 
 
+# double quotation marks of the scripts we read; an apostrophe ("O'Brien") is part of names
+_QUOTATION_MARKS = frozenset('"“”„‟«»「」『』')
+
+
 def clean_name(text: str | None) -> str | None:
     """``text`` as a name (see the module's docstring), or None when it is no name."""
     if not text:
@@ -170,6 +174,10 @@ def is_name(text: str | None) -> bool:
     """``text`` as stored may be a speaker's or a source's name: :func:`clean_name` keeps something of it, and it
     runs over no sentence end ("Channel. Feel")."""
     if clean_name(text) is None:
+        return False
+    if any(c in _QUOTATION_MARKS for c in text):
+        # a description holding a quoted phrase ('the country's "worst enemy"') may say who spoke in one
+        # quote's attributes, but it is no name to count and draw across the corpus
         return False
     text = text.strip()
     return cut_at_sentence_end(text).rstrip(".!?…") == text.rstrip(".!?…")

@@ -119,10 +119,15 @@ def test_western_joins_the_west(analyse) -> None:
     ("Getty Images", None), ("John Doe/Getty Images", None), ("they", None),
     ("And Carter", "Carter"), ("Later Putin", "Putin"), ("Channel. Feel", "Channel"),
     ("U.S. Army", "U.S. Army"), ("UBA.", "UBA"), ("the U.S.", "U.S."), ("Gen. Smith", "Gen. Smith"), ("Harbour TV", "Harbour TV"),
-    ('Kazakhstan\'s "number one enemy"', 'Kazakhstan\'s "number one enemy"'),
+    ('Norland\'s "worst rival"', 'Norland\'s "worst rival"'), ("Sean O'Brien", "Sean O'Brien"),
 ])
 def test_clean_name(raw, name) -> None:
     assert clean_name(raw) == name
+
+
+@pytest.mark.parametrize("label", ['Norland\'s "worst rival"', "the «grey cardinal»"])
+def test_is_name_refuses_a_description_holding_a_quoted_phrase(label) -> None:
+    assert clean_name(label) is not None and not is_name(label)
 
 
 def test_is_name_refuses_a_label_that_runs_over_a_sentence_end() -> None:
