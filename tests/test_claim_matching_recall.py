@@ -13,9 +13,12 @@ from narrascope.claim_matching import (Reference, cached_vectors, match_document
 from conftest import SEED_FILES
 from paraphrase_pairs import DISTRACTORS, PAIRS
 
-# bars the default mode keeps on the constructed pairs (measured: see bench/RESULTS.md)
+# bars the default mode keeps on the constructed pairs (measured figures in bench/RESULTS.md). Between
+# documents, "related" pairs (same names, close in meaning) may pair a claim with a same-topic distractor; a
+# "same" pair never does.
 RECALL_BAR = 0.90
-PRECISION_BAR = 0.90
+PRECISION_BAR = 0.95
+RELATED_PRECISION_BAR = 0.85
 
 
 def _references() -> list[Reference]:
@@ -43,16 +46,20 @@ def test_documents_recall_and_precision_on_constructed_paraphrases():
     b = pipeline(Document("\n\n".join([p for _, p in PAIRS] + DISTRACTORS), metadata={"source": "retold.txt"}))
     paraphrase_of = {c: p for c, p in PAIRS}
     ms = match_documents([a, b], mode="default")
-    pairs = set()
+    pairs, same = set(), set()
     for m in ms:
         x, y = (m["a"], m["b"]) if m["a"]["document"] == "claims.txt" else (m["b"], m["a"])
         assert {x["document"], y["document"]} == {"claims.txt", "retold.txt"}
         assert a.text[x["start"]:x["end"]] == x["text"]
         pairs.add((x["text"].strip(), y["text"].strip()))
+        if m["tier"] == "same":
+            same.add((x["text"].strip(), y["text"].strip()))
     right = sum(1 for c, p in pairs if paraphrase_of.get(c) == p)
     recall, precision = right / len(PAIRS), right / max(len(pairs), 1)
     assert recall >= RECALL_BAR, f"recall {recall:.2f}"
-    assert precision >= PRECISION_BAR, f"precision {precision:.2f}"
+    assert precision >= RELATED_PRECISION_BAR, f"precision {precision:.2f}"
+    same_right = sum(1 for c, p in same if paraphrase_of.get(c) == p)
+    assert same_right / max(len(same), 1) >= PRECISION_BAR
 
 
 def test_reference_vectors_are_cached_and_a_corrupt_cache_is_rebuilt(tmp_path):
@@ -80,6 +87,12 @@ def test_seeds_shared_claims_found_in_default_mode():
     docs = [pipeline(d) for p in SEED_FILES[:2] for d in readers.read_path(p).documents]
     ms = match_documents(docs, mode="default")
     assert {m["a"]["document"] for m in ms} | {m["b"]["document"] for m in ms} == {str(p) for p in SEED_FILES[:2]}
-    # the pairs must name the same thing in both articles: every shared claim carries shared anchors
-    anchors = [set(m["shared"]) for m in ms]
-    assert sum(1 for s in anchors if {"kazakhstan", "united kingdom"} <= s) >= 2
+    texts = [(m["a"]["text"], m["b"]["text"]) for m in ms]
+
+    def paired(x: str, y: str) -> bool:
+        return any((x in s and y in t) or (x in t and y in s) for s, t in texts)
+
+    # the claims both seeds make (issue 16): the agreement, English lessons for soldiers, officers trained in Britain
+    assert paired("agreement with Britain", "cooperation plan")
+    assert paired("English", "language training")
+    assert paired("military academies", "British universities")

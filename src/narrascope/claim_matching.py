@@ -60,6 +60,7 @@ EMBED_THRESHOLD = 0.90
 MIN_SHARED_ANCHORS = 2
 ANCHORED_EMBED_THRESHOLD = 0.87
 MUTUAL_EMBED_THRESHOLD = 0.85
+NEAREST_EMBED_THRESHOLD = 0.88
 ANCHORED_WORD_THRESHOLD = 0.25
 
 _STOP = set("""a an the of in on at to for from by with and or but is are was were be been being has have had
@@ -555,6 +556,7 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
         E = sims["embedding"]
         related |= ok & ~same & nearest_either & (shared >= MIN_SHARED_ANCHORS) & (E >= ANCHORED_EMBED_THRESHOLD)
         related |= ok & ~same & nearest & nearest.T & (shared >= 1) & (E >= MUTUAL_EMBED_THRESHOLD)
+        related |= ok & ~same & nearest_either & (shared >= 1) & (E >= NEAREST_EMBED_THRESHOLD)
     out = []
     for i, j in zip(*np.nonzero(same | related)):
         i, j = int(i), int(j)
