@@ -61,6 +61,8 @@ MIN_SHARED_ANCHORS = 2
 ANCHORED_EMBED_THRESHOLD = 0.87
 MUTUAL_EMBED_THRESHOLD = 0.85
 NEAREST_EMBED_THRESHOLD = 0.88
+POOL_MIN_REFERENCES = 200
+POOL_MIN_Z = 5.5
 ANCHORED_WORD_THRESHOLD = 0.25
 
 _STOP = set("""a an the of in on at to for from by with and or but is are was were be been being has have had
@@ -293,13 +295,19 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None,
                batch: int = 512) -> np.ndarray:
-        texts = [t if t.strip() else " " for t in texts]
-        out = np.zeros((len(texts), self.encoder.config.hidden), dtype=np.float32)
-        for b in range(0, len(texts), batch):
-            out[b:b + batch] = self.encoder.pooled(texts[b:b + batch])
+        """One vector per text. Each distinct text is encoded once, shortest first (the encoder pads a batch to
+        its longest text, so texts of one length go together), ``batch`` at a time between progress reports."""
+        unique: dict[str, int] = {}
+        where = np.array([unique.setdefault(t if t.strip() else " ", len(unique)) for t in texts], dtype=np.int64)
+        distinct = list(unique)
+        order = sorted(range(len(distinct)), key=lambda k: len(distinct[k]))
+        vectors = np.zeros((len(distinct), self.encoder.config.hidden), dtype=np.float32)
+        for b in range(0, len(order), batch):
+            rows = order[b:b + batch]
+            vectors[rows] = self.encoder.pooled([distinct[k] for k in rows])
             if progress is not None:
-                progress(min(b + batch, len(texts)), len(texts))
-        return out
+                progress(min(b + batch, len(order)), len(order))
+        return vectors[where] if len(texts) else vectors
 
 
 _ENCODERS: dict[str, SentenceEncoder] = {}
@@ -579,14 +587,15 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
 
 def match_references(docs_or_texts: Sequence, references: Sequence[Reference] | str | Path, mode: str = "fast",
                      top_k: int = 3, all_sentences: bool = False, cache_dir: str | Path | None = None,
-                     progress: Callable[[str, int, int], None] | None = None) -> list[dict[str, Any]]:
+                     progress: Callable[[str, int, int], None] | None = None,
+                     reference_vectors: np.ndarray | None = None) -> list[dict[str, Any]]:
     """Claims of ``docs_or_texts`` (analysed Documents, or plain strings taken as claims) that match
     previously checked claims (a list of :class:`Reference` or a path for :func:`load_references`).
     Each match: ``score``, ``method``, ``scores``, ``claim`` (``{doc_id, document, start, end, text}``;
     offsets into the document, or into the string) and ``reference`` (``{claim, verdict, url, source}``); at
     most ``top_k`` references per claim, best first. In default mode every reference is embedded once and kept
     on disk (:func:`cached_vectors`, under ``cache_dir`` if given); ``progress(stage, done, total)`` hears how
-    the encoding goes."""
+    the encoding goes. ``reference_vectors`` (one row per reference, from :func:`cached_vectors`) skips that."""
     progress = progress or _noop
     refs = load_references(references) if isinstance(references, (str, Path)) else list(references)
     items: list[ClaimItem] = []
@@ -601,10 +610,17 @@ def match_references(docs_or_texts: Sequence, references: Sequence[Reference] | 
     sims = lexical_matrices(texts, ref_texts)
     if mode == "default":
         encoder = sentence_encoder()
-        R, _ = cached_vectors(ref_texts, encoder, cache_dir, lambda d, t: progress("encoding references", d, t))
+        R = reference_vectors if reference_vectors is not None else \
+            cached_vectors(ref_texts, encoder, cache_dir, lambda d, t: progress("encoding references", d, t))[0]
         V, starts = _piece_vectors(texts, encoder, lambda d, t: progress("encoding claims", d, t))
         sims["embedding"] = np.maximum.reduceat(V @ R.T, starts, axis=0)
     masks = _same_masks(sims)
+    if "embedding" in sims and len(refs) >= POOL_MIN_REFERENCES:
+        # In a long list some reference sits at 0.90 from almost any sentence on its topic: an embedding match
+        # must also stand out from the claim's cosines to the whole list (z-score over the references).
+        E = sims["embedding"]
+        z = (E - E.mean(axis=1, keepdims=True)) / np.maximum(E.std(axis=1, keepdims=True), 1e-6)
+        masks["embedding"] &= z >= POOL_MIN_Z
     best = np.maximum(sims["char"], sims["words"])
     if "embedding" in sims:
         best = np.maximum(best, sims["embedding"])
