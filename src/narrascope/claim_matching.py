@@ -306,7 +306,7 @@ class SentenceEncoder:
         return f"e5-small-{model_key(self.encoder.weights)}"
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None,
-               batch: int = 512) -> np.ndarray:
+               batch: int = 256) -> np.ndarray:
         """One vector per text. Each distinct text is encoded once, shortest first (the encoder pads a batch to
         its longest text, so texts of one length go together), ``batch`` at a time between progress reports."""
         unique: dict[str, int] = {}
@@ -314,6 +314,8 @@ class SentenceEncoder:
         distinct = list(unique)
         order = sorted(range(len(distinct)), key=lambda k: len(distinct[k]))
         vectors = np.zeros((len(distinct), self.encoder.config.hidden), dtype=np.float32)
+        if progress is not None:
+            progress(0, len(order))
         for b in range(0, len(order), batch):
             rows = order[b:b + batch]
             vectors[rows] = self.encoder.pooled([distinct[k] for k in rows])

@@ -99,6 +99,7 @@ def match_cmd(
     pipeline = Pipeline.preset("default", mode=mode, exclude=("narratives", "roles", "techniques", "consistency"))
     with _Bars(quiet) as bars:
         analysed = []
+        bars("analysing", 0, len(docs))
         for k, d in enumerate(docs):
             analysed.append(pipeline(d))
             bars("analysing", k + 1, len(docs))
