@@ -555,7 +555,7 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
     embed = mode == "default"
     sims = lexical_matrices(texts, texts)
     if embed:
-        V, starts = _piece_vectors(texts, sentence_encoder(), lambda d, t: progress("encoding claims", d, t))
+        V, starts = _piece_vectors(texts, sentence_encoder(), lambda d, t: progress("encoding sentences", d, t))
         P = V @ V.T
         sims["embedding"] = np.maximum.reduceat(np.maximum.reduceat(P, starts, axis=0), starts, axis=1)
     doc_of = np.unique([c.doc_id for c in items], return_inverse=True)[1]

@@ -34,9 +34,19 @@ def _claim_cell(claim: dict) -> Text:
     return cell
 
 
+def _widths(t: Table, ratios: tuple[int, ...]) -> Table:
+    """The score column as narrow as its figures, the text columns sharing the rest by ``ratios`` (readable at 80
+    columns: no column shrinks to a word a line)."""
+    t.expand = True  # ratios apply to an expanded table
+    t.columns[0].no_wrap = True
+    for column, ratio in zip(t.columns[1:], ratios):
+        column.ratio = ratio
+    return t
+
+
 def shared_claims_table(pairs: list[dict], articles: int) -> Table:
-    shared = table(f"{len(pairs)} shared claim(s) across {articles} article(s)",
-                   ("score", "how", "claim in one article", "claim in another"), overflow="fold")
+    shared = _widths(table(f"{len(pairs)} shared claim(s) across {articles} article(s)",
+                           ("score", "how", "claim in one article", "claim in another"), overflow="fold"), (2, 3, 3))
     for m in pairs:
         how = f"{m.get('tier', 'same')} ({m['method']})" + (f"; shared: {', '.join(m['shared'])}" if m.get("shared") else "")
         shared.add_row(f"{m['score']:.2f}", SafeText(how), _claim_cell(m["a"]), _claim_cell(m["b"]))
@@ -44,8 +54,8 @@ def shared_claims_table(pairs: list[dict], articles: int) -> Table:
 
 
 def checked_claims_table(checked: list[dict], references: int, against: Path) -> Table:
-    found = table(f"{len(checked)} claim(s) matching {references} checked claim(s) in {printable(against)}",
-                  ("score", "claim in the article", "checked claim", "verdict, url"), overflow="fold")
+    found = _widths(table(f"{len(checked)} claim(s) matching {references} checked claim(s) in {printable(against)}",
+                          ("score", "claim in the article", "checked claim", "verdict, url"), overflow="fold"), (3, 3, 2))
     for m in checked:
         r = m["reference"]
         found.add_row(f"{m['score']:.2f}", _claim_cell(m["claim"]), SafeText(r.get("claim", "")),
