@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 A = ("The harbour bridge was sold to a private fund for one euro, officials admit. "
      "The council met on Tuesday to discuss the budget for next year.\n")
@@ -69,3 +70,38 @@ def test_match_default_mode_caches_reference_vectors(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["references"] == first
     assert stored.read_bytes() != b"garbage"
+
+
+def test_match_progress_bar_on_a_terminal_and_quiet_silences_it(tmp_path):
+    import pty
+
+    a, b, refs = _inputs(tmp_path)
+    env = {**os.environ, "COLUMNS": "100", "NARRASCOPE_CACHE": str(tmp_path / "cache"), "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    seen = {}
+    for quiet in (False, True):
+        master, slave = pty.openpty()
+        args = ["match", str(a), str(b), "--fast"] + (["--quiet"] if quiet else [])
+        chunks: list[bytes] = []
+
+        def drain(fd=master, into=chunks):  # read while it runs: a full pty would block the writer
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:  # the other end closed and drained
+                    return
+                if not data:
+                    return
+                into.append(data)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        proc = subprocess.run([sys.executable, "-m", "narrascope", *args], stdout=subprocess.PIPE, stderr=slave,
+                              env=env, timeout=300)
+        os.close(slave)
+        reader.join(timeout=30)
+        os.close(master)
+        assert proc.returncode == 0
+        seen[quiet] = b"".join(chunks).decode("utf-8", "replace")
+    assert "analysing" in seen[False]
+    assert "analysing" not in seen[True]
