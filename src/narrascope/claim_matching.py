@@ -393,6 +393,22 @@ def _piece_vectors(texts: Sequence[str], encoder: SentenceEncoder,
     return encoder.encode(pieces, progress), np.asarray(starts, dtype=np.int64)
 
 
+def _best_piece_cosines(Va: np.ndarray, sa: np.ndarray, Vb: np.ndarray, sb: np.ndarray | None,
+                        block: int = 1024) -> np.ndarray:
+    """For texts ``a`` (piece vectors ``Va``, each text's first row in ``sa``) and ``b`` (likewise; ``sb`` None:
+    one row per text), the best cosine over their pieces (len(a) × len(b), float32), ``block`` texts of ``a``
+    at a time so that memory stays bounded by ``block`` rows of pieces."""
+    n = len(sa)
+    ends = np.append(sa[1:], len(Va))
+    out = np.empty((n, len(sb) if sb is not None else len(Vb)), dtype=np.float32)
+    for i0 in range(0, n, block):
+        i1 = min(i0 + block, n)
+        M = Va[sa[i0]:ends[i1 - 1]] @ Vb.T
+        M = np.maximum.reduceat(M, sa[i0:i1] - sa[i0], axis=0)
+        out[i0:i1] = np.maximum.reduceat(M, sb, axis=1) if sb is not None else M
+    return out
+
+
 def similarity_matrices(a: Sequence[str], b: Sequence[str], embeddings: bool = False,
                         encoder: SentenceEncoder | None = None) -> dict[str, np.ndarray]:
     """Cosine matrices (len(a) × len(b)) for each method; with ``embeddings`` the e5 cosine too, the best over
@@ -406,7 +422,7 @@ def similarity_matrices(a: Sequence[str], b: Sequence[str], embeddings: bool = F
         encoder = encoder or sentence_encoder()
         Va, sa = _piece_vectors(a, encoder)
         Vb, sb = _piece_vectors(b, encoder)
-        out["embedding"] = np.maximum.reduceat(np.maximum.reduceat(Va @ Vb.T, sa, axis=0), sb, axis=1)
+        out["embedding"] = _best_piece_cosines(Va, sa, Vb, sb)
     return out
 
 
@@ -556,8 +572,7 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
     sims = lexical_matrices(texts, texts)
     if embed:
         V, starts = _piece_vectors(texts, sentence_encoder(), lambda d, t: progress("encoding sentences", d, t))
-        P = V @ V.T
-        sims["embedding"] = np.maximum.reduceat(np.maximum.reduceat(P, starts, axis=0), starts, axis=1)
+        sims["embedding"] = _best_piece_cosines(V, starts, V, starts)
     doc_of = np.unique([c.doc_id for c in items], return_inverse=True)[1]
     claim = np.array([c.is_claim for c in items], dtype=bool)
     ok = (doc_of[:, None] != doc_of[None, :]) & (claim[:, None] | claim[None, :])
@@ -627,7 +642,7 @@ def match_references(docs_or_texts: Sequence, references: Sequence[Reference] | 
         R = reference_vectors if reference_vectors is not None else \
             cached_vectors(ref_texts, encoder, cache_dir, lambda d, t: progress("encoding references", d, t))[0]
         V, starts = _piece_vectors(texts, encoder, lambda d, t: progress("encoding claims", d, t))
-        sims["embedding"] = np.maximum.reduceat(V @ R.T, starts, axis=0)
+        sims["embedding"] = _best_piece_cosines(V, starts, R, None)
     masks = _same_masks(sims)
     if "embedding" in sims and len(refs) >= POOL_MIN_REFERENCES:
         # In a long list some reference sits at 0.90 from almost any sentence on its topic: an embedding match
