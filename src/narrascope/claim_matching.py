@@ -29,7 +29,8 @@ same-topic ones reach 0.89). ``score`` is the highest of the method scores that 
 Between documents (:func:`match_documents`) one side of a pair is a claim of its document, the other any of
 its prose sentences (:func:`document_statements`: claims come back as questions and quotations). Two articles
 on one topic have many sentence pairs at 0.85–0.91, so an embedding match also needs one side to be the
-other's *closest* sentence in its article. A second tier, ``related`` (the same claim or event retold),
+other's *closest* sentence in its article, and a shared anchor (below) unless the cosine reaches
+``EMBED_ALONE_THRESHOLD`` (0.93). A second tier, ``related`` (the same claim or event retold),
 catches the rest: the two share specifics (:func:`claim_anchors`: numbers; the *canonical* names of the
 entities the ``entities`` layer found, so "Britain" and "the UK" are one anchor and a city anchors its
 country; quoted phrases) and are close in meaning: two shared and e5 ≥ ``ANCHORED_EMBED_THRESHOLD`` (0.87,
@@ -69,6 +70,7 @@ from .errors import InputError
 CHAR_THRESHOLD = 0.55
 WORD_THRESHOLD = 0.50
 EMBED_THRESHOLD = 0.90
+EMBED_ALONE_THRESHOLD = 0.93
 MIN_SHARED_ANCHORS = 2
 ANCHORED_EMBED_THRESHOLD = 0.87
 MUTUAL_EMBED_THRESHOLD = 0.85
@@ -271,12 +273,16 @@ _CLAUSE = re.compile(r"\s*(?:;|:\s|\s[-\u2013\u2014]\s|,\s+(?:and\s+|but\s+|whil
 
 def clauses(text: str) -> list[str]:
     """``text``, then its clauses of at least four words when it strings several statements together (split at
-    ``;``, ``:``, a dash or a comma before a new clause), then its quoted phrases of four words or more: one
+    ``;``, ``:``, a dash or a comma before a new clause; five content words or more), then its quoted phrases (four
+    content words or more): one
     sentence often carries two claims, another article may retell only one of them, lead with "According to
     ...", or put the claim in quotation marks ("the so-called ...")."""
-    parts = [p for p in _CLAUSE.split(text) if len(p.split()) >= 4]
-    out = [text] + ([p for p in parts if p != text] if len(parts) > 1 else [])
-    out += [q for q in _QUOTED.findall(text) if len(q.split()) >= 4 and q not in out]
+    parts = _CLAUSE.split(text)
+    if len(parts) > 1:  # a clause says something of its own: five content words ("according to a new study" not)
+        out = [text] + [p for p in parts if p != text and len(_content(p).split()) >= 5]
+    else:
+        out = [text]
+    out += [q for q in _QUOTED.findall(text) if len(_content(q).split()) >= 4 and q not in out]
     return out
 
 
@@ -427,7 +433,7 @@ def similarity_matrices(a: Sequence[str], b: Sequence[str], embeddings: bool = F
 
 
 # ---- claims of documents ----------------------------------------------------------------------------------------
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_NUMBER = re.compile(r"(?<![\w.,-])\d(?:[\d,.]*\d)?(?![\w])")  # a figure, not the "2" of "CO2" or the "19" of "COVID-19"
 
 
 @functools.cache
@@ -536,6 +542,11 @@ def _best_passed(sims: dict[str, np.ndarray], masks: dict[str, np.ndarray], i: i
     return max(passed) if passed else None
 
 
+def _stands_out(E: np.ndarray) -> np.ndarray:
+    """``out[i, j]``: ``E[i, j]`` is at least ``POOL_MIN_Z`` standard deviations above row ``i``'s mean."""
+    return (E - E.mean(axis=1, keepdims=True)) / np.maximum(E.std(axis=1, keepdims=True), 1e-6) >= POOL_MIN_Z
+
+
 def _nearest_in_document(E: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
     """``out[i, j]``: item ``j`` is the closest (by ``E``) to item ``i`` among the items of ``j``'s document."""
     out = np.zeros(E.shape, dtype=bool)
@@ -586,7 +597,8 @@ def match_documents(docs: Sequence, mode: str = "fast", all_sentences: bool = Fa
         # side is the other's closest sentence in its article counts (and, for the weakest evidence, both ways).
         nearest = _nearest_in_document(sims["embedding"], doc_of)
         nearest_either = nearest | nearest.T
-        masks["embedding"] &= nearest_either
+        # and a claim is about something: without a shared anchor, the cosine alone must be very high
+        masks["embedding"] &= nearest_either & ((shared >= 1) | (sims["embedding"] >= EMBED_ALONE_THRESHOLD))
     same = ok & np.logical_or.reduce(list(masks.values()))
     related = ok & ~same & (shared >= MIN_SHARED_ANCHORS) & (sims["words"] >= ANCHORED_WORD_THRESHOLD)
     if embed:
@@ -647,9 +659,7 @@ def match_references(docs_or_texts: Sequence, references: Sequence[Reference] | 
     if "embedding" in sims and len(refs) >= POOL_MIN_REFERENCES:
         # In a long list some reference sits at 0.90 from almost any sentence on its topic: an embedding match
         # must also stand out from the claim's cosines to the whole list (z-score over the references).
-        E = sims["embedding"]
-        z = (E - E.mean(axis=1, keepdims=True)) / np.maximum(E.std(axis=1, keepdims=True), 1e-6)
-        masks["embedding"] &= z >= POOL_MIN_Z
+        masks["embedding"] &= _stands_out(sims["embedding"])
     best = np.maximum(sims["char"], sims["words"])
     if "embedding" in sims:
         best = np.maximum(best, sims["embedding"])
