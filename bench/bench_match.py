@@ -1,5 +1,6 @@
 """Wall time of ``narrascope match ARTICLES --against REFERENCES`` end to end (a fresh process, as a user runs
-it: start-up, reading, analysis, matching), with a cold reference cache and then a warm one.
+it: start-up, reading, analysis, matching), with a cold reference cache and then a warm one; the CPU seconds
+of each run too (all its threads), a figure other work on the same cores does not inflate as much.
 
 The default reference list is the EUvsDisinfo case titles (``../shared/data/euvsdisinfo_cases/posts.csv``,
 10,892 titles, read from its ``title`` column) and the default articles are the seeds (``../shared/seeds``);
@@ -25,18 +26,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NARRASCOPE_SHARED", ROOT.parent / "shared"))
 
 
-def run_once(articles: list[Path], against: Path, cache: Path, out: Path, cpus: int, fast: bool) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(articles: list[Path], against: Path, cache: Path, out: Path, cpus: int, fast: bool) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, all threads) of one run."""
     env = {**os.environ, "NARRASCOPE_CACHE": str(cache), "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-m", "narrascope", "match", *map(str, articles), "--against", str(against),
            "--quiet", "--json", str(out)] + (["--fast"] if fast else [])
     if cpus and hasattr(os, "sched_setaffinity"):
         cmd = ["taskset", "-c", ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cpus]), *cmd]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if r.returncode != 0:
         sys.exit(f"match failed ({r.returncode}): {r.stderr[-2000:]}")
-    return took
+    return took, cpu
 
 
 def paraphrase_recall(against: Path, cache: Path) -> dict:
@@ -77,14 +84,16 @@ def main() -> int:
         sys.exit("no articles or no reference file (give them, or put ../shared in place)")
     with tempfile.TemporaryDirectory() as tmp:
         cache, out = Path(tmp) / "cache", Path(tmp) / "matches.json"
-        cold = run_once(articles, args.against, cache, out, args.cpus, args.fast)
-        warm = run_once(articles, args.against, cache, out, args.cpus, args.fast)
+        load = os.getloadavg()[0]
+        cold, cold_cpu = run_once(articles, args.against, cache, out, args.cpus, args.fast)
+        warm, warm_cpu = run_once(articles, args.against, cache, out, args.cpus, args.fast)
         data = json.loads(out.read_text(encoding="utf-8"))
         cached = sum(p.stat().st_size for p in (cache / "match").glob("*.npy")) if (cache / "match").is_dir() else 0
         recall = paraphrase_recall(args.against, cache) if args.paraphrases and not args.fast else None
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     figures = {"articles": len(articles), "references": args.against.name, "mode": "fast" if args.fast else "default",
-               "cpus": args.cpus, "cold_s": round(cold, 1), "warm_s": round(warm, 1),
+               "cpus": args.cpus, "load_before": round(load, 2), "cold_s": round(cold, 1), "cold_cpu_s": round(cold_cpu, 1),
+               "warm_s": round(warm, 1), "warm_cpu_s": round(warm_cpu, 1),
                "shared_pairs": len(data["documents"]), "reference_matches": len(data["references"]),
                "cache_mb": round(cached / 2**20, 1), "peak_rss_mb": round(peak)}
     print(json.dumps(figures, indent=1))
