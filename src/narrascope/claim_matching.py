@@ -190,7 +190,7 @@ def parse_csv(text: str, name: str = "<csv>") -> list[Reference]:
     ic = col(_CLAIM_COLS)
     if ic is None:
         raise ReferenceFileError(f"{name}: no 'claim' column (found: {', '.join(header) or 'none'}; expected "
-                                 f"claim[,verdict,url,source])")
+                                 f"claim or title[,verdict,url,source])")
     iv, iu, is_ = col(_VERDICT_COLS), col(_URL_COLS), col(_SOURCE_COLS)
     out = []
     for r in rows[1:]:
