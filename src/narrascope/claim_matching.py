@@ -272,11 +272,10 @@ _CLAUSE = re.compile(r"\s*(?:;|:\s|\s[-\u2013\u2014]\s|,\s+(?:and\s+|but\s+|whil
 
 
 def clauses(text: str) -> list[str]:
-    """``text``, then its clauses of at least four words when it strings several statements together (split at
-    ``;``, ``:``, a dash or a comma before a new clause; five content words or more), then its quoted phrases (four
-    content words or more): one
-    sentence often carries two claims, another article may retell only one of them, lead with "According to
-    ...", or put the claim in quotation marks ("the so-called ...")."""
+    """``text``, then, when it strings several statements together (split at ``;``, ``:``, a dash or a comma
+    before a new clause), its clauses of five content words or more, then its quoted phrases of four or more:
+    one sentence often carries two claims, another article may retell only one of them, lead with "According
+    to ...", or put the claim in quotation marks ("the so-called ...")."""
     parts = _CLAUSE.split(text)
     if len(parts) > 1:  # a clause says something of its own: five content words ("according to a new study" not)
         out = [text] + [p for p in parts if p != text and len(_content(p).split()) >= 5]
