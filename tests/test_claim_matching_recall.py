@@ -96,3 +96,18 @@ def test_seeds_shared_claims_found_in_default_mode():
     assert paired("agreement with Britain", "cooperation plan")
     assert paired("English", "language training")
     assert paired("military academies", "British universities")
+
+
+def test_clauses_and_anchors():
+    from narrascope.claim_matching import claim_anchors, clauses
+    from narrascope.pipeline import Pipeline
+
+    pieces = clauses("Officials in Lima sold the mine to a foreign fund, and then the fund closed the village school and clinic.")
+    assert pieces[1:] == ["Officials in Lima sold the mine to a foreign fund", "the fund closed the village school and clinic."]
+    assert clauses("Prices rose, according to a new study.") == ["Prices rose, according to a new study."]
+    assert clauses('He spoke of "training for the young pilots of Chile" again.')[1] == "training for the young pilots of Chile"
+    doc = Pipeline.preset("default", mode="fast", exclude=("narratives", "roles", "techniques", "consistency"))(
+        Document("Tourists in Oslo bought 1,500 tonnes of fish while CO2 levels and COVID-19 cases rose."))
+    anchors = claim_anchors(doc, 0, len(doc.text))
+    assert {"@oslo", "@norway", "#1500"} <= anchors  # a capital anchors its country too
+    assert not {"#2", "#19"} & anchors  # "CO2" and "COVID-19" are names, not figures
