@@ -3,7 +3,7 @@
 Exit codes: 0 ok, 2 usage error, 3 bad input (some input could not be read; the rest is still
 analysed and written). Errors are one line on stderr, never a traceback (``--debug`` shows it).
 
-One module per group of commands: ``analyze`` (analyze, match), ``corpus`` (ingest, search, clusters,
+One module per group of commands: ``analyze`` (analyze), ``match``, ``corpus`` (ingest, search, clusters,
 trends, entity, graph, serve), ``tasks`` (train, predict, eval), ``info`` (pipeline, schema); the
 options they share in ``options``, and what they write (messages, files, tables) in ``output``.
 This module holds the app, the order ``--help`` lists the commands in, and :func:`main`, which turns
@@ -18,7 +18,7 @@ import typer
 
 from .. import __version__
 from ..errors import DiskFullError, NarrascopeError, is_disk_full, printable
-from . import analyze, corpus, info, tasks
+from . import analyze, corpus, info, match, tasks
 from .output import debugging, error, set_debug
 
 app = typer.Typer(
@@ -50,7 +50,7 @@ app.command("analyze")(analyze.analyze)
 app.command("train")(tasks.train)
 app.add_typer(tasks.predict_app, name="predict")
 app.add_typer(tasks.eval_app, name="eval")
-app.command("match")(analyze.match_cmd)
+app.command("match")(match.match_cmd)
 app.command("ingest")(corpus.ingest)
 app.command("search")(corpus.search)
 app.command("clusters")(corpus.clusters_cmd)

@@ -1,9 +1,8 @@
-"""The commands that analyse articles given on the command line: ``analyze`` (a report, JSON, HTML)
-and ``match`` (the same claims across articles, and claims already checked elsewhere)."""
+"""The command that analyses articles given on the command line: ``analyze`` (a report, JSON, HTML); its
+reader (:func:`read_sources`) serves ``match`` (:mod:`.match`) too."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -15,7 +14,6 @@ from rich.text import Text
 
 from ..errors import InputError, UsageError, printable
 from ..model import Document
-from ..render.terminal import SafeText
 from .options import (
     AllowPrivate,
     BatchDate,
@@ -39,7 +37,7 @@ from .options import (
     outlets_file,
     reader_options,
 )
-from .output import EXIT_INPUT, check_output, clip, err, error, note, print_table, table, warn, write_atomic
+from .output import EXIT_INPUT, check_output, clip, err, error, note, warn, write_atomic
 
 
 def read_sources(sources: list[str], options: dict, allow_private: bool = False) -> tuple[list[Document], int]:
@@ -206,51 +204,5 @@ def analyze(
         note(f"wrote {printable(html_out)}")
     if backend is not None:
         note(f"LLM: {backend.usage_summary()}")
-    if failures:
-        raise typer.Exit(EXIT_INPUT)
-
-
-def _shared_claims_table(pairs: list[dict], articles: int) -> Table:
-    shared = table(f"{len(pairs)} shared claim(s) across {articles} article(s)",
-                   ("score", "how", "claim in one article", "claim in another"), overflow="fold")
-    for m in pairs:
-        how = f"{m.get('tier', 'same')} ({m['method']})" + (f"; shared: {', '.join(m['shared'])}" if m.get("shared") else "")
-        shared.add_row(f"{m['score']:.2f}", SafeText(how), SafeText(m["a"]["text"]), SafeText(m["b"]["text"]))
-    return shared
-
-
-def _checked_claims_table(checked: list[dict], references: int, against: Path) -> Table:
-    found = table(f"{len(checked)} claim(s) matching {references} checked claim(s) in {against}",
-                  ("score", "claim in the article", "checked claim", "verdict", "url"), overflow="fold")
-    for m in checked:
-        r = m["reference"]
-        found.add_row(f"{m['score']:.2f}", *(SafeText(str(v)) for v in (m["claim"]["text"], r.get("claim", ""), r.get("verdict") or "", r.get("url") or "")))
-    return found
-
-
-def match_cmd(
-    sources: List[str] = typer.Argument(..., metavar="PATH|URL", help="Articles to compare with each other (and with --against)."),
-    against: Optional[Path] = typer.Option(None, "--against", help="Previously checked claims: ClaimReview JSON-LD or CSV (claim[,verdict,url,source])."),
-    fast: bool = fast_option("No embeddings: character and word n-grams only."),
-    json_out: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help="Write the matches as JSON."),
-) -> None:
-    """Find the same or paraphrased claims across articles, and claims already checked elsewhere."""
-    from ..claim_matching import load_references, match_documents, match_references
-    from ..pipeline import Pipeline
-
-    refs = load_references(against) if against is not None else None
-    docs, failures = read_sources(sources, {})
-    if not docs:
-        raise InputError("nothing to compare" if failures else "no documents in the input")
-    mode = model_mode(fast)
-    pipeline = Pipeline.preset("default", mode=mode, exclude=("narratives", "roles", "techniques", "consistency"))
-    analysed = [pipeline(d) for d in docs]
-    pairs = match_documents(analysed, mode=mode) if len(analysed) > 1 else []
-    checked = match_references(analysed, refs, mode=mode) if refs else []
-    print_table(_shared_claims_table(pairs, len(analysed)))
-    if refs is not None:
-        print_table(_checked_claims_table(checked, len(refs), against))
-    if json_out is not None:
-        write_atomic(json_out, json.dumps({"documents": pairs, "references": checked}, indent=1, ensure_ascii=False) + "\n")
     if failures:
         raise typer.Exit(EXIT_INPUT)
