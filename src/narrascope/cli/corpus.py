@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ..display_names import label_name
 from ..errors import UsageError, printable
 from ..render.terminal import NARROW_BELOW, SafeText
 from .options import (
@@ -190,7 +191,8 @@ def search(
     if counts is not None:
         for name, values in counts.items():
             if values:
-                console.print(Text(f"{name}: ", style="bold") + Text(", ".join(f"{v} ({n})" for v, n in values[:10])))
+                # shown as words ("Loaded language"); --json keeps the stored labels
+                console.print(Text(f"{name}: ", style="bold") + Text(", ".join(f"{label_name(name, v)} ({n})" for v, n in values[:10])))
 
 
 def _clusters_table(kind: str, found: list, listed: dict) -> Table:
@@ -315,7 +317,9 @@ def entity_cmd(
     console.print(Text(f"{profile['entity']}: ", style="bold") + Text(f"{profile['documents']} documents; cast as {roles}"))
     if profile.get("also_written_as"):
         console.print(Text("also written as: ", style="bold") + Text(", ".join(profile["also_written_as"][:15])))
-    print_rows(profile["roles_by_source"][:30], "table", "cast as ROLE by SOURCE")
+    # a document with no known outlet is counted as such, not as an empty name (as on the web entity page)
+    print_rows([{**r, "source": r["source"] or "unknown outlet"} for r in profile["roles_by_source"][:30]], "table",
+               "cast as ROLE by SOURCE")
     print_rows([{"period": p, "role": r, "documents": n} for p, r, n in profile["roles_over_time"]], "table", "roles over time")
     said = undated_note(undated, mentioning, "roles over time")
     if said:
