@@ -84,7 +84,7 @@ def test_summary_comes_first_and_links_to_its_sections(browser, report_file):
         for href in targets:
             assert page.evaluate("id => !!document.getElementById(id)", href[1:]), href
         text = page.inner_text("#doc-0 section.summary")
-        assert "Northern Alliance as the villain" in text and "Loaded Language" in text and "Example Aggregator" in text
+        assert "Northern Alliance as the villain" in text and "Loaded language" in text and "Example Aggregator" in text
         assert "{" not in text and "[" not in text
         # the first screen shows the summary without scrolling
         box = page.locator("#doc-0 section.summary").bounding_box()

@@ -103,7 +103,7 @@ def test_techniques_top_three_by_count_with_an_example():
                                           attrs={"count": len(ids) if label != "Exaggeration" else 1,
                                                  "short_name": label.replace("_", " ")}))
     text = by_topic(doc)["techniques"]
-    assert text.startswith("Strongest techniques: Loaded Language \u00d72, e.g. \u201cdisgraceful act of treachery\u201d; ")
+    assert text.startswith("Strongest techniques: Loaded language \u00d72, e.g. \u201cdisgraceful act of treachery\u201d; ")
     assert "Doubt \u00d71, e.g. \u201cWas anyone ever punished?\u201d" in text and "Repetition" not in text
     assert text.count("\u00d7") == 3
 

@@ -136,7 +136,7 @@ def test_report_opens_with_the_summary():
     flat = " ".join(re.sub(r"[\u2502\u256d\u256e\u2570\u256f\u2500]", " ", block).split())
     assert "Northern Alliance as the villain" in flat
     assert "Westport Daily Courier" not in flat.split("Who is cast as what")[1].split(".")[0]  # the uncertain role is left out
-    assert "Appeal to fear and prejudice \u00d71" in flat and "3 claims worth checking" in flat
+    assert "Appeal to fear / prejudice \u00d71" in flat and "3 claims worth checking" in flat
 
 
 def _hit(**kw):

@@ -45,7 +45,7 @@ def test_document_page_shows_the_summary_linked_to_the_report(client):
     summary = summary[:summary.index("</section>")]
     assert f'href="/documents/{doc.id}/report#d0-roles"' in summary
     assert f'href="/documents/{doc.id}/report#d0-techniques"' in summary
-    assert "Loaded Language \u00d71, e.g. \u201cdisgraceful\u201d" in summary
+    assert "Loaded language \u00d71, e.g. \u201cdisgraceful\u201d" in summary
     assert HOSTILE not in html and "&lt;script&gt;" in summary
     assert html.index('<section class="summary"') < html.index('<iframe')
     # the report it links to has those sections

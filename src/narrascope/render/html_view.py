@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
+from ..display_names import narrative_name, technique_name
 from ..model import Document
 from .outlets_view import outlets_view
 from .summary import summarise
@@ -140,6 +141,16 @@ def json_safe(value: Any) -> Any:
     if hasattr(value, "to_dict"):
         return json_safe(value.to_dict())
     return str(value)
+
+
+def _shown(layer: str, label: str) -> str:
+    """A technique or narrative label as the reader sees it ("Loaded language"); the stored label stays in the
+    data, the titles and the toggles (``display_names`` is shared with the web UI)."""
+    if layer == "techniques":
+        return technique_name(label)
+    if layer == "narratives":
+        return narrative_name(label)
+    return label
 
 
 def _display(value: Any, limit: int | None = None) -> str:
@@ -264,6 +275,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "id": str(span.id or ""),
                     "layer": layer,
                     "label": str(span.label),
+                    "shown": _shown(layer, str(span.label)),
                     "score": span.score,
                     "source": str(span.source or ""),
                     "start": start,
@@ -295,6 +307,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "name": str(name),
                     "id": str(group.id),
                     "label": str(group.label),
+                    "shown": _shown(str(name), str(group.label)),
                     "kind": str(group.kind or ""),
                     "score": group.score,
                     "source": str(group.source or ""),
@@ -348,7 +361,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
             label_counts[s["label"]] = label_counts.get(s["label"], 0) + 1
         layer_hidden = layer in hidden_layers
         labels = [
-            {"name": label, "count": count, "checked": (layer, label) not in hidden_labels}
+            {"name": label, "shown": _shown(layer, label), "count": count, "checked": (layer, label) not in hidden_labels}
             for label, count in label_counts.items()
         ]
         rows = []
@@ -360,6 +373,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                     "ref": s["ref"],
                     "id": s["id"],
                     "label": s["label"],
+                    "shown": s["shown"],
                     "evidence": short,
                     "truncated": len(ev) - len(short),
                     "start": s["start"],
@@ -390,6 +404,7 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
                 "index": gi,
                 "name": g["name"],
                 "label": g["label"],
+                "shown": g["shown"],
                 "kind": g["kind"],
                 "score": _format_score(g["score"]),
                 "source": g["source"],
@@ -443,7 +458,8 @@ def _doc_view(doc: Document, index: int, layer_info: dict[str, dict[str, Any]], 
 def _summary(doc: Document) -> dict[str, Any]:
     """The headline findings: narratives with their explanation, and the salient entities' roles."""
     narratives = [
-        {"label": _display((g.attrs.get("candidate_note", "candidate") + ": " if g.kind == "candidate" else "") + g.label, 300), "kind": g.kind, "score": _format_score(g.score),
+        {"label": _display((g.attrs.get("candidate_note", "candidate") + ": " if g.kind == "candidate" else "") + narrative_name(g.label), 300),
+         "stored": _display(g.label, 300), "kind": g.kind, "score": _format_score(g.score),
          "explanation": _display(g.attrs.get("explanation", ""), 800)}
         for g in doc.groups.get("narratives", [])
     ]
@@ -463,7 +479,7 @@ def _summary(doc: Document) -> dict[str, Any]:
                  "why": _display(g.attrs.get("not_cast_why", ""), 300)}
                 for g in doc.groups.get("entities", []) if g.attrs.get("not_cast")]
     techniques = [
-        {"label": _display(g.attrs.get("short_name") or g.label, 80), "count": g.attrs.get("count", len(g.span_ids)),
+        {"label": _display(technique_name(g.label), 80), "stored": _display(g.label, 80), "count": g.attrs.get("count", len(g.span_ids)),
          "category": _display(g.attrs.get("category", ""), 60), "description": _display(g.attrs.get("description", ""), 300)}
         for g in doc.groups.get("techniques", [])
     ]

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..display_names import technique_name
 from ..model import Document, Group
 
 __all__ = ["Statement", "summarise", "ROLE_WORDS", "WEAK_NARRATIVE_SCORE"]
@@ -241,7 +242,7 @@ def _techniques(doc: Document) -> list[Statement]:
 
     items = []
     for g in sorted(groups, key=lambda g: (-count(g), -(_score(g.score) or 0.0)))[:TOP_TECHNIQUES]:
-        name = _clip(_attrs(g).get("short_name") or str(g.label).replace("_", " "), 40)
+        name = _clip(technique_name(str(g.label)), 40)
         spans = [s for s in sorted((by_id[i] for i in g.span_ids if i in by_id), key=lambda s: -(_score(s.score) or 0.0))
                  if doc.span_text(s).strip()]
         # the strongest phrase that reads whole, else the strongest one, shortened

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..display_names import technique_name
+from ..display_names import narrative_name, technique_name
 from ..model import Document, Span
 from .summary import summarise
 
@@ -252,9 +252,9 @@ def _section_narratives(doc: Document, width: int = 120) -> Table:
         if g.kind == "subnarrative":
             name = SafeText("  ↳ " + g.label.rsplit(": ", 1)[-1])
         elif g.kind == "candidate":
-            name = SafeText(g.attrs.get("candidate_note", "candidate") + ": " + g.label, style="italic")
+            name = SafeText(g.attrs.get("candidate_note", "candidate") + ": " + narrative_name(g.label), style="italic")
         else:
-            name = SafeText(g.label, style="bold")
+            name = SafeText(narrative_name(g.label), style="bold")
         body = SafeText()
         for sid in g.span_ids:
             if sid in by_id:
