@@ -270,7 +270,7 @@ def test_reports_show_techniques_with_legend_and_counts(article_doc):
     console = Console(record=True, width=140)
     render_terminal(article_doc, console)
     out = console.export_text()
-    assert "Persuasion techniques" in out and "Rhetorical Question" in out
+    assert "Persuasion techniques" in out and "Rhetorical question" in out
 
 
 def test_hostile_text_in_technique_spans_is_escaped():
