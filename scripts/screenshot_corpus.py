@@ -20,12 +20,9 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -63,38 +60,12 @@ def ingest(folder: Path, db: Path, *, fast: bool) -> None:
     subprocess.run(cmd, check=True, env=env)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def serve(db: Path):
+    """``narrascope serve``'s app for ``db`` on a free loopback port (``with serve(db) as base:``)."""
+    from narrascope.web import create_app
+    from narrascope.web.live import LiveServer
 
-
-class Server:
-    """``narrascope serve``'s app under uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, db: Path) -> None:
-        import uvicorn
-
-        from narrascope.web import create_app
-
-        self.port = free_port()
-        app = create_app(str(db), allowed_hosts={"127.0.0.1", "localhost"})
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+    return LiveServer(create_app(str(db), allowed_hosts={"127.0.0.1", "localhost"}))
 
 
 def article_path(base: str) -> str:
@@ -157,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         build_corpus(folder)
         db = args.keep or Path(tmp) / "corpus.db"
         ingest(folder, db, fast=args.fast)
-        with Server(db) as base:
+        with serve(db) as base:
             shoot(base, [("/", outs[0]), (article_path(base), outs[1])],
                   width=args.width, height=args.height, max_height=args.max_height)
     status = 0

@@ -6,9 +6,6 @@ sightings and the near-duplicate cluster ingest found. tests/browser_support.py 
 from __future__ import annotations
 
 import random
-import socket
-import threading
-import time
 
 import pytest
 
@@ -18,10 +15,10 @@ pytestmark = pytest.mark.browser
 require_browser()
 from playwright.sync_api import expect  # noqa: E402
 
-import uvicorn  # noqa: E402
 
 from narrascope.cli import main  # noqa: E402
 from narrascope.web import create_app  # noqa: E402
+from narrascope.web.live import LiveServer  # noqa: E402
 
 WORDS = ("harbour council ferry timber quarry lantern valley orchard signal meadow copper river bridge market "
          "festival engine railway station tunnel harvest weather schedule workers union strike budget museum").split()
@@ -56,29 +53,10 @@ def corpus(tmp_path_factory):
     return str(db)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(corpus):
-    port = free_port()
-    app = create_app(corpus, allowed_hosts={"127.0.0.1", "localhost"})
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with LiveServer(create_app(corpus, allowed_hosts={"127.0.0.1", "localhost"})) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ box (scrollWidth <= clientWidth + 1), the page itself never scrolls sideways, an
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,9 +16,9 @@ from browser_support import browser, require_browser  # noqa: E402, F401  (the f
 pytestmark = pytest.mark.browser
 require_browser()
 
-import uvicorn  # noqa: E402
 
 from narrascope.web import create_app  # noqa: E402
+from narrascope.web.live import LiveServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_web_labels import build_long_label_corpus  # noqa: E402
@@ -61,12 +58,6 @@ BROKEN_WORDS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     return build_long_label_corpus(str(tmp_path_factory.mktemp("layout") / "layout.db"))
@@ -74,21 +65,8 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(corpus):
-    port = free_port()
-    app = create_app(corpus["path"], allowed_hosts={"127.0.0.1", "localhost"}, warm=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with LiveServer(create_app(corpus["path"], allowed_hosts={"127.0.0.1", "localhost"}, warm=False)) as url:
+        yield url
 
 
 def pages(corpus) -> list[str]:

@@ -7,10 +7,7 @@ skipped.
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,10 +18,10 @@ pytestmark = pytest.mark.browser
 require_browser()
 from playwright.sync_api import expect  # noqa: E402
 
-import uvicorn  # noqa: E402
 
 from narrascope.store import open_store  # noqa: E402
 from narrascope.web import create_app  # noqa: E402
+from narrascope.web.live import LiveServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_web import article  # noqa: E402
@@ -32,12 +29,6 @@ from test_web import article  # noqa: E402
 PWN_SCRIPT = "<script>window.__pwned=1</script>"
 PWN_IMG = '<img src=x onerror="window.__pwned=1">'
 TOKEN = "browser-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -68,34 +59,10 @@ def corpus(tmp_path_factory):
     return {"path": str(path), "original": original, "copy": copy, "hostile": hostile, "cluster": cluster_id}
 
 
-class Server:
-    """uvicorn in a background thread on a free port."""
-
-    def __init__(self, app):
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def server(corpus):
-    s = Server(create_app(corpus["path"], allowed_hosts={"127.0.0.1", "localhost"}))
-    try:
-        yield s.url
-    finally:
-        s.stop()
+    with LiveServer(create_app(corpus["path"], allowed_hosts={"127.0.0.1", "localhost"})) as url:
+        yield url
 
 
 class Watched(RecordedPage):
@@ -211,7 +178,8 @@ def test_hostile_document_stays_text(watched, corpus):
 
 
 def test_token_cookie_lets_the_browser_in(browser, corpus):
-    s = Server(create_app(corpus["path"], token=TOKEN))
+    s = LiveServer(create_app(corpus["path"], token=TOKEN))
+    s.start()
     w = Watched(browser, s.url)
     try:
         assert w.goto("/").status == 401
