@@ -14,25 +14,9 @@ from narrascope.model import Document, Group
 from narrascope.store import StoreError, StoreNotBuiltError, StoreVersionError, open_store
 from narrascope.store.query import make_snippet, parse_query
 from narrascope.store.rows import normalize_date
-from narrascope.store.sqlite import SCHEMA_VERSION, SQLiteStore, fts5_available
+from narrascope.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
-BACKENDS = ["sqlite", "sqlite-plain", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        if not fts5_available():
-            pytest.skip("this SQLite has no FTS5")
-        s = open_store(tmp_path / "corpus.db")
-    elif request.param == "sqlite-plain":  # the fallback where SQLite lacks FTS5
-        s = open_store(tmp_path / "corpus.db", fts=False)
-    elif request.param == "postgresql":  # a fresh database on the session's throwaway server
-        s = open_store(request.getfixturevalue("pg_url"))
-    else:  # pragma: no cover
-        raise AssertionError(request.param)
-    with s:
-        yield s
+# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, *, title: str | None = None, language: str | None = "en", site: str | None = "Daily Example",

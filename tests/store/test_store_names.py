@@ -8,27 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from narrascope.model import Document, Group
 from narrascope.store import open_store
-from narrascope.store.sqlite import SQLiteStore, fts5_available
+from narrascope.store.sqlite import SQLiteStore
 
-BACKENDS = ["sqlite", "sqlite-plain", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        if not fts5_available():
-            pytest.skip("this SQLite has no FTS5")
-        s = open_store(tmp_path / "corpus.db")
-    elif request.param == "sqlite-plain":
-        s = open_store(tmp_path / "corpus.db", fts=False)
-    else:
-        s = open_store(request.getfixturevalue("pg_url"))
-    with s:
-        yield s
+# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, people=(), speakers=(), cited=(), site: str | None = "Daily Example") -> Document:

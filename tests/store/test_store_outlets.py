@@ -3,30 +3,16 @@ PostgreSQL): documents with a hand-made ``outlets`` group, as the outlets analyz
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from narrascope.model import Document, Group
-from narrascope.store import open_store
 from narrascope.store.rows import document_labels
-from narrascope.store.sqlite import fts5_available
 
 SOURCES = {"state label": "https://registry.example.org/harbour", "case label (4)": "https://cases.example.org/"}
 
 
-@pytest.fixture(params=["sqlite", "sqlite-plain", "postgresql"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        if not fts5_available():
-            pytest.skip("this SQLite has no FTS5")
-        s = open_store(tmp_path / "corpus.db")
-    elif request.param == "sqlite-plain":
-        s = open_store(tmp_path / "corpus.db", fts=False)
-    else:
-        s = open_store(request.getfixturevalue("pg_url"))
-    with s:
-        yield s
+# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, outlets: dict[str, tuple[list[str], list[str]]]) -> Document:
