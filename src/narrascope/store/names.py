@@ -84,18 +84,27 @@ class PersonNameIndex(abc.ABC):
         return ready
 
     # -- writing ------------------------------------------------------------------------------------
+    def _record_forms(self, doc_id: str, doc: Document) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Count the ways ``doc`` writes its people's names in the index (one more document for each form);
+        returns them, each with its surname key and given names."""
+        forms = {form: parts for form, parts in person_forms(doc).items() if storable(form)}
+        if forms:
+            self._run_many("INSERT INTO doc_person_names (doc_id, form) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           [(doc_id, form) for form in forms])
+            self._run_many(
+                "INSERT INTO person_names (form, surname_key, given, label, documents) VALUES (?, ?, ?, ?, 1)"
+                " ON CONFLICT (form) DO UPDATE SET documents = person_names.documents + 1",
+                [(form, key, " ".join(given), form) for form, (key, given) in forms.items()])
+        return forms
+
     def _index_names(self, doc_id: str, doc: Document) -> dict[str, str]:
         """Record a new document's people's names; returns the corpus-wide name of each of them. The labels
         of other documents that write a form whose name changed are rewritten (:meth:`_relabel`)."""
-        forms = {form: parts for form, parts in person_forms(doc).items() if storable(form)}
-        if not forms or not self._has_name_index():
+        if not self._has_name_index():
             return {}
-        self._run_many("INSERT INTO doc_person_names (doc_id, form) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                       [(doc_id, form) for form in forms])
-        self._run_many(
-            "INSERT INTO person_names (form, surname_key, given, label, documents) VALUES (?, ?, ?, ?, 1)"
-            " ON CONFLICT (form) DO UPDATE SET documents = person_names.documents + 1",
-            [(form, key, " ".join(given), form) for form, (key, given) in forms.items()])
+        forms = self._record_forms(doc_id, doc)
+        if not forms:
+            return {}
         changed = self._settle({key for key, _ in forms.values()})
         names = dict(self._rows(
             f"SELECT form, label FROM person_names WHERE form IN ({', '.join('?' * len(forms))})", list(forms)))
@@ -160,15 +169,7 @@ class PersonNameIndex(abc.ABC):
         keys: set[str] = set()
         for doc_id in doc_ids:
             payload = self._rows("SELECT json FROM documents WHERE id = ?", (doc_id,))[0][0]
-            forms = {form: parts for form, parts in person_forms(Document.from_json(payload)).items() if storable(form)}
-            if not forms:
-                continue
-            self._run_many("INSERT INTO doc_person_names (doc_id, form) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           [(doc_id, form) for form in forms])
-            self._run_many(
-                "INSERT INTO person_names (form, surname_key, given, label, documents) VALUES (?, ?, ?, ?, 1)"
-                " ON CONFLICT (form) DO UPDATE SET documents = person_names.documents + 1",
-                [(form, key, " ".join(given), form) for form, (key, given) in forms.items()])
+            forms = self._record_forms(doc_id, Document.from_json(payload))
             keys.update(key for key, _ in forms.values())
         self._settle(keys)
         self._rewrite_labels(doc_ids, NAMED_KINDS + ("cited",))
