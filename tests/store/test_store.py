@@ -16,7 +16,7 @@ from narrascope.store.query import make_snippet, parse_query
 from narrascope.store.rows import normalize_date
 from narrascope.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
-# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
+from store_backends import store  # noqa: E402, F401  (the fixture: SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, *, title: str | None = None, language: str | None = "en", site: str | None = "Daily Example",

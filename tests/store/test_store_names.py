@@ -13,7 +13,7 @@ from narrascope.model import Document, Group
 from narrascope.store import open_store
 from narrascope.store.sqlite import SQLiteStore
 
-# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
+from store_backends import store  # noqa: E402, F401  (the fixture: SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, people=(), speakers=(), cited=(), site: str | None = "Daily Example") -> Document:

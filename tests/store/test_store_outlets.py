@@ -12,7 +12,7 @@ from narrascope.store.rows import document_labels
 SOURCES = {"state label": "https://registry.example.org/harbour", "case label (4)": "https://cases.example.org/"}
 
 
-# ``store``: tests/store/conftest.py (SQLite with and without FTS5, PostgreSQL)
+from store_backends import store  # noqa: E402, F401  (the fixture: SQLite with and without FTS5, PostgreSQL)
 
 
 def article(text: str, outlets: dict[str, tuple[list[str], list[str]]]) -> Document:

@@ -1,6 +1,7 @@
-"""The ``store`` fixture of the store tests: each test runs on SQLite with FTS5, on SQLite without it (the
-fallback where a build lacks FTS5) and on PostgreSQL (a fresh database on the session's throwaway server,
-``pg_url``), so the backends are held to one behaviour."""
+"""The ``store`` fixture of the store tests (``from store_backends import store``): each test runs on SQLite
+with FTS5, on SQLite without it (the fallback where a build lacks FTS5) and on PostgreSQL (a fresh database on
+the session's throwaway server, ``pg_url``), so the backends are held to one behaviour. A module rather than a
+tests/store/conftest.py, which would shadow the top-level ``conftest`` the tests import names from."""
 
 from __future__ import annotations
 
