@@ -127,7 +127,7 @@ def _word_key(word: str) -> str:
 
 def _strip_edges(name: str) -> str:
     """Punctuation and spaces off both ends; a quotation mark only when it is unpaired inside the name (so
-    'Kazakhstan's "number one enemy"' keeps its closing mark)."""
+    'Norland's "worst rival"' keeps its closing mark)."""
     while True:
         stripped = name.strip(_EDGE_PUNCT)
         if stripped != name:
