@@ -21,6 +21,7 @@ from narrascope.cli import main  # noqa: E402
 from narrascope.model import Document, Group  # noqa: E402
 from narrascope.store import open_store  # noqa: E402
 from narrascope.web import create_app  # noqa: E402
+from test_web import article  # noqa: E402
 
 NARRATIVES = ["URW: Discrediting Ukraine: Ukraine is a puppet of the West",
               "URW: Blaming the war on others rather than the invader: The West are the aggressors",
@@ -34,28 +35,13 @@ OUTLETS = ["extraordinarily-long-regional-news-outlet-name.example.com", "Coast 
 ROLES = ["Antagonist", "Protagonist", "Innocent"]
 
 
-def labelled(text: str, *, title: str, site: str | None, published: str, narratives=(), other=False, techniques=(),
-             entities=(), roles=(), cited=(), speakers=(), url: str | None = None) -> Document:
-    meta = {"source": "test", "title": title, "language": "en", "published": published}
-    if site:
-        meta["site_name"] = site
-    if url:
-        meta["url"] = url
-    doc = Document(text, metadata=meta)
+def labelled(text: str, *, title: str, site: str | None, published: str, narratives=(), other=False, **layers) -> Document:
+    """test_web's article, with subnarratives ("A: B: C") kept as such and, with ``other``, the Other verdict."""
+    doc = article(text, title=title, site=site, published=published, **layers)
     for n, label in enumerate(narratives, 1):
         doc.add_group("narratives", Group(f"N{n}", label, "subnarrative" if label.count(": ") > 1 else "narrative"))
     if other:
         doc.add_group("narratives", Group("N0", "Other", "narrative"))
-    for label in techniques:
-        doc.add_span("techniques", 0, 5, label)
-    for n, name in enumerate(entities, 1):
-        doc.add_group("entities", Group(f"E{n}", name, "ORG", attrs={"mentions": 1}))
-    for n, (role, name) in enumerate(roles, 1):
-        doc.add_group("roles", Group(f"R{n}", role, "ORG", attrs={"entity": name, "entity_id": f"E{n}"}))
-    for n, name in enumerate(cited, 1):
-        doc.add_group("cited_sources", Group(f"C{n}", name, "outlet"))
-    for n, name in enumerate(speakers, 1):
-        doc.add_group("speakers", Group(f"S{n}", name, "person"))
     return doc
 
 
